@@ -1,0 +1,84 @@
+"""The application: every router assembled here, so every URL is visible at once."""
+from __future__ import annotations
+
+import logging
+import threading
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from dispatch import health
+from dispatch.attachments import views as attachments
+from dispatch.auth import views as auth
+from dispatch.config import get_settings
+from dispatch.db import init_db
+from dispatch.errors import install_error_handlers
+from dispatch.intake import views as intake
+from dispatch.jobs import sweeper
+from dispatch.orders import views as orders
+from dispatch.orgs import views as orgs
+from dispatch.realtime.broker import get_broker
+from dispatch.realtime import views as realtime
+
+log = logging.getLogger(__name__)
+CONSOLE_DIR = Path(__file__).resolve().parent.parent / "console_ui" / "static"
+
+api_v1 = APIRouter(prefix="/api/v1")
+api_v1.include_router(auth.router)
+api_v1.include_router(orgs.router)
+api_v1.include_router(intake.router)
+api_v1.include_router(orders.router)
+api_v1.include_router(attachments.router)
+api_v1.include_router(realtime.router)
+
+
+def extra_routers() -> list[APIRouter]:
+    """Routers of the other packages (channels, classifiers, sla, console) when present."""
+    found = []
+    for mod in ("channels.views", "classifiers.views", "sla.views", "console_ui.views"):
+        try:
+            module = __import__(mod, fromlist=["router"])
+        except ModuleNotFoundError as exc:
+            if exc.name != mod:
+                raise
+            continue
+        found.append(module.router)
+    return found
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    settings = get_settings()
+    init_db()
+    stop = threading.Event()
+    if app.state.run_sweeper:
+        sweeper.start_background(stop)
+    await get_broker().start_relay()
+    log.info("started: db=%s queue=%s", settings.database_url.split("@")[-1],
+             "embedded" if settings.embedded_queue else "rq")
+    yield
+    stop.set()
+    await get_broker().stop_relay()
+
+
+def create_app(*, run_sweeper: bool = True) -> FastAPI:
+    app = FastAPI(title="统一热线与联动处置指挥中心 API", version="0.1.0", lifespan=lifespan,
+                  description="Unified hotline and incident-linkage dispatch centre. "
+                              "Errors share one shape: {code, message, details}.")
+    app.state.run_sweeper = run_sweeper
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(api_v1)
+    for router in extra_routers():
+        app.include_router(router, prefix="/api/v1")
+    if CONSOLE_DIR.is_dir():
+        app.mount("/console", StaticFiles(directory=CONSOLE_DIR, html=True), name="console")
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/console/" if CONSOLE_DIR.is_dir() else "/docs")
+
+    return app

@@ -1,0 +1,120 @@
+"""`hotline` command: demo, serve, worker, sweeper, init-db, load-org, create-user."""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import threading
+
+
+def _serve(args: argparse.Namespace, *, demo: bool = False) -> None:
+    import uvicorn
+
+    from dispatch.api import create_app
+
+    app = create_app()
+    if demo:
+        from dispatch import demo as demo_mod
+
+        units = demo_mod.prepare()
+        stop = threading.Event()
+        threading.Thread(target=demo_mod.run_stream, args=(units, stop), daemon=True,
+                         name="demo-stream").start()
+        print(f"\n  演示账号 demo users (password {demo_mod.DEMO_PASSWORD}):")
+        for username, name, role, unit in demo_mod.demo_users(units):
+            print(f"    {username:<18} {role.value:<15} {unit.name} {name}")
+        print(f"\n  Console: http://{args.host}:{args.port}/console/   "
+              f"API docs: http://{args.host}:{args.port}/docs\n")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+
+
+def _worker(args: argparse.Namespace) -> None:
+    from redis import Redis
+    from rq import Queue, Worker
+    from rq.serializers import JSONSerializer
+
+    from dispatch.config import get_settings
+    from dispatch.db import init_db
+
+    s = get_settings()
+    if not s.redis_url:
+        sys.exit("HOTLINE_REDIS_URL is not set: the embedded mode runs jobs inside the API")
+    init_db()
+    conn = Redis.from_url(s.redis_url)
+    queue = Queue(s.queue_name, connection=conn, serializer=JSONSerializer)
+    worker_cls = Worker
+    if args.simple:
+        from rq import SimpleWorker
+        worker_cls = SimpleWorker
+    worker_cls([queue], connection=conn, serializer=JSONSerializer).work(
+        with_scheduler=True, burst=args.burst)
+
+
+def _sweeper(args: argparse.Namespace) -> None:
+    from dispatch.jobs import sweeper
+
+    if args.once:
+        print(sweeper.sweep_once())
+        return
+    sweeper.run_forever(threading.Event())
+
+
+def _init_db(args: argparse.Namespace) -> None:
+    from dispatch.db import get_engine, init_db
+    from dispatch.config import get_settings
+    from dispatch.orgs import service as orgs
+    from sqlmodel import Session
+
+    init_db()
+    s = get_settings()
+    with Session(get_engine()) as session:
+        n = orgs.load_org_tree(session, args.divisions or s.divisions_csv,
+                               args.departments or s.departments_file)
+    print(f"database ready; {n} org units added")
+
+
+def _create_user(args: argparse.Namespace) -> None:
+    from sqlmodel import Session
+
+    from dispatch.auth import service as users
+    from dispatch.auth.models import UserCreate
+    from dispatch.db import get_engine, init_db
+
+    init_db()
+    with Session(get_engine()) as session:
+        u = users.create_user(session, data=UserCreate(username=args.username, role=args.role,
+                                                       unit_id=args.unit, password=args.password,
+                                                       full_name=args.name or ""))
+    print(f"user {u.username} ({u.role}) created in unit {u.unit_id}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    logging.basicConfig(level=os.environ.get("HOTLINE_LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    p = argparse.ArgumentParser(prog="hotline", description="统一热线与联动处置指挥中心")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    for name, helptext in (("demo", "seed demo data and serve it with a live order stream"),
+                           ("serve", "serve the API and console")):
+        sp = sub.add_parser(name, help=helptext)
+        sp.add_argument("--host", default="127.0.0.1")
+        sp.add_argument("--port", type=int, default=8000)
+    w = sub.add_parser("worker", help="RQ worker (production mode)")
+    w.add_argument("--simple", action="store_true", help="SimpleWorker: no fork per job")
+    w.add_argument("--burst", action="store_true")
+    sw = sub.add_parser("sweeper", help="re-enqueue orders stuck in 'received'")
+    sw.add_argument("--once", action="store_true")
+    i = sub.add_parser("init-db", help="create tables and load the org tree")
+    i.add_argument("--divisions")
+    i.add_argument("--departments")
+    cu = sub.add_parser("create-user")
+    for flag in ("--username", "--role", "--unit", "--password"):
+        cu.add_argument(flag, required=True)
+    cu.add_argument("--name")
+    args = p.parse_args(argv)
+    {"demo": lambda a: _serve(a, demo=True), "serve": _serve, "worker": _worker,
+     "sweeper": _sweeper, "init-db": _init_db, "create-user": _create_user}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""One typed settings object, read from the environment (prefix HOTLINE_) and validated at start-up."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_DATA = Path(__file__).parent / "data"
+DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_", env_file=".env", extra="ignore")
+
+    # Embedded default: SQLite file + in-process queue. Production: postgresql+psycopg://… + redis://…
+    database_url: str = "sqlite:///var/hotline.db"
+    redis_url: str | None = None
+    production: bool = False
+    secret_key: str = DEV_SECRET
+    token_minutes: int = 12 * 60
+    var_dir: Path = Path("var")
+    divisions_csv: Path = PACKAGE_DATA / "yongzhou_divisions.csv"
+    departments_file: Path = PACKAGE_DATA / "departments.json"
+    order_prefix: str = "GD"
+    # orders still "received" after this long are re-enqueued by the sweeper
+    sweeper_stale_seconds: int = 60
+    sweeper_interval_seconds: int = 15
+    attachment_max_bytes: int = 10 * 1024 * 1024
+    attachment_types: str = "image/jpeg,image/png,image/webp,audio/mpeg,audio/amr,audio/wav,application/pdf"
+    storage: str = "local"               # local | s3
+    s3_endpoint: str | None = None
+    s3_bucket: str = "hotline"
+    s3_access_key: str | None = None
+    s3_secret_key: str | None = None
+    queue_name: str = "hotline"
+
+    @model_validator(mode="after")
+    def _production_needs_real_parts(self) -> "Settings":
+        if self.production:
+            if self.secret_key == DEV_SECRET or len(self.secret_key) < 32:
+                raise ValueError("HOTLINE_SECRET_KEY must be set (≥ 32 chars) in production mode")
+            if not self.redis_url:
+                raise ValueError("HOTLINE_REDIS_URL is required in production mode")
+            if self.database_url.startswith("sqlite"):
+                raise ValueError("production mode needs PostgreSQL (HOTLINE_DATABASE_URL)")
+        return self
+
+    @property
+    def embedded_queue(self) -> bool:
+        return not self.redis_url
+
+    @property
+    def allowed_attachment_types(self) -> frozenset[str]:
+        return frozenset(t.strip() for t in self.attachment_types.split(",") if t.strip())
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,127 @@
+"""Intake: persist first (idempotent on channel + external id), acknowledge, then enqueue routing."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from dispatch.config import get_settings
+from dispatch.intake.schemas import IntakeRequest, IntakeResult
+from dispatch.jobs.queue import enqueue_safely
+from dispatch.orders import flows as order_flows
+from dispatch.orders import service as orders
+from dispatch.orders.effects import ActionInput
+from dispatch.orders.enums import Action, Channel, Level, State
+from dispatch.orders.lifecycle import Actor
+from dispatch.orders.models import Attachment, Order
+from dispatch.orgs import service as orgs
+from dispatch.sqltypes import utcnow
+
+log = logging.getLogger(__name__)
+ROUTE_JOB = "dispatch.jobs.tasks.route_order"
+
+
+def _title(req: IntakeRequest) -> str:
+    return req.title.strip() or req.content.strip().replace("\n", " ")[:30]
+
+
+def _owner(session: Session, req: IntakeRequest, division) -> object:
+    if req.platform_id:
+        unit = orgs.get_unit(session, req.platform_id)
+        if unit is not None:
+            return orgs.platform_of(session, unit)
+    if req.channel == Channel.grid and division is not None:
+        county = orgs.county_platform_for_division(session, division.id)
+        if county is not None:
+            return county
+    return orgs.city_platform(session)
+
+
+def number_for(order_id: int, at: datetime) -> str:
+    return f"{get_settings().order_prefix}{at:%Y%m%d}{order_id:07d}"
+
+
+def build_order(session: Session, req: IntakeRequest, now: datetime) -> Order:
+    division = orgs.get_unit(session, req.division_code) if req.division_code else None
+    if division is not None and division.level == Level.city.value and division.kind != "platform":
+        division = None
+    platform = _owner(session, req, division)
+    return Order(
+        channel=req.channel.value, external_id=req.external_id, title=_title(req),
+        content=req.content, citizen_name=req.citizen_name, citizen_phone=req.citizen_phone,
+        confidential=req.confidential, address=req.address,
+        division_code=division.id if division else None,
+        division_path=division.path if division else None,
+        division_unresolved=bool(req.division_code) and division is None,
+        latitude=req.latitude, longitude=req.longitude,
+        request_type=(req.request_type.value if req.request_type else "other"),
+        urgency=(req.urgency.value if req.urgency else "normal"),
+        category_hint=req.category_hint, is_grid=req.channel == Channel.grid,
+        settled_on_spot=req.settled_on_spot, platform_id=platform.id,
+        platform_path=platform.path, raw=req.raw, received_at=req.received_at or now,
+        created_at=now, updated_at=now,
+        routing={"requested": {"request_type": bool(req.request_type),
+                               "urgency": bool(req.urgency)}})
+
+
+def receive(session: Session, req: IntakeRequest, *, actor_name: str = "渠道接入",
+            actor: Actor | None = None) -> IntakeResult:
+    """Store the order durably, exactly once per (channel, external id), then queue its routing."""
+    existing = orders.find_by_external(session, channel=req.channel.value,
+                                       external_id=req.external_id)
+    if existing is not None:
+        return IntakeResult(order_id=existing.id, number=existing.number, state=existing.state,
+                            created=False)
+    now = utcnow()
+    order = build_order(session, req, now)
+    try:
+        session.add(order)
+        session.flush()
+        order.number = number_for(order.id, now)
+        _attach(session, order, req.attachment_ids)
+        orders.append_timeline(session, order_id=order.id, at=now, action="intake",
+                               actor_name=actor_name, actor_role=(actor.role.value if actor
+                                                                  else "system"),
+                               actor_user_id=actor.user_id if actor else None,
+                               to_state=State.received.value,
+                               data={"channel": order.channel, "external_id": req.external_id,
+                                     "division_unresolved": order.division_unresolved},
+                               attachment_ids=list(req.attachment_ids))
+        session.commit()
+    except IntegrityError:
+        session.rollback()  # a concurrent retry of the same message won the race
+        existing = orders.find_by_external(session, channel=req.channel.value,
+                                           external_id=req.external_id)
+        if existing is None:
+            raise
+        return IntakeResult(order_id=existing.id, number=existing.number, state=existing.state,
+                            created=False)
+    order = _close_at_once(session, order, req, actor, actor_name)
+    if order.state == State.received.value:
+        enqueue_safely(ROUTE_JOB, order.id, job_id=f"route-{order.id}")
+    order_flows.announce(session, order=order, action="intake")
+    return IntakeResult(order_id=order.id, number=order.number, state=order.state, created=True)
+
+
+def _attach(session: Session, order: Order, ids: list[int]) -> None:
+    for att_id in ids:
+        att = session.get(Attachment, att_id)
+        if att is not None and att.order_id is None:
+            att.order_id = order.id
+            session.add(att)
+
+
+def _close_at_once(session: Session, order: Order, req: IntakeRequest, actor: Actor | None,
+                   actor_name: str) -> Order:
+    """Settled on the spot (grid) or answered on the call (直接办结): closed, still recorded."""
+    if not (req.settled_on_spot or req.direct_answer):
+        return order
+    kind = "on_spot" if req.settled_on_spot else "direct"
+    reason = req.direct_answer or "现场处置完毕"
+    return order_flows.apply_action(
+        session, order_id=order.id, action=Action.direct_close,
+        actor=actor or order_flows.system_actor(order), actor_name=actor_name,
+        inp=ActionInput(reason=reason, public_reply=reason, extra={"close_kind": kind}),
+        publish=False)

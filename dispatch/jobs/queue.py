@@ -1,0 +1,109 @@
+"""The job queue: RQ on Redis in production, a worker thread in the embedded default.
+
+Jobs are named by import path, take JSON-serialisable ids and are safe to re-run; each has a
+deterministic id so a second enqueue of the same work is harmless.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+import queue as stdqueue
+import threading
+import time
+from functools import lru_cache
+from typing import Any, Protocol
+
+from dispatch.config import get_settings
+
+log = logging.getLogger(__name__)
+RETRY_INTERVALS = [1, 5, 30]
+
+
+def resolve(func_path: str):
+    module, _, name = func_path.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+class JobQueue(Protocol):
+    def enqueue(self, func_path: str, *args: Any, job_id: str) -> None: ...
+
+
+class EmbeddedQueue:
+    """Runs jobs on one background thread of this process, with the same retries as RQ."""
+
+    def __init__(self) -> None:
+        self._q: stdqueue.Queue[tuple[str, tuple, str, int]] = stdqueue.Queue()
+        self._pending: set[str] = set()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def enqueue(self, func_path: str, *args: Any, job_id: str) -> None:
+        with self._lock:
+            if job_id in self._pending:
+                return
+            self._pending.add(job_id)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="embedded-worker",
+                                                daemon=True)
+                self._thread.start()
+        self._q.put((func_path, args, job_id, 0))
+
+    def _run(self) -> None:
+        while True:
+            func_path, args, job_id, attempt = self._q.get()
+            try:
+                resolve(func_path)(*args)
+            except Exception:
+                log.exception("job %s failed (attempt %d)", job_id, attempt + 1)
+                if attempt < len(RETRY_INTERVALS):
+                    threading.Timer(RETRY_INTERVALS[attempt], self._q.put,
+                                    [(func_path, args, job_id, attempt + 1)]).start()
+                    self._q.task_done()
+                    continue
+            with self._lock:
+                self._pending.discard(job_id)
+            self._q.task_done()
+
+    def join(self, timeout: float = 10.0) -> bool:
+        """Wait until every queued job has run (tests and the demo use it)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if not self._pending:
+                    return True
+            time.sleep(0.01)
+        return False
+
+
+class RQQueue:
+    """RQ with the JSON serializer and retries."""
+
+    def __init__(self, redis_url: str, name: str) -> None:
+        from redis import Redis
+        from rq import Queue
+        from rq.serializers import JSONSerializer
+
+        self.redis = Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
+        self.queue = Queue(name, connection=self.redis, serializer=JSONSerializer)
+
+    def enqueue(self, func_path: str, *args: Any, job_id: str) -> None:
+        from rq import Retry
+
+        self.queue.enqueue(func_path, *args, job_id=job_id, retry=Retry(max=3,
+                           interval=RETRY_INTERVALS), result_ttl=300, failure_ttl=7 * 86400)
+
+
+@lru_cache
+def get_queue() -> JobQueue:
+    s = get_settings()
+    return EmbeddedQueue() if s.embedded_queue else RQQueue(s.redis_url, s.queue_name)
+
+
+def enqueue_safely(func_path: str, *args: Any, job_id: str) -> bool:
+    """Enqueue, but never fail the caller: the sweeper re-enqueues what could not be queued."""
+    try:
+        get_queue().enqueue(func_path, *args, job_id=job_id)
+        return True
+    except Exception as exc:  # Redis down: the order is already durable
+        log.warning("could not enqueue %s (%s); the sweeper will retry", job_id, exc)
+        return False

@@ -1,0 +1,69 @@
+"""Jobs: take ids, JSON-serialisable, safe to re-run (a re-run of done work does nothing)."""
+from __future__ import annotations
+
+import logging
+
+from dispatch.db import session_scope
+from dispatch.errors import Conflict
+from dispatch.orders import flows as order_flows
+from dispatch.orders.effects import ActionInput
+from dispatch.orders.enums import Action, State
+from dispatch.orders.lifecycle import IllegalTransition
+from dispatch.orders.models import Order
+from dispatch.routing import RoutingDecision, get_router
+
+log = logging.getLogger(__name__)
+
+
+def route_order(order_id: int) -> str:
+    """Classify and route one received order; an order already routed is left alone."""
+    with session_scope() as session:
+        order = session.get(Order, order_id)
+        if order is None or order.state != State.received.value:
+            return "skipped"
+        decision = get_router().route(session, order)
+        _record(order, decision)
+        action, inp = _action_for(decision)
+        try:
+            order_flows.apply_action(session, order_id=order.id, action=action,
+                                     actor=order_flows.system_actor(order),
+                                     actor_name="智能分拨", inp=inp)
+        except (Conflict, IllegalTransition):
+            return "skipped"  # another worker routed it first: never dispatch twice
+        return decision.kind
+
+
+def route_orders(order_ids: list[int]) -> dict[str, int]:
+    """Route a batch (the sweeper and bulk intake use one job per batch)."""
+    counts: dict[str, int] = {}
+    for oid in order_ids:
+        result = route_order(oid)
+        counts[result] = counts.get(result, 0) + 1
+    return counts
+
+
+def _record(order: Order, d: RoutingDecision) -> None:
+    order.routing = {**order.routing, **d.to_dict()}
+    order.suggestions = d.scores
+    requested = order.routing.get("requested", {})
+    if d.category and not order.category:
+        order.category = d.category
+    if d.request_type and not requested.get("request_type"):
+        order.request_type = d.request_type
+    if d.urgency and not requested.get("urgency"):
+        order.urgency = d.urgency
+    if d.emergency:
+        order.emergency = d.emergency
+    if d.division_code and not order.division_code:
+        order.division_code = d.division_code
+
+
+def _action_for(d: RoutingDecision) -> tuple[Action, ActionInput]:
+    if d.kind == "dispatch":
+        return Action.auto_dispatch, ActionInput(target_unit_id=d.target_unit_id,
+                                                 reason=f"rule {d.rule}")
+    if d.kind == "transfer":
+        return Action.transfer_platform, ActionInput(target_unit_id=d.target_unit_id,
+                                                     reason=f"rule {d.rule}")
+    return Action.queue_for_dispatcher, ActionInput(reason=f"rule {d.rule}")
+

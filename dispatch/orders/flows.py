@@ -1,0 +1,131 @@
+"""Apply an action to an order: check the table, change the rows, record the timeline, announce."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlmodel import Session
+
+from dispatch.errors import Invalid, NotFound
+from dispatch.orders import lifecycle
+from dispatch.orders import service as orders
+from dispatch.orders.effects import EFFECTS, ActionInput, Change
+from dispatch.orders.enums import OPEN_HOP_STATUSES, Action, HopRole, Role, State, UnitKind
+from dispatch.orders.lifecycle import Actor, Context
+from dispatch.orders.models import Assignment, Order
+from dispatch.orgs.models import OrgUnit
+from dispatch.realtime.broker import get_broker
+from dispatch.sqltypes import utcnow
+
+log = logging.getLogger(__name__)
+NEEDS_TARGET = {Action.dispatch, Action.auto_dispatch, Action.transfer_platform, Action.pass_down,
+                Action.add_cohandler}
+SYSTEM_NAME = "系统"
+
+
+def build_context(session: Session, *, order: Order, hop: Assignment | None, actor: Actor,
+                  action: Action, inp: ActionInput, target: OrgUnit | None,
+                  now: datetime) -> Context:
+    """What the transition guards need, read from the stored rows."""
+    cohandler = None
+    if action == Action.cohandler_feedback:
+        cohandler = next((h for h in orders.open_cohandler_hops(session, order_id=order.id)
+                          if h.to_path == actor.unit_path), None)
+        if cohandler is not None:
+            inp.extra["cohandler_hop_id"] = cohandler.id
+    return Context(
+        platform_path=order.platform_path, division_path=order.division_path,
+        hop_to_path=hop.to_path if hop else None, hop_from_path=hop.from_path if hop else None,
+        hop_from_platform=hop.from_platform if hop else True, is_grid=order.is_grid,
+        open_subhops=len(orders.open_cohandler_hops(session, order_id=order.id)),
+        pending_extension=bool(hop and hop.pending_extension),
+        pending_suspension=bool(hop and hop.pending_suspension),
+        deadline_passed=bool(hop and hop.deadline and now > hop.deadline),
+        return_window_open=not (hop and hop.return_deadline and now > hop.return_deadline),
+        target_path=target.path if target else None,
+        target_is_platform=bool(target and target.kind == UnitKind.platform.value),
+        target_parent_path=_parent_path(target.path) if target else None,
+        cohandler_path=cohandler.to_path if cohandler else None,
+        callback_rehandle=bool(inp.rehandle),
+        has_reason=bool(inp.reason and inp.reason.strip()),
+    )
+
+
+def _parent_path(path: str) -> str:
+    return path[: path.rstrip("/").rfind("/") + 1]
+
+
+def apply_action(session: Session, *, order_id: int, action: Action, actor: Actor,
+                 actor_name: str = SYSTEM_NAME, inp: ActionInput | None = None,
+                 now: datetime | None = None, publish: bool = True) -> Order:
+    """Move the order by one action; commits, then pushes the event to the consoles concerned."""
+    inp, now = inp or ActionInput(), now or utcnow()
+    order = orders.get_order(session, order_id=order_id)
+    hop = session.get(Assignment, order.current_hop_id) if order.current_hop_id else None
+    target = _target(session, action, inp)
+    ctx = build_context(session, order=order, hop=hop, actor=actor, action=action, inp=inp,
+                        target=target, now=now)
+    from_state = State(order.state)
+    to_state = lifecycle.decide(from_state, action, actor, ctx)
+    orders.bump_version(session, order=order)
+    change = Change(order=order, hop=hop, now=now, inp=inp, session=session, target=target)
+    EFFECTS[action](change)
+    order.state = to_state.value
+    orders.touch(order)
+    data = {**change.data, **({"extension_days": inp.extension_days} if inp.extension_days else {})}
+    if action in (Action.auto_dispatch, Action.queue_for_dispatcher, Action.transfer_platform) \
+            and order.routing:
+        data["routing"] = order.routing
+    orders.append_timeline(session, order_id=order.id, at=now, actor_user_id=actor.user_id,
+                           actor_name=actor_name, actor_role=actor.role.value,
+                           actor_unit_id=_unit_id(actor.unit_path), action=action.value,
+                           from_state=from_state.value, to_state=to_state.value,
+                           reason=inp.reason, data=data,
+                           hop_id=(change.new_hop or hop).id if (change.new_hop or hop) else None,
+                           attachment_ids=list(inp.attachment_ids))
+    session.add(order)
+    session.commit()
+    if publish:
+        announce(session, order=order, action=action.value)
+    return order
+
+
+def _unit_id(path: str) -> str | None:
+    parts = path.strip("/").split("/")
+    return parts[-1] if parts and parts[-1] else None
+
+
+def _target(session: Session, action: Action, inp: ActionInput) -> OrgUnit | None:
+    if action not in NEEDS_TARGET:
+        return None
+    if not inp.target_unit_id:
+        raise Invalid(f"{action.value} needs target_unit_id")
+    unit = session.get(OrgUnit, inp.target_unit_id)
+    if unit is None:
+        raise NotFound(f"unit {inp.target_unit_id} not found")
+    return unit
+
+
+def concerned_paths(session: Session, order: Order) -> list[str]:
+    """Units whose consoles hear about this order: its platform and every unit it went to."""
+    return [order.platform_path, *{h.to_path for h in orders.hops(session, order_id=order.id)}]
+
+
+def announce(session: Session, *, order: Order, action: str) -> None:
+    event = {"type": "order", "action": action, "order_id": order.id, "number": order.number,
+             "state": order.state, "current_unit_path": order.current_unit_path,
+             "paths": concerned_paths(session, order), "at": utcnow().isoformat()}
+    get_broker().publish(event)
+
+
+def system_actor(order: Order) -> Actor:
+    return Actor(role=Role.system, unit_path=order.platform_path)
+
+
+def open_hops_for_unit(session: Session, *, order: Order, unit_path: str) -> list[Assignment]:
+    return [h for h in orders.hops(session, order_id=order.id)
+            if h.to_path == unit_path and h.status in {s.value for s in OPEN_HOP_STATUSES}]
+
+
+def is_cohandler(hop: Assignment) -> bool:
+    return hop.role == HopRole.cohandler.value

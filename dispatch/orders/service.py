@@ -1,0 +1,138 @@
+"""Plain reads and writes of orders, hops and the timeline (no notifications, no queue)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import exists, func, or_, update
+from sqlmodel import Session, col, select
+
+from dispatch.errors import Conflict, NotFound
+from dispatch.orders.enums import OPEN_HOP_STATUSES, HopRole, State
+from dispatch.orders.models import Assignment, Order, TimelineEntry
+from dispatch.sqltypes import utcnow
+
+
+def reach_clause(unit_path: str):
+    """Orders a unit may see: owned by a platform inside it, or with a hop to a unit inside it."""
+    return or_(col(Order.platform_path).startswith(unit_path),
+               exists(select(Assignment.id).where(Assignment.order_id == Order.id,
+                                                  col(Assignment.to_path).startswith(unit_path))))
+
+
+def get_order(session: Session, *, order_id: int) -> Order:
+    order = session.get(Order, order_id)
+    if order is None:
+        raise NotFound(f"order {order_id} not found")
+    return order
+
+
+def get_visible_order(session: Session, *, order_id: int, unit_path: str) -> Order:
+    """The order if the unit reaches it; otherwise 404, so its existence is not disclosed."""
+    stmt = select(Order).where(Order.id == order_id, reach_clause(unit_path))
+    order = session.exec(stmt).first()
+    if order is None:
+        raise NotFound(f"order {order_id} not found")
+    return order
+
+
+def find_by_external(session: Session, *, channel: str, external_id: str) -> Order | None:
+    return session.exec(select(Order).where(Order.channel == channel,
+                                            Order.external_id == external_id)).first()
+
+
+def hops(session: Session, *, order_id: int) -> list[Assignment]:
+    return list(session.exec(select(Assignment).where(Assignment.order_id == order_id)
+                             .order_by(Assignment.id)).all())
+
+
+def timeline(session: Session, *, order_id: int) -> list[TimelineEntry]:
+    return list(session.exec(select(TimelineEntry).where(TimelineEntry.order_id == order_id)
+                             .order_by(TimelineEntry.id)).all())
+
+
+def open_cohandler_hops(session: Session, *, order_id: int) -> list[Assignment]:
+    return [h for h in hops(session, order_id=order_id)
+            if h.role == HopRole.cohandler.value and h.status in OPEN_HOP_STATUSES]
+
+
+def bump_version(session: Session, *, order: Order) -> None:
+    """Optimistic lock: the transition only counts if nobody moved the order meanwhile."""
+    res = session.execute(update(Order).where(Order.id == order.id, Order.version == order.version)
+                          .values(version=order.version + 1))
+    if res.rowcount != 1:
+        session.rollback()
+        raise Conflict("the order was changed by someone else meanwhile; reload it")
+    order.version += 1
+
+
+def append_timeline(session: Session, **fields: Any) -> TimelineEntry:
+    entry = TimelineEntry(**fields)
+    session.add(entry)
+    return entry
+
+
+@dataclass
+class OrderFilter:
+    state: list[str] | None = None
+    unit_path: str | None = None
+    channel: str | None = None
+    category: str | None = None
+    overdue: bool | None = None
+    q: str | None = None
+    inbox_unit_path: str | None = None     # open hops held exactly by this unit
+    division_path: str | None = None
+
+
+def list_orders(session: Session, *, reach_path: str, flt: OrderFilter, now: datetime,
+                before_id: int | None, limit: int) -> list[Order]:
+    """Newest first, keyset-paginated on id."""
+    stmt = select(Order).where(reach_clause(reach_path))
+    if flt.state:
+        stmt = stmt.where(col(Order.state).in_(flt.state))
+    if flt.unit_path:
+        stmt = stmt.where(reach_clause(flt.unit_path))
+    if flt.inbox_unit_path:
+        stmt = stmt.where(exists(select(Assignment.id).where(
+            Assignment.order_id == Order.id, Assignment.to_path == flt.inbox_unit_path,
+            col(Assignment.status).in_([s.value for s in OPEN_HOP_STATUSES]))))
+    if flt.division_path:
+        stmt = stmt.where(col(Order.division_path).startswith(flt.division_path))
+    if flt.channel:
+        stmt = stmt.where(Order.channel == flt.channel)
+    if flt.category:
+        stmt = stmt.where(Order.category == flt.category)
+    if flt.overdue is not None:
+        open_states = [s.value for s in (State.dispatched, State.handling, State.return_requested,
+                                         State.suspended)]
+        overdue = (col(Order.due_at) < now) & col(Order.state).in_(open_states)
+        stmt = stmt.where(overdue if flt.overdue else ~overdue)
+    if flt.q:
+        like = f"%{flt.q}%"
+        stmt = stmt.where(or_(col(Order.title).like(like), col(Order.content).like(like),
+                              col(Order.number).like(like), col(Order.address).like(like)))
+    if before_id:
+        stmt = stmt.where(Order.id < before_id)
+    return list(session.exec(stmt.order_by(col(Order.id).desc()).limit(limit)).all())
+
+
+def count_by_state(session: Session, *, reach_path: str) -> dict[str, int]:
+    stmt = select(Order.state, func.count()).where(reach_clause(reach_path)).group_by(Order.state)
+    return {state: n for state, n in session.exec(stmt).all()}
+
+
+def stale_received(session: Session, *, older_than: datetime, limit: int = 500) -> list[int]:
+    """Orders acknowledged but still unrouted (Redis was down, a worker died)."""
+    stmt = select(Order.id).where(Order.state == State.received.value,
+                                  col(Order.updated_at) < older_than).order_by(Order.id).limit(limit)
+    return list(session.exec(stmt).all())
+
+
+def orders_by_phone(session: Session, *, phone: str, reach_path: str, limit: int = 20) -> list[Order]:
+    stmt = select(Order).where(Order.citizen_phone == phone, reach_clause(reach_path))
+    return list(session.exec(stmt.order_by(col(Order.id).desc()).limit(limit)).all())
+
+
+def touch(order: Order) -> None:
+    order.updated_at = utcnow()

@@ -1,0 +1,147 @@
+"""Load and query the org tree: divisions from CSV, departments from a config file."""
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlmodel import Session, col, select
+
+from dispatch.orders.enums import Level, UnitKind
+from dispatch.orgs.models import OrgUnit
+
+PLATFORM_LEVELS = {Level.city.value, Level.county.value}
+
+
+@dataclass(frozen=True)
+class DivisionRow:
+    code: str
+    name: str
+    level: str
+    parent_code: str
+    short_name: str
+
+
+def read_divisions(path: Path) -> list[DivisionRow]:
+    """Rows of a divisions CSV (code,name,level,parent_code,short_name), parents before children."""
+    with open(path, encoding="utf-8") as fh:
+        rows = [DivisionRow(r["code"].strip(), r["name"].strip(), r["level"].strip(),
+                            r["parent_code"].strip(), (r.get("short_name") or r["name"]).strip())
+                for r in csv.DictReader(fh)]
+    order = {lvl.value: i for i, lvl in enumerate(Level)}
+    bad = [r.code for r in rows if r.level not in order]
+    if bad:
+        raise ValueError(f"unknown level in divisions file for codes {bad[:5]}")
+    return sorted(rows, key=lambda r: order[r.level])
+
+
+def read_departments(path: Path) -> dict:
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def build_units(divisions: list[DivisionRow], departments: dict) -> list[OrgUnit]:
+    """The whole org tree as unsaved rows: platforms at city/county, territorial below, departments."""
+    paths: dict[str, str] = {}
+    units: list[OrgUnit] = []
+    for row in divisions:
+        parent_path = paths.get(row.parent_code, "/")
+        if row.level != Level.city.value and row.parent_code not in paths:
+            raise ValueError(f"division {row.code} names unknown parent {row.parent_code}")
+        path = f"{parent_path}{row.code}/"
+        paths[row.code] = path
+        kind = UnitKind.platform if row.level in PLATFORM_LEVELS else UnitKind.territorial
+        units.append(OrgUnit(id=row.code, name=row.name, short_name=row.short_name, level=row.level,
+                             kind=kind.value, parent_id=None if row.level == Level.city.value
+                             else row.parent_code, division_code=row.code, path=path))
+    for parent in [u for u in units if u.kind == UnitKind.platform.value]:
+        for dept in departments["departments"]:
+            if parent.level not in dept["levels"]:
+                continue
+            uid = f"{parent.id}-{dept['type']}"
+            units.append(OrgUnit(id=uid, name=f"{parent.short_name or parent.name}{dept['name']}",
+                                 short_name=dept["name"], level=parent.level,
+                                 kind=UnitKind.department.value, parent_id=parent.id,
+                                 division_code=parent.division_code, path=f"{parent.path}{uid}/",
+                                 dept_type=dept["type"], categories=list(dept["categories"]),
+                                 primary_categories=list(dept.get("primary", []))))
+    return units
+
+
+def load_org_tree(session: Session, divisions_csv: Path, departments_file: Path) -> int:
+    """Insert units that are not there yet; returns how many were added (idempotent)."""
+    existing = set(session.exec(select(OrgUnit.id)).all())
+    units = build_units(read_divisions(divisions_csv), read_departments(departments_file))
+    new = [u for u in units if u.id not in existing]
+    session.add_all(new)
+    session.commit()
+    return len(new)
+
+
+def get_unit(session: Session, unit_id: str) -> OrgUnit | None:
+    return session.get(OrgUnit, unit_id)
+
+
+def platform_of(session: Session, unit: OrgUnit) -> OrgUnit:
+    """The nearest platform at or above the unit."""
+    current = unit
+    while current.kind != UnitKind.platform.value:
+        if current.parent_id is None:
+            raise ValueError(f"unit {unit.id} has no platform above it")
+        current = session.get(OrgUnit, current.parent_id)
+    return current
+
+
+def county_platform_for_division(session: Session, division_code: str | None) -> OrgUnit | None:
+    """The county platform whose area contains the division."""
+    if not division_code:
+        return None
+    unit = session.get(OrgUnit, division_code)
+    if unit is None:
+        return None
+    ids = [p for p in unit.path.strip("/").split("/")]
+    for uid in ids:
+        u = session.get(OrgUnit, uid)
+        if u and u.kind == UnitKind.platform.value and u.level == Level.county.value:
+            return u
+    return None
+
+
+def city_platform(session: Session) -> OrgUnit:
+    unit = session.exec(select(OrgUnit).where(OrgUnit.level == Level.city.value,
+                                              OrgUnit.kind == UnitKind.platform.value)).first()
+    if unit is None:
+        raise LookupError("no city platform: load the divisions first")
+    return unit
+
+
+def department_for(session: Session, *, platform: OrgUnit, category: str | None,
+                   dept_type: str | None = None) -> OrgUnit | None:
+    """The department under `platform` that is primarily responsible for `category`."""
+    stmt = select(OrgUnit).where(OrgUnit.parent_id == platform.id,
+                                 OrgUnit.kind == UnitKind.department.value)
+    if dept_type:
+        stmt = stmt.where(OrgUnit.dept_type == dept_type)
+    depts = session.exec(stmt.order_by(OrgUnit.id)).all()
+    if dept_type:
+        return depts[0] if depts else None
+    for pick in (lambda d: category in d.primary_categories, lambda d: category in d.categories):
+        for d in depts:
+            if category and pick(d):
+                return d
+    return None
+
+
+def search_units(session: Session, *, q: str, under_path: str | None = None,
+                 limit: int = 20) -> list[OrgUnit]:
+    """Units whose name contains q (for the dispatcher's unit picker)."""
+    stmt = select(OrgUnit).where(col(OrgUnit.name).contains(q))
+    if under_path:
+        stmt = stmt.where(col(OrgUnit.path).startswith(under_path))
+    return list(session.exec(stmt.order_by(col(OrgUnit.path)).limit(limit)).all())
+
+
+def children(session: Session, unit_id: str) -> list[OrgUnit]:
+    return list(session.exec(select(OrgUnit).where(OrgUnit.parent_id == unit_id)
+                             .order_by(OrgUnit.id)).all())

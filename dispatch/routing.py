@@ -1,0 +1,68 @@
+"""Routing: which unit gets a received order. A `Router` proposes, the routing job applies.
+
+`HintRouter` is the simple rule (the channel's category hint and the given division); the
+classifier-backed router implements the same interface.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+from sqlmodel import Session
+
+from dispatch.orders.models import Order
+from dispatch.orgs import service as orgs
+
+
+@dataclass
+class RoutingDecision:
+    kind: str                           # dispatch | transfer | queue
+    rule: str                           # which rule fired, recorded on the timeline
+    target_unit_id: str | None = None
+    category: str | None = None
+    request_type: str | None = None
+    urgency: str | None = None
+    emergency: str | None = None
+    confidence: float | None = None
+    model_version: str = "rule-v1"
+    scores: list[dict[str, Any]] = field(default_factory=list)   # top suggestions
+    division_code: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Router(Protocol):
+    def route(self, session: Session, order: Order) -> RoutingDecision: ...
+
+
+class HintRouter:
+    """Category from the channel's hint; the place from the division the channel gave."""
+
+    def route(self, session: Session, order: Order) -> RoutingDecision:
+        category = order.category or order.category_hint
+        platform = orgs.get_unit(session, order.platform_id)
+        county = orgs.county_platform_for_division(session, order.division_code)
+        if category:
+            owner = county if county and county.path.startswith(platform.path) else platform
+            dept = orgs.department_for(session, platform=owner, category=category)
+            if dept:
+                return RoutingDecision("dispatch", f"hint:{category}->{dept.dept_type}",
+                                       target_unit_id=dept.id, category=category, confidence=1.0)
+        if county and county.id != platform.id and county.path.startswith(platform.path):
+            return RoutingDecision("transfer", "division->county_platform",
+                                   target_unit_id=county.id, category=category)
+        return RoutingDecision("queue", "no_hint_no_division", category=category)
+
+
+_router: Router | None = None
+
+
+def get_router() -> Router:
+    return _router or HintRouter()
+
+
+def set_router(router: Router | None) -> None:
+    """Swap the router (the classifier installs itself here)."""
+    global _router
+    _router = router

@@ -1,0 +1,120 @@
+"""Test setup: SQLite + in-process queue by default; real PostgreSQL + Redis + an RQ worker
+process when HOTLINE_TEST_DATABASE_URL / HOTLINE_TEST_REDIS_URL are set (the CI's second pass)."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+_TMP = Path(tempfile.mkdtemp(prefix="hotline-test-"))
+DB_URL = os.environ.get("HOTLINE_TEST_DATABASE_URL") or f"sqlite:///{_TMP}/test.db"
+REDIS_URL = os.environ.get("HOTLINE_TEST_REDIS_URL") or ""
+os.environ["HOTLINE_DATABASE_URL"] = DB_URL
+os.environ["HOTLINE_VAR_DIR"] = str(_TMP / "var")
+os.environ["HOTLINE_SWEEPER_STALE_SECONDS"] = "2"
+if REDIS_URL:
+    os.environ["HOTLINE_REDIS_URL"] = REDIS_URL
+else:
+    os.environ.pop("HOTLINE_REDIS_URL", None)
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVICES = bool(REDIS_URL)
+
+
+def _reset_database() -> None:
+    from sqlmodel import SQLModel
+
+    import dispatch.models  # noqa: F401
+    from dispatch.db import get_engine
+
+    SQLModel.metadata.drop_all(get_engine())
+    SQLModel.metadata.create_all(get_engine())
+
+
+def _flush_redis() -> None:
+    from redis import Redis
+
+    Redis.from_url(REDIS_URL).flushdb()
+
+
+def start_worker() -> subprocess.Popen:
+    """A real RQ worker process (production mode) with the test's settings."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen([sys.executable, "-m", "dispatch.cli", "worker", "--simple"],
+                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+
+@pytest.fixture(scope="session")
+def seeded():
+    """Tables, the org tree and the demo users, once per run."""
+    _reset_database()
+    if SERVICES:
+        _flush_redis()
+    from sqlmodel import Session
+
+    from dispatch import demo
+    from dispatch.db import get_engine
+
+    with Session(get_engine(), expire_on_commit=False) as session:
+        units = demo.seed(session)
+    worker = start_worker() if SERVICES else None
+    yield units
+    if worker is not None:
+        worker.terminate()
+        worker.wait(10)
+
+
+@pytest.fixture(scope="session")
+def app(seeded):
+    from dispatch.api import create_app
+
+    return create_app(run_sweeper=False)
+
+
+@pytest.fixture(scope="session")
+def client(app):
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def tokens(client):
+    from dispatch.demo import DEMO_PASSWORD
+
+    names = ["admin", "city_operator", "city_dispatcher", "city_callback", "city_supervisor",
+             "county_operator", "county_dispatcher", "county_callback", "county_supervisor",
+             "township_handler", "village_handler", "dept_handler", "city_dept_handler"]
+    out = {}
+    for n in names:
+        r = client.post("/api/v1/auth/token", data={"username": n, "password": DEMO_PASSWORD})
+        assert r.status_code == 200, r.text
+        out[n] = r.json()["access_token"]
+    return out
+
+
+@pytest.fixture
+def session(seeded):
+    from sqlmodel import Session
+
+    from dispatch.db import get_engine
+
+    with Session(get_engine(), expire_on_commit=False) as s:
+        yield s
+
+
+def wait_until(predicate, timeout: float = 20.0, interval: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("condition not met in time")

@@ -1,0 +1,40 @@
+"""Small helpers the API tests share."""
+from __future__ import annotations
+
+import itertools
+import uuid
+
+from tests.conftest import wait_until
+
+_seq = itertools.count()
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def new_call(client, token: str, **fields) -> dict:
+    body = {"channel": "12345", "external_id": f"call-{uuid.uuid4().hex}",
+            "content": "小区门口下水道堵塞，污水横流，请尽快处理。", "citizen_name": "张三",
+            "citizen_phone": "13912345678", **fields}
+    r = client.post("/api/v1/intake", json=body, headers=auth(token))
+    assert r.status_code in (200, 201), r.text
+    return r.json()
+
+
+def act(client, token: str, order_id: int, action: str, expect: int = 200, **body) -> dict:
+    r = client.post(f"/api/v1/orders/{order_id}/actions/{action}", json=body, headers=auth(token))
+    assert r.status_code == expect, f"{action}: {r.status_code} {r.text}"
+    return r.json()
+
+
+def detail(client, token: str, order_id: int) -> dict:
+    r = client.get(f"/api/v1/orders/{order_id}", headers=auth(token))
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def wait_state(client, token: str, order_id: int, *states: str, timeout: float = 20.0) -> dict:
+    """Wait for the routing job (in-process or an RQ worker) to move the order on."""
+    return wait_until(lambda: (d := detail(client, token, order_id))["state"] in states and d,
+                      timeout=timeout)
