@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from dispatch import hooks
 from dispatch.errors import Invalid, NotFound
 from dispatch.orders import lifecycle
 from dispatch.orders import service as orders
@@ -116,6 +117,7 @@ def announce(session: Session, *, order: Order, action: str) -> None:
              "state": order.state, "current_unit_path": order.current_unit_path,
              "paths": concerned_paths(session, order), "at": utcnow().isoformat()}
     get_broker().publish(event)
+    hooks.emit(session, order=order, action=action)
 
 
 def system_actor(order: Order) -> Actor:
