@@ -18,6 +18,7 @@ from dispatch.db import init_db
 from dispatch.errors import install_error_handlers
 from dispatch.intake import views as intake
 from dispatch.jobs import sweeper
+from dispatch.knowledge import views as knowledge
 from dispatch.orders import views as orders
 from dispatch.orgs import views as orgs
 from dispatch.realtime.broker import get_broker
@@ -33,6 +34,7 @@ api_v1.include_router(intake.router)
 api_v1.include_router(orders.router)
 api_v1.include_router(attachments.router)
 api_v1.include_router(realtime.router)
+api_v1.include_router(knowledge.router)
 
 
 def extra_routers() -> list[APIRouter]:

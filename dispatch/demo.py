@@ -16,6 +16,7 @@ from dispatch.config import get_settings
 from dispatch.db import get_engine, init_db
 from dispatch.intake import flows as intake
 from dispatch.intake.schemas import IntakeRequest
+from dispatch.knowledge import service as knowledge
 from dispatch.orders import flows
 from dispatch.orders.effects import ActionInput
 from dispatch.orders.enums import Action, Channel, Role, State, UnitKind
@@ -83,6 +84,7 @@ def seed(session: Session) -> DemoUnits:
             users.create_user(session, data=UserCreate(username=username, full_name=name,
                                                        role=role.value, unit_id=unit.id,
                                                        password=DEMO_PASSWORD))
+    knowledge.load_seed(session)
     return units
 
 

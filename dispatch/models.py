@@ -1,4 +1,5 @@
 """Every table, imported in one place so metadata and migrations see them all."""
 from dispatch.auth.models import User  # noqa: F401
+from dispatch.knowledge.models import KbEntry  # noqa: F401
 from dispatch.orders.models import Assignment, Attachment, Order, TimelineEntry  # noqa: F401
 from dispatch.orgs.models import OrgUnit  # noqa: F401

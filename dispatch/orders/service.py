@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from dispatch.errors import Conflict, NotFound
 from dispatch.orders.enums import OPEN_HOP_STATUSES, HopRole, State
-from dispatch.orders.models import Assignment, Order, TimelineEntry
+from dispatch.orders.models import Assignment, Attachment, Order, TimelineEntry
 from dispatch.sqltypes import utcnow
 
 
@@ -132,6 +132,17 @@ def stale_received(session: Session, *, older_than: datetime, limit: int = 500) 
 def orders_by_phone(session: Session, *, phone: str, reach_path: str, limit: int = 20) -> list[Order]:
     stmt = select(Order).where(Order.citizen_phone == phone, reach_clause(reach_path))
     return list(session.exec(stmt.order_by(col(Order.id).desc()).limit(limit)).all())
+
+
+def link_attachments(session: Session, *, order_id: int, ids: list[int],
+                     uploaded_by: int | None) -> None:
+    """Tie an actor's own unlinked uploads to the order, so everyone who sees it may open them."""
+    if not ids:
+        return
+    for att in session.exec(select(Attachment).where(col(Attachment.id).in_(ids))).all():
+        if att.order_id is None and att.uploaded_by == uploaded_by:
+            att.order_id = order_id
+            session.add(att)
 
 
 def touch(order: Order) -> None:
