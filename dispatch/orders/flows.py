@@ -84,6 +84,8 @@ def apply_action(session: Session, *, order_id: int, action: Action, actor: Acto
                            reason=inp.reason, data=data,
                            hop_id=(change.new_hop or hop).id if (change.new_hop or hop) else None,
                            attachment_ids=list(inp.attachment_ids))
+    orders.link_attachments(session, order_id=order.id, ids=inp.attachment_ids,
+                            uploaded_by=actor.user_id)
     session.add(order)
     session.commit()
     if publish:
