@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 
+from sla import current
 from sla.calendar import Duration, WorkingCalendar
 from sla.clock import shift_deadline, warning_light
-from sla.policy import DEFAULT_POLICY, Policy
+from sla.policy import Policy
 
 
 @dataclass(frozen=True)
@@ -19,13 +19,14 @@ class HopDeadlines:
     policy_version: int
 
 
-@lru_cache
 def get_calendar() -> WorkingCalendar:
-    return WorkingCalendar()
+    """Official calendar with the administrator-loaded years (cached, reloaded on change)."""
+    return current.calendar()
 
 
 def current_policy() -> Policy:
-    return DEFAULT_POLICY
+    """The stored current policy version (cached, reloaded on change)."""
+    return current.policy()
 
 
 def hop_deadlines(*, now: datetime, request_type: str, urgency: str, category: str | None,

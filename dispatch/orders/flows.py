@@ -28,17 +28,17 @@ def build_context(session: Session, *, order: Order, hop: Assignment | None, act
                   action: Action, inp: ActionInput, target: OrgUnit | None,
                   now: datetime) -> Context:
     """What the transition guards need, read from the stored rows."""
-    cohandler = None
-    if action == Action.cohandler_feedback:
-        cohandler = next((h for h in orders.open_cohandler_hops(session, order_id=order.id)
-                          if h.to_path == actor.unit_path), None)
-        if cohandler is not None:
-            inp.extra["cohandler_hop_id"] = cohandler.id
+    open_co = orders.open_cohandler_hops(session, order_id=order.id)
+    cohandler = next((h for h in open_co if h.to_path == actor.unit_path), None)
+    if cohandler is not None and action == Action.cohandler_feedback:
+        inp.extra["cohandler_hop_id"] = cohandler.id
+    holders = {h.to_path for h in open_co} | ({hop.to_path} if hop else set())
     return Context(
         platform_path=order.platform_path, division_path=order.division_path,
         hop_to_path=hop.to_path if hop else None, hop_from_path=hop.from_path if hop else None,
         hop_from_platform=hop.from_platform if hop else True, is_grid=order.is_grid,
-        open_subhops=len(orders.open_cohandler_hops(session, order_id=order.id)),
+        open_subhops=len(open_co),
+        target_holds_order=bool(target and target.path in holders),
         pending_extension=bool(hop and hop.pending_extension),
         pending_suspension=bool(hop and hop.pending_suspension),
         deadline_passed=bool(hop and hop.deadline and now > hop.deadline),

@@ -51,6 +51,7 @@ class Context:
     target_is_platform: bool = False
     target_parent_path: str | None = None
     cohandler_path: str | None = None     # the actor's own open co-handler hop, if any
+    target_holds_order: bool = False      # the target unit already holds an open hop
     callback_rehandle: bool = False       # unsatisfied callback attributed to the unit
     has_reason: bool = False
 
@@ -70,6 +71,12 @@ def _target_in_platform(c: Context) -> str | None:
     if not c.target_path.startswith(c.platform_path):
         return "the target unit is outside the dispatching platform's area"
     return None
+
+
+def _cohandler_target(c: Context) -> str | None:
+    if c.target_holds_order:
+        return "the unit already holds this order"
+    return _target_in_platform(c)
 
 
 def _target_is_county_platform(c: Context) -> str | None:
@@ -212,7 +219,7 @@ TABLE.update({
 })
 # co-handlers: added while the lead works; they report without moving the order's state
 for _s in (S.dispatched, S.handling, S.suspended, S.return_requested):
-    TABLE[(_s, A.add_cohandler)] = _r(_s, _DISP, PLATFORM, _target_in_platform)
+    TABLE[(_s, A.add_cohandler)] = _r(_s, _DISP, PLATFORM, _cohandler_target)
 for _s in (S.dispatched, S.handling, S.suspended, S.return_requested, S.feedback_submitted):
     TABLE[(_s, A.cohandler_feedback)] = _r(_s, _HANDLER, COHANDLER, _needs_reason)
 
@@ -264,13 +271,17 @@ def decide(state: S, action: A, actor: Actor, ctx: Context) -> S:
     return rule.target(ctx) if callable(rule.target) else rule.target
 
 
+# guards about what the user has yet to type or choose: the button is offered anyway
+_INPUT_GUARDS = (_needs_reason, _target_in_platform, _target_is_child, _target_is_county_platform,
+                 _cohandler_target)
+
+
 def allowed_actions(state: S, actor: Actor, ctx: Context) -> list[A]:
     """Actions this actor could take now (guards included): what the console offers as buttons."""
     out = []
     for (s, action), rule in TABLE.items():
         if s != state or actor.role not in rule.roles or not in_scope(rule, actor, ctx):
             continue
-        if all(g(ctx) is None or g in (_needs_reason, _target_in_platform, _target_is_child,
-                                         _target_is_county_platform) for g in rule.guards):
+        if all(g(ctx) is None or g in _INPUT_GUARDS for g in rule.guards):
             out.append(action)
     return out
