@@ -1,0 +1,178 @@
+"""Fault injection on real processes: an API server, RQ workers and a private Redis server.
+
+Whatever happens to Redis or a worker, every acknowledged order exists once and is routed once.
+Runs in both CI passes (on the pass's database) with its own Redis on a spare port, so that
+stopping it disturbs nothing else.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from dispatch.db import get_engine
+from dispatch.demo import DEMO_PASSWORD
+from dispatch.orders.models import Order, TimelineEntry
+from tests.conftest import ROOT, wait_until
+
+ROUTING_ACTIONS = ("auto_dispatch", "queue_for_dispatcher", "transfer_platform")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Stack:
+    """A private Redis, an API process (with its sweeper) and RQ workers on the test database."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.redis_port, self.api_port = _free_port(), _free_port()
+        self.tmp = tmp
+        self.env = {**os.environ, "PYTHONPATH": str(ROOT),
+                    "HOTLINE_REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
+                    "HOTLINE_QUEUE_NAME": f"faults-{uuid.uuid4().hex[:6]}",
+                    "HOTLINE_SWEEPER_STALE_SECONDS": "2", "HOTLINE_SWEEPER_INTERVAL_SECONDS": "1",
+                    "HOTLINE_LOG_LEVEL": "WARNING"}
+        self.redis: subprocess.Popen | None = None
+        self.api: subprocess.Popen | None = None
+        self.workers: list[subprocess.Popen] = []
+
+    def _spawn(self, args: list[str], name: str) -> subprocess.Popen:
+        log = open(self.tmp / f"{name}.log", "ab")
+        return subprocess.Popen(args, env=self.env, cwd=ROOT, stdout=log, stderr=log)
+
+    def start_redis(self) -> None:
+        self.redis = self._spawn(["redis-server", "--port", str(self.redis_port), "--bind",
+                                  "127.0.0.1", "--save", "", "--appendonly", "no"], "redis")
+        wait_until(lambda: _ping(self.redis_port), timeout=10)
+
+    def stop_redis(self) -> None:
+        self.redis.send_signal(signal.SIGKILL)
+        self.redis.wait(10)
+
+    def start_api(self) -> None:
+        self.api = self._spawn([sys.executable, "-m", "uvicorn", "dispatch.api:create_app",
+                                "--factory", "--port", str(self.api_port), "--log-level",
+                                "warning"], "api")
+        wait_until(lambda: _ok(f"{self.url}/healthz"), timeout=30)
+
+    def start_worker(self) -> subprocess.Popen:
+        w = self._spawn([sys.executable, "-m", "dispatch.cli", "worker", "--simple"], "worker")
+        self.workers.append(w)
+        return w
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    def close(self) -> None:
+        for p in [*self.workers, self.api, self.redis]:
+            if p is not None and p.poll() is None:
+                p.kill()
+                p.wait(10)
+
+
+def _ping(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
+            s.sendall(b"PING\r\n")
+            return s.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def _ok(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@pytest.fixture
+def stack(seeded, tmp_path):
+    s = Stack(tmp_path)
+    s.start_redis()
+    s.start_api()
+    yield s
+    s.close()
+
+
+def _token(stack: Stack) -> str:
+    r = httpx.post(f"{stack.url}/api/v1/auth/token",
+                   data={"username": "county_operator", "password": DEMO_PASSWORD}, timeout=10)
+    return r.json()["access_token"]
+
+
+def _send(stack: Stack, token: str, n: int, tag: str) -> list[int]:
+    """n calls, each delivered twice (a channel's retry); returns the acknowledged order ids."""
+    ids = []
+    with httpx.Client(base_url=stack.url, timeout=10,
+                      headers={"Authorization": f"Bearer {token}"}) as c:
+        for i in range(n):
+            body = {"channel": "12345", "external_id": f"{tag}-{i}", "content": "路灯坏了"}
+            first, retry = c.post("/api/v1/intake", json=body), c.post("/api/v1/intake", json=body)
+            assert first.status_code == 201, first.text
+            assert retry.status_code == 200 and retry.json()["order_id"] == first.json()["order_id"]
+            ids.append(first.json()["order_id"])
+    return ids
+
+
+def _routing_counts(ids: list[int]) -> dict[int, int]:
+    with Session(get_engine()) as s:
+        rows = s.exec(select(TimelineEntry.order_id, func.count()).where(
+            TimelineEntry.order_id.in_(ids), TimelineEntry.action.in_(ROUTING_ACTIONS))
+            .group_by(TimelineEntry.order_id)).all()
+    return dict(rows)
+
+
+def _orders_by_external(tag: str) -> int:
+    with Session(get_engine()) as s:
+        return s.exec(select(func.count()).select_from(Order)
+                      .where(Order.external_id.like(f"{tag}-%"))).one()
+
+
+def test_redis_down_intake_still_acknowledges_and_orders_are_routed_after_it_returns(stack):
+    token = _token(stack)
+    stack.start_worker()
+    before = _send(stack, token, 10, tag := f"up-{uuid.uuid4().hex[:6]}")
+    stack.stop_redis()
+    during = _send(stack, token, 20, tag2 := f"down-{uuid.uuid4().hex[:6]}")
+    assert _routing_counts(during) == {}, "nothing can be routed while Redis is down"
+    stack.start_redis()
+    if stack.workers[-1].poll() is not None:  # a worker that lost Redis exits; compose restarts it
+        stack.start_worker()
+    ids = before + during
+    wait_until(lambda: len(_routing_counts(ids)) == len(ids), timeout=60, interval=0.5)
+    counts = _routing_counts(ids)
+    print(f"\n[faults] redis restart: acknowledged={len(ids)} routed={len(counts)} "
+          f"routed-twice={sum(1 for v in counts.values() if v > 1)}")
+    assert set(counts.values()) == {1}
+    assert _orders_by_external(tag) == 10 and _orders_by_external(tag2) == 20
+
+
+def test_worker_killed_mid_backlog_loses_nothing_and_routes_nothing_twice(stack):
+    token = _token(stack)
+    ids = _send(stack, token, 60, f"kill-{uuid.uuid4().hex[:6]}")
+    worker = stack.start_worker()
+    wait_until(lambda: len(_routing_counts(ids)) >= 5, timeout=60, interval=0.05)
+    worker.send_signal(signal.SIGKILL)      # kill -9 in the middle of the backlog
+    worker.wait(10)
+    done_at_kill = len(_routing_counts(ids))
+    stack.start_worker()
+    wait_until(lambda: len(_routing_counts(ids)) == len(ids), timeout=90, interval=0.5)
+    counts = _routing_counts(ids)
+    print(f"\n[faults] worker kill -9: acknowledged={len(ids)} routed-before-kill={done_at_kill} "
+          f"routed={len(counts)} routed-twice={sum(1 for v in counts.values() if v > 1)}")
+    assert set(counts.values()) == {1}
