@@ -1,0 +1,48 @@
+"""The channels' own settings (secrets, outbound URLs), read lazily from HOTLINE_* variables.
+
+Kept apart from the core Settings so tests and deployments can change one channel's secret
+without touching the rest; `get_channel_settings.cache_clear()` re-reads the environment.
+A channel whose secret is not set answers 503 and stores nothing.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ChannelSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_", env_file=".env", extra="ignore")
+
+    centre_name: str = Field("12345热线", description="how replies name the centre")
+    app_name: str = Field("城市App", description="the city app's name, e.g. 我的永州")
+    # request limits
+    max_body_bytes: int = 256 * 1024          # text channels
+    max_upload_body_bytes: int = 40 * 1024 * 1024  # app / grid bodies carrying base64 photos
+    signature_tolerance_seconds: int = 300    # HMAC timestamps older or newer than this: 401
+    # hotline call centre (CTI) and Weibo relay: shared secrets for HMAC-SHA256
+    cti_secret: str | None = None
+    weibo_secret: str | None = None
+    # WeChat official account
+    wechat_token: str | None = None
+    wechat_aes_key: str | None = None         # EncodingAESKey (43 chars): enables safe mode
+    wechat_app_id: str | None = None
+    wechat_app_secret: str | None = None
+    wechat_api_base: str = "https://api.weixin.qq.com/cgi-bin/"
+    # 110: where results of handed-over incidents go, where our hand-overs go, our credential there
+    police_result_url: str | None = None
+    police_handover_url: str | None = None
+    police_outbound_token: str | None = None
+    # citizen notifications
+    sms_gateway_url: str | None = None
+    sms_gateway_key: str | None = None
+    app_push_url: str | None = None
+    app_push_secret: str | None = None
+    outbound_timeout_seconds: float = 5.0
+    repeat_window_days: int = 30              # "recent" orders of a repeat caller
+
+
+@lru_cache
+def get_channel_settings() -> ChannelSettings:
+    return ChannelSettings()

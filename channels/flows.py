@@ -1,0 +1,160 @@
+"""Orchestration at the door: check who knocks, store photos, hand the intake to the core."""
+from __future__ import annotations
+
+import logging
+
+from sqlmodel import Session
+
+from channels import registry, service
+from channels.adapters.hotline import CtiCall
+from channels.adapters.wechat import WeChatQuery
+from channels.base import ChannelAdapter, Photo
+from channels.config import get_channel_settings
+from channels.enums import Auth
+from channels.models import ChannelClient
+from channels.outbound.messages import OrderFacts, Texts, accepted_text
+from channels.schemas import CallerHistory, CtiAck
+from channels.security import verify_signature
+from dispatch.attachments.service import save_attachment
+from dispatch.config import get_settings
+from dispatch.errors import DomainError, Forbidden, Invalid, TooLarge, Unauthorized, Unavailable
+from dispatch.intake import flows as intake
+from dispatch.intake.schemas import IntakeRequest, IntakeResult
+from dispatch.orders import service as orders
+from dispatch.orders.enums import Channel
+from dispatch.orders.models import Attachment
+from dispatch.sqltypes import utcnow
+
+log = logging.getLogger(__name__)
+WELCOME = "欢迎关注{centre}。请直接发送文字、语音、图片或位置反映问题，我们会回复受理工单号。"
+
+
+def authenticate_client(session: Session, *, api_key: str | None,
+                        channel: Channel | None = None) -> ChannelClient:
+    """The client behind X-Api-Key: 401 without a valid key, 403 for another channel's key
+    (any channel will do when none is named)."""
+    if not api_key:
+        raise Unauthorized("X-Api-Key header is required", headers={"WWW-Authenticate": "ApiKey"})
+    client = service.client_for_key(session, api_key=api_key)
+    if client is None:
+        raise Unauthorized("API key is unknown or revoked", headers={"WWW-Authenticate": "ApiKey"})
+    if channel is not None and client.channel != channel.value:
+        raise Forbidden(f"this key belongs to channel {client.channel}, not {channel.value}")
+    return client
+
+
+def check_signed(secret_name: str, *, timestamp: str | None, signature: str | None,
+                 body: bytes) -> None:
+    """HMAC check with the named shared secret (503 when the channel has none configured)."""
+    s = get_channel_settings()
+    secret = getattr(s, secret_name)
+    if not secret:
+        raise Unavailable(f"channel not configured (HOTLINE_{secret_name.upper()})")
+    verify_signature(secret, timestamp=timestamp, signature=signature, body=body, now=utcnow(),
+                     tolerance_seconds=s.signature_tolerance_seconds)
+
+
+def seen_before(session: Session, req: IntakeRequest) -> IntakeResult | None:
+    order = orders.find_by_external(session, channel=req.channel.value, external_id=req.external_id)
+    if order is None:
+        return None
+    return IntakeResult(order_id=order.id, number=order.number, state=order.state, created=False)
+
+
+def ingest(session: Session, adapter: ChannelAdapter, payload, *,
+           client: ChannelClient | None = None) -> IntakeResult:
+    """One message → one order, exactly once per (channel, external id); photos only stored
+    for a message not seen before."""
+    req = adapter.to_intake(payload)
+    earlier = seen_before(session, req)
+    if earlier is not None:
+        return earlier
+    ids = own_uploads(session, client, adapter.uploaded_ids(payload))
+    ids += store_photos(session, adapter.photos(payload))
+    if ids:
+        req = req.model_copy(update={"attachment_ids": ids})
+    return intake.receive(session, req, actor_name=adapter.actor_name)
+
+
+def own_uploads(session: Session, client: ChannelClient | None, ids: list[int]) -> list[int]:
+    if not ids:
+        return []
+    mine = service.uploads_of(session, client_id=client.id, ids=ids) if client else set()
+    foreign = [i for i in ids if i not in mine]
+    if foreign:
+        raise Invalid("attachments were not uploaded by this client", details={"ids": foreign})
+    return list(dict.fromkeys(ids))
+
+
+def store_photos(session: Session, photos: list[Photo]) -> list[int]:
+    """Decode and check every photo before storing any; if one is still refused, the rows
+    of the ones stored before it are removed (nothing half-stored)."""
+    decoded = [(p, p.decode()) for p in photos]
+    s = get_settings()
+    for photo, data in decoded:
+        if photo.content_type not in s.allowed_attachment_types:
+            raise Invalid(f"photo type {photo.content_type!r} is not allowed",
+                          details={"allowed": sorted(s.allowed_attachment_types)})
+        if len(data) > s.attachment_max_bytes:
+            raise TooLarge(f"photo {photo.filename!r} exceeds {s.attachment_max_bytes} bytes")
+    saved: list[Attachment] = []
+    try:
+        for photo, data in decoded:
+            saved.append(save_attachment(session, filename=photo.filename,
+                                         content_type=photo.content_type, data=data,
+                                         uploaded_by=None))
+    except DomainError:
+        for att in saved:
+            session.delete(att)
+        session.commit()
+        raise
+    return [a.id for a in saved]
+
+
+def upload(session: Session, *, client: ChannelClient, filename: str, content_type: str,
+           data: bytes) -> Attachment:
+    """A photo posted ahead of its report; only this client may attach it later."""
+    att = save_attachment(session, filename=filename, content_type=content_type, data=data,
+                          uploaded_by=None)
+    service.record_upload(session, attachment_id=att.id, client_id=client.id)
+    session.commit()
+    return att
+
+
+def caller_history(session: Session, *, phone: str,
+                   exclude_order_id: int | None = None) -> CallerHistory:
+    return service.caller_history(session, phone=phone, now=utcnow(),
+                                  window_days=get_channel_settings().repeat_window_days,
+                                  exclude_order_id=exclude_order_id)
+
+
+def receive_call(session: Session, call: CtiCall) -> CtiAck:
+    """A finished call becomes an order; a call without content only looks the caller up."""
+    result = ingest(session, registry.cti, call) if call.content else None
+    history = caller_history(session, phone=call.caller,
+                             exclude_order_id=result.order_id if result else None)
+    return CtiAck(order=result, caller=history)
+
+
+def receive_wechat(session: Session, body: bytes, q: WeChatQuery) -> str:
+    """A WeChat callback: the order (once per MsgId) and the passive reply with its number."""
+    wechat = registry.wechat
+    msg = wechat.read(body, q)
+    if not wechat.wants_order(msg):
+        welcome = getattr(msg, "event", None) == "subscribe"
+        s = get_channel_settings()
+        return wechat.reply(msg, WELCOME.format(centre=s.centre_name) if welcome else None, q)
+    result = ingest(session, wechat, msg)
+    s = get_channel_settings()
+    facts = OrderFacts(order_id=result.order_id, number=result.number, channel="wechat",
+                       state=result.state)
+    return wechat.reply(msg, accepted_text(facts, Texts(s.centre_name, s.app_name)), q)
+
+
+def configured(session: Session, adapter: ChannelAdapter) -> bool:
+    s = get_channel_settings()
+    if adapter.auth == Auth.hmac:
+        return bool(getattr(s, f"{adapter.name}_secret", None))
+    if adapter.auth == Auth.wechat:
+        return bool(s.wechat_token)
+    return any(c.active and c.channel in adapter.channels for c in service.list_clients(session))

@@ -1,0 +1,67 @@
+"""After an order changes: plan the notices, record them in the delivery log, queue the sends."""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlmodel import Session, col, select
+
+from channels.config import get_channel_settings
+from channels.enums import DeliveryStatus, Transport
+from channels.outbound import messages, service
+from channels.outbound.transports import is_configured
+from dispatch.db import session_scope
+from dispatch.jobs.queue import enqueue_safely
+from dispatch.orders.models import Order, TimelineEntry
+from dispatch.sqltypes import utcnow
+
+log = logging.getLogger(__name__)
+DELIVER_JOB = "channels.outbound.jobs.deliver"
+
+
+def facts_of(session: Session, order: Order, action: str) -> messages.OrderFacts:
+    reason = None
+    if action in ("hand_over", "refuse"):
+        reason = session.exec(select(TimelineEntry.reason).where(
+            TimelineEntry.order_id == order.id, TimelineEntry.action == action)
+            .order_by(col(TimelineEntry.id).desc())).first()
+    return messages.OrderFacts(
+        order_id=order.id, number=order.number or "", channel=order.channel, state=order.state,
+        citizen_phone=order.citizen_phone, citizen_name=order.citizen_name,
+        reply_to=(order.raw or {}).get("reply_to") or {}, public_reply=order.public_reply,
+        emergency=order.emergency, close_kind=order.close_kind, title=order.title,
+        content=order.content, address=order.address, latitude=order.latitude,
+        longitude=order.longitude, received_at=order.received_at, closed_at=order.closed_at,
+        reason=reason)
+
+
+def on_order_event(session: Session, *, order: Order, action: str) -> None:
+    """The hooks listener (dispatch.hooks.LISTENERS): runs after the order's change committed."""
+    if action not in messages.WATCHED_ACTIONS:
+        return
+    s = get_channel_settings()
+    planned = messages.plan(facts_of(session, order, action), action,
+                            messages.Texts(centre_name=s.centre_name, app_name=s.app_name))
+    if not planned:
+        return
+    queued: list[int] = []
+    now = utcnow()
+    with session_scope() as own:   # our own transaction: a failure here leaves the caller's intact
+        for p in planned:
+            status = (DeliveryStatus.sent if p.transport == Transport.wechat_passive
+                      else DeliveryStatus.pending if is_configured(p.transport, p.kind, s)
+                      else DeliveryStatus.skipped)
+            row = service.add_delivery(own, order_id=order.id, planned=p, status=status, now=now)
+            if row is not None and status == DeliveryStatus.pending:
+                queued.append(row.id)
+    for delivery_id in queued:
+        enqueue_safely(DELIVER_JOB, delivery_id, job_id=f"delivery-{delivery_id}")
+
+
+def requeue_waiting(*, older_than_seconds: int = 120) -> int:
+    """Queue again what never got queued (Redis was down) or whose worker died mid-send."""
+    with session_scope() as s:
+        ids = service.waiting(s, older_than=utcnow() - timedelta(seconds=older_than_seconds))
+    for delivery_id in ids:
+        enqueue_safely(DELIVER_JOB, delivery_id, job_id=f"delivery-{delivery_id}")
+    return len(ids)

@@ -1,0 +1,68 @@
+"""The delivery log: plain reads and writes (the job sends, the listener plans)."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from channels.enums import DeliveryStatus
+from channels.models import Delivery
+from channels.outbound.messages import Planned
+
+S = DeliveryStatus
+
+
+def add_delivery(session: Session, *, order_id: int, planned: Planned, status: DeliveryStatus,
+                 now: datetime) -> Delivery | None:
+    """Record a delivery unless this order already has one of this kind (then None)."""
+    exists = session.exec(select(Delivery.id).where(Delivery.order_id == order_id,
+                                                    Delivery.kind == planned.kind.value)).first()
+    if exists is not None:
+        return None
+    row = Delivery(order_id=order_id, kind=planned.kind.value, transport=planned.transport.value,
+                   recipient=planned.recipient, status=status.value, payload=planned.payload,
+                   created_at=now, sent_at=now if status == S.sent else None,
+                   last_error="transport not configured" if status == S.skipped else None)
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return None  # a concurrent announcement recorded it first
+    return row
+
+
+def claim(session: Session, *, delivery_id: int, now: datetime,
+          stale_after: timedelta) -> Delivery | None:
+    """Mark the delivery as being sent, unless it is sent, skipped, or another worker holds it."""
+    abandoned = ((Delivery.status == S.sending.value)
+                 & (col(Delivery.claimed_at) < now - stale_after))
+    claimable = or_(col(Delivery.status).in_([S.pending.value, S.failed.value]), abandoned)
+    res = session.execute(update(Delivery).where(Delivery.id == delivery_id, claimable)
+                          .values(status=S.sending.value, claimed_at=now,
+                                  attempts=Delivery.attempts + 1))
+    if res.rowcount != 1:
+        return None
+    return session.get(Delivery, delivery_id, populate_existing=True)
+
+
+def finish(session: Session, *, delivery_id: int, status: DeliveryStatus, now: datetime,
+           error: str | None = None) -> None:
+    session.execute(update(Delivery).where(Delivery.id == delivery_id).values(
+        status=status.value, last_error=error[:500] if error else None,
+        sent_at=now if status == S.sent else None))
+
+
+def deliveries_for(session: Session, *, order_id: int) -> list[Delivery]:
+    return list(session.exec(select(Delivery).where(Delivery.order_id == order_id)
+                             .order_by(Delivery.id)).all())
+
+
+def waiting(session: Session, *, older_than: datetime, limit: int = 500) -> list[int]:
+    """Deliveries still pending (their job was never queued) or held by a worker that died."""
+    stmt = select(Delivery.id).where(
+        or_(Delivery.status == S.pending.value,
+            (Delivery.status == S.sending.value) & (col(Delivery.claimed_at) < older_than)),
+        col(Delivery.created_at) < older_than).order_by(Delivery.id).limit(limit)
+    return list(session.exec(stmt).all())

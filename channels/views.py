@@ -1,0 +1,96 @@
+"""Every channel URL, under /api/v1/channels. Views parse, call one flow, answer."""
+# no `from __future__ import annotations`: the keyed routes pick their body type at runtime
+
+from fastapi import APIRouter, Response
+
+from channels import batch, flows, registry
+from channels.adapters.grid import GridBatch
+from channels.base import ChannelAdapter, validate_model, parse_json
+from channels.deps import ApiKey, Signature, SmallBody, Timestamp, UploadBody
+from channels.registry import REGISTRY
+from channels.schemas import BatchResult, ChannelInfo, CtiAck
+from channels.views_admin import AdminDep
+from channels.views_admin import router as admin_router
+from channels.views_wechat import router as wechat_router
+from dispatch.deps import SessionDep
+from dispatch.intake.schemas import IntakeResult
+
+router = APIRouter(prefix="/channels", tags=["channels"])
+router.include_router(wechat_router)
+router.include_router(admin_router)
+ANSWERS = {200: {"description": "seen before: the existing order"},
+           401: {"description": "missing or wrong credentials; nothing stored"},
+           413: {"description": "body too large; nothing stored"}}
+
+
+@router.get("", response_model=list[ChannelInfo])
+def list_channels(session: SessionDep, _: AdminDep) -> list[ChannelInfo]:
+    """Every door, how it authenticates, and whether it is configured here."""
+    return [ChannelInfo(name=a.name, label=a.label, channels=[c.value for c in a.channels],
+                        auth=a.auth.value, endpoint=f"/api/v1/channels{a.path}",
+                        configured=flows.configured(session, a)) for a in REGISTRY.values()]
+
+
+def _created(result: IntakeResult | None, response: Response) -> None:
+    response.status_code = 201 if result is not None and result.created else 200
+
+
+def _body_doc(adapter: ChannelAdapter) -> dict:
+    return {"requestBody": {"required": True, "content": {
+        "application/json": {"schema": adapter.payload_model.model_json_schema()}}}}
+
+
+@router.post("/cti/calls", response_model=CtiAck, status_code=201, responses=ANSWERS,
+             openapi_extra=_body_doc(registry.cti))
+def cti_call(body: SmallBody, session: SessionDep, response: Response,
+             timestamp: Timestamp = None, signature: Signature = None) -> CtiAck:
+    """The call centre's record of a call (HMAC-signed); answers the caller's open orders too."""
+    flows.check_signed("cti_secret", timestamp=timestamp, signature=signature, body=body)
+    ack = flows.receive_call(session, registry.cti.parse(body))
+    _created(ack.order, response)
+    return ack
+
+
+@router.post("/weibo/messages", response_model=IntakeResult, status_code=201, responses=ANSWERS,
+             openapi_extra=_body_doc(registry.weibo))
+def weibo_message(body: SmallBody, session: SessionDep, response: Response,
+                  timestamp: Timestamp = None, signature: Signature = None) -> IntakeResult:
+    """A mention or private message relayed from Weibo (HMAC-signed); once per message id."""
+    flows.check_signed("weibo_secret", timestamp=timestamp, signature=signature, body=body)
+    result = flows.ingest(session, registry.weibo, registry.weibo.parse(body))
+    _created(result, response)
+    return result
+
+
+def _keyed_route(adapter: ChannelAdapter) -> None:
+    """POST <adapter.path>: a JSON report from a system holding this channel's API key."""
+    body_type = UploadBody if adapter.carries_photos else SmallBody
+
+    def endpoint(body: body_type, session: SessionDep,  # type: ignore[valid-type]
+                 response: Response, api_key: ApiKey = None) -> IntakeResult:
+        client = flows.authenticate_client(session, api_key=api_key, channel=adapter.channels[0])
+        result = flows.ingest(session, adapter, adapter.parse(body), client=client)
+        _created(result, response)
+        return result
+
+    router.add_api_route(adapter.path, endpoint, methods=["POST"], response_model=IntakeResult,
+                         status_code=201, responses=ANSWERS, name=f"{adapter.name}_report",
+                         summary=f"{adapter.label}: one report (X-Api-Key)",
+                         openapi_extra=_body_doc(adapter))
+
+
+_keyed_route(registry.police)  # POST /channels/110/incidents
+_keyed_route(registry.app)  # POST /channels/app/reports
+_keyed_route(registry.grid)  # POST /channels/grid/events
+_keyed_route(registry.website)  # POST /channels/website/letters
+_keyed_route(registry.cppcc)  # POST /channels/cppcc/items
+
+
+@router.post("/grid/batches", response_model=BatchResult, responses=ANSWERS,
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "application/json": {"schema": GridBatch.model_json_schema()}}}})
+def grid_batch(body: UploadBody, session: SessionDep, api_key: ApiKey = None) -> BatchResult:
+    """The grid system's sync: per-item results; items seen before answer "duplicate"."""
+    client = flows.authenticate_client(session, api_key=api_key,
+                                       channel=registry.grid.channels[0])
+    return batch.sync_batch(session, validate_model(GridBatch, parse_json(body)), client=client)

@@ -1,0 +1,52 @@
+"""Client keys, the registry listing and the delivery log, for administrators and staff."""
+from __future__ import annotations
+
+import channels_support  # noqa: F401  the channels' environment (app name, secrets)
+from sqlmodel import select
+
+from channels.models import ChannelClient
+from tests.helpers import auth, new_call
+
+
+def test_only_admins_create_keys_and_the_key_is_shown_once_stored_hashed(client, tokens,
+                                                                         session):
+    body = {"channel": "app", "name": "城市App 生产"}
+    assert client.post("/api/v1/channels/clients", json=body,
+                       headers=auth(tokens["city_dispatcher"])).status_code == 403
+    r = client.post("/api/v1/channels/clients", json=body, headers=auth(tokens["admin"]))
+    assert r.status_code == 201
+    key = r.json()["api_key"]
+    session.expire_all()
+    row = session.exec(select(ChannelClient).where(ChannelClient.id == r.json()["id"])).one()
+    assert key not in (row.key_hash, row.key_id) and row.key_hash != ""
+    listed = client.get("/api/v1/channels/clients", headers=auth(tokens["admin"])).json()
+    assert all("api_key" not in c for c in listed)
+
+
+def test_keys_exist_only_for_channels_that_use_them(client, tokens):
+    r = client.post("/api/v1/channels/clients", json={"channel": "wechat", "name": "x"},
+                    headers=auth(tokens["admin"]))
+    assert r.status_code == 422 and "does not use API keys" in r.json()["message"]
+
+
+def test_registry_lists_every_door_with_its_endpoint_and_auth(client, tokens):
+    rows = {c["name"]: c for c in client.get("/api/v1/channels",
+                                             headers=auth(tokens["admin"])).json()}
+    assert set(rows) == {"cti", "police", "wechat", "weibo", "app", "grid", "website", "cppcc"}
+    assert rows["cti"]["channels"] == ["12345", "12328", "12319"]
+    assert rows["wechat"]["endpoint"] == "/api/v1/channels/wechat"
+    assert rows["app"]["label"] == "我的永州" and rows["app"]["auth"] == "api_key"
+    assert rows["weibo"]["configured"] is True
+
+
+def test_delivery_log_is_for_staff_who_see_the_order(client, tokens):
+    oid = new_call(client, tokens["county_operator"])["order_id"]
+    r = client.get("/api/v1/channels/deliveries", params={"order_id": oid},
+                   headers=auth(tokens["village_handler"]))
+    assert r.status_code == 403
+    outside = client.get("/api/v1/channels/deliveries", params={"order_id": oid},
+                         headers=auth(tokens["dept_handler"]))
+    assert outside.status_code == 403
+    city = client.get("/api/v1/channels/deliveries", params={"order_id": oid},
+                      headers=auth(tokens["city_operator"]))
+    assert city.status_code == 200 and city.json()[0]["kind"] == "accepted"

@@ -1,0 +1,87 @@
+"""Grid events from the grid system: single reports and the bulk sync with per-item results."""
+from __future__ import annotations
+
+from channels_support import JPEG, b64, count_rows, keys, now_iso, orders_with, uid
+
+from sqlmodel import select
+
+from dispatch.orders.models import Order, TimelineEntry
+from tests.helpers import wait_state
+
+ONE = "/api/v1/channels/grid/events"
+BATCH = "/api/v1/channels/grid/batches"
+_ = keys  # the fixture
+
+
+def event(**kw) -> dict:
+    return {"event_id": uid("grid-"), "reported_at": now_iso(), "worker_id": "gw-0017",
+            "worker_name": "网格员陈七", "worker_phone": "13707460017",
+            "content": "村道边乱堆建筑垃圾", "latitude": 26.4, "longitude": 111.6, **kw}
+
+
+def test_event_with_grid_code_lands_on_its_village_and_county(client, session, keys, seeded):
+    body = event(grid_code=f"{seeded.village.id}003")
+    r = client.post(ONE, json=body, headers={"X-Api-Key": keys("grid")})
+    assert r.status_code == 201, r.text
+    (order,) = orders_with(session, "grid", body["event_id"])
+    assert order.is_grid and order.division_code == seeded.village.id
+    assert order.platform_id == seeded.county.id
+    assert order.raw["grid_code"] == body["grid_code"]
+    assert order.citizen_phone is None   # the worker is not the citizen: no SMS to the worker
+
+
+def test_event_settled_on_the_spot_is_closed_but_recorded(client, session, keys, seeded):
+    body = event(village_code=seeded.village.id, settled_on_spot=True,
+                 photos=[{"content_type": "image/jpeg", "data": b64(JPEG)}])
+    r = client.post(ONE, json=body, headers={"X-Api-Key": keys("grid")})
+    assert r.json()["state"] == "closed"
+    (order,) = orders_with(session, "grid", body["event_id"])
+    assert order.close_kind == "on_spot" and order.settled_on_spot
+
+
+def test_unknown_grid_code_is_kept_and_flagged(client, session, keys):
+    body = event(grid_code="439999999999001")
+    assert client.post(ONE, json=body, headers={"X-Api-Key": keys("grid")}).status_code == 201
+    (order,) = orders_with(session, "grid", body["event_id"])
+    assert order.division_unresolved and order.raw["grid_code"] == "439999999999001"
+
+
+def test_batch_gives_per_item_results_and_a_resend_creates_nothing(client, session, keys,
+                                                                  seeded, tokens):
+    headers = {"X-Api-Key": keys("grid")}
+    plain = [event(village_code=seeded.village.id) for _ in range(3)]
+    photo = event(photos=[{"content_type": "image/jpeg", "data": b64(JPEG)}])
+    settled = event(settled_on_spot=True, village_code=seeded.village.id)
+    bad = {"event_id": "broken-1", "content": ""}
+    items = [*plain, photo, bad, settled, plain[0]]
+    batch = {"batch_id": uid("b-"), "items": items}
+    before = count_rows(session, Order)
+    r = client.post(BATCH, json=batch, headers=headers)
+    assert r.status_code == 200, r.text
+    res = r.json()
+    assert [i["status"] for i in res["items"]] == ["created"] * 4 + ["invalid", "created",
+                                                                     "duplicate"]
+    assert (res["created"], res["duplicate"], res["invalid"]) == (5, 1, 1)
+    assert "items[4]" in res["items"][4]["error"]
+    assert res["items"][6]["order_id"] == res["items"][0]["order_id"]
+    assert res["items"][5]["state"] == "closed"
+    assert count_rows(session, Order) == before + 5
+    again = client.post(BATCH, json=batch, headers=headers).json()
+    assert [i["status"] for i in again["items"]] == ["duplicate"] * 4 + ["invalid", "duplicate",
+                                                                         "duplicate"]
+    assert [i["order_id"] for i in again["items"]] == [i["order_id"] for i in res["items"]]
+    assert count_rows(session, Order) == before + 5
+    first = res["items"][0]["order_id"]
+    intake = session.exec(select(TimelineEntry).where(TimelineEntry.order_id == first)
+                          .order_by(TimelineEntry.id)).first()
+    assert intake.data["batch_id"] == batch["batch_id"]
+    for item in res["items"][:3]:   # the plain items are routed by one job for the batch
+        wait_state(client, tokens["county_dispatcher"], item["order_id"], "pending_dispatch")
+
+
+def test_batch_without_key_or_with_bad_envelope_is_refused(client, session, keys):
+    batch = {"batch_id": uid("b-"), "items": [event()]}
+    assert client.post(BATCH, json=batch).status_code == 401
+    assert client.post(BATCH, json={"batch_id": "x", "items": []},
+                       headers={"X-Api-Key": keys("grid")}).status_code == 422
+    assert orders_with(session, "grid", batch["items"][0]["event_id"]) == []

@@ -1,0 +1,70 @@
+"""Outbound notices: recorded once per order and kind, sent once, retried on failure, skipped
+where the transport is not configured."""
+from __future__ import annotations
+
+import pytest
+from channels_support import REMOTE, close_directly, deliveries, remote_bodies, wait_delivery
+from sqlmodel import Session
+
+from channels.enums import DeliveryKind, DeliveryStatus, Transport
+from channels.outbound import jobs, service
+from channels.outbound.flows import on_order_event
+from channels.outbound.messages import Planned
+from channels.outbound.transports import SendFailed
+from dispatch.db import get_engine
+from dispatch.orders.models import Order
+from dispatch.sqltypes import utcnow
+from tests.helpers import new_call
+
+
+def test_announcing_twice_records_and_sends_each_notice_once(client, session, tokens):
+    made = new_call(client, tokens["city_operator"], citizen_phone="13307460001")
+    oid = made["order_id"]
+    wait_delivery(session, oid, "accepted")
+    order = session.get(Order, oid)
+    on_order_event(session, order=order, action="intake")     # a second announcement
+    assert jobs.deliver(deliveries(session, oid)["accepted"].id) == "skipped"
+    close_directly(client, tokens["city_dispatcher"], oid, "已答复")
+    wait_delivery(session, oid, "closed")
+    session.expire_all()
+    on_order_event(session, order=session.get(Order, oid), action="close")
+    assert len(remote_bodies("/sms/send", ref=f"{made['number']}-accepted")) == 1
+    assert len(remote_bodies("/sms/send", ref=f"{made['number']}-closed")) == 1
+    assert set(deliveries(session, oid)) == {"accepted", "closed"}
+
+
+def test_failed_send_is_marked_failed_and_a_rerun_sends_it(client, session, tokens):
+    oid = new_call(client, tokens["city_operator"], citizen_phone=None)["order_id"]
+    planned = Planned(DeliveryKind.closed, Transport.sms, "13307460002",
+                      {"phone": "13307460002", "text": "测试", "ref": f"retry-{oid}"})
+    with Session(get_engine(), expire_on_commit=False) as s:
+        row = service.add_delivery(s, order_id=oid, planned=planned,
+                                   status=DeliveryStatus.pending, now=utcnow())
+        s.commit()
+    REMOTE.fail_next["/sms/send"] = 1
+    with pytest.raises(SendFailed, match="HTTP 503"):   # raised so that the queue retries
+        jobs.deliver(row.id)
+    failed = deliveries(session, oid)["closed"]
+    assert (failed.status, failed.attempts) == ("failed", 1) and "503" in failed.last_error
+    assert jobs.deliver(row.id) == "sent"
+    assert jobs.deliver(row.id) == "skipped"
+    done = deliveries(session, oid)["closed"]
+    assert (done.status, done.attempts, done.last_error) == ("sent", 2, None)
+    assert len(remote_bodies("/sms/send", ref=f"retry-{oid}")) == 1
+
+
+def test_transport_not_configured_is_logged_as_skipped_and_never_queued(client, session,
+                                                                          tokens, monkeypatch):
+    from channels.config import get_channel_settings
+
+    monkeypatch.delenv("HOTLINE_SMS_GATEWAY_URL")
+    get_channel_settings.cache_clear()
+    try:
+        made = new_call(client, tokens["city_operator"], citizen_phone="13307460003")
+    finally:
+        monkeypatch.undo()
+        get_channel_settings.cache_clear()
+    skipped = deliveries(session, made["order_id"])["accepted"]
+    assert skipped.status == "skipped" and skipped.attempts == 0
+    assert skipped.last_error == "transport not configured"
+    assert remote_bodies("/sms/send", ref=f"{made['number']}-accepted") == []

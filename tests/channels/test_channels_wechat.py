@@ -1,0 +1,175 @@
+"""The WeChat official account callback, driven with messages built and encrypted by wechatpy's
+own crypto helpers as WeChat sends them, in plaintext and safe (AES) mode."""
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+from channels_support import (REMOTE, WECHAT_AES_KEY, WECHAT_APP_ID, WECHAT_TOKEN, close_directly,
+                              count_rows, deliveries, orders_with, wait_delivery)
+from defusedxml.ElementTree import fromstring
+from wechatpy.crypto import WeChatCrypto
+from wechatpy.utils import WeChatSigner
+
+from dispatch.orders.models import Order
+
+URL = "/api/v1/channels/wechat"
+ACCOUNT = "gh_yongzhou12345"
+crypto = WeChatCrypto(WECHAT_TOKEN, WECHAT_AES_KEY, WECHAT_APP_ID)
+
+
+def signature(timestamp: str, nonce: str, *extra: str) -> str:
+    signer = WeChatSigner()
+    signer.add_data(WECHAT_TOKEN, timestamp, nonce, *extra)
+    return signer.signature
+
+
+def message(msg_type: str, fields: str, *, openid: str = "oCitizen001",
+            msg_id: int | None = None) -> str:
+    msg_id = msg_id or uuid.uuid4().int % 10**18
+    return (f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName>"
+            f"<FromUserName><![CDATA[{openid}]]></FromUserName>"
+            f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[{msg_type}]]></MsgType>"
+            f"{fields}<MsgId>{msg_id}</MsgId></xml>")
+
+
+def text(content: str, **kw) -> str:
+    return message("text", f"<Content><![CDATA[{content}]]></Content>", **kw)
+
+
+def send(client, xml: str | bytes, *, safe: bool = False, bad_signature: bool = False):
+    """POST as WeChat does: signature in the query; in safe mode the AES envelope too."""
+    ts, nonce = str(int(time.time())), uuid.uuid4().hex[:10]
+    params = {"signature": signature(ts, nonce), "timestamp": ts, "nonce": nonce,
+              "openid": "oCitizen001"}
+    body = xml.encode() if isinstance(xml, str) else xml
+    if safe:
+        envelope = fromstring(crypto.encrypt_message(body.decode(), nonce, ts))
+        encrypt = envelope.findtext("Encrypt")
+        params |= {"encrypt_type": "aes", "msg_signature": envelope.findtext("MsgSignature")}
+        body = (f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName>"
+                f"<Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>").encode()
+    if bad_signature:
+        params["signature"] = "0" * 40
+        if safe:
+            params["msg_signature"] = "0" * 40
+    r = client.post(URL, params=params, content=body, headers={"Content-Type": "text/xml"})
+    return r, params
+
+
+def reply_content(r, params) -> str:
+    """The passive reply's text, decrypted with wechatpy when it came in safe mode."""
+    xml = r.text
+    if params.get("encrypt_type") == "aes":
+        env = fromstring(xml)
+        xml = crypto.decrypt_message(xml, env.findtext("MsgSignature"), env.findtext("TimeStamp"),
+                                     env.findtext("Nonce"))
+    return fromstring(xml).findtext("Content")
+
+
+def test_url_verification_echoes_echostr_only_with_our_signature(client):
+    ts, nonce = "1700000000", "n0nce"
+    ok = client.get(URL, params={"signature": signature(ts, nonce), "timestamp": ts,
+                                 "nonce": nonce, "echostr": "echo-123"})
+    assert ok.status_code == 200 and ok.text == "echo-123"
+    bad = client.get(URL, params={"signature": "0" * 40, "timestamp": ts, "nonce": nonce,
+                                  "echostr": "echo-123"})
+    assert bad.status_code == 401 and "echo-123" not in bad.text
+
+
+@pytest.mark.parametrize("safe", [False, True], ids=["plaintext", "safe-mode"])
+def test_text_message_sent_three_times_makes_one_order_and_replies_its_number(client, session,
+                                                                              safe):
+    xml = text("小区垃圾三天没人清运了", msg_id=uuid.uuid4().int % 10**18)
+    replies = []
+    for _ in range(3):   # WeChat retries a message three times when the reply is late
+        r, params = send(client, xml, safe=safe)
+        assert r.status_code == 200, r.text
+        replies.append(reply_content(r, params))
+    msg_id = fromstring(xml).findtext("MsgId")
+    (order,) = orders_with(session, "wechat", msg_id)
+    assert all(order.number in c for c in replies)
+    assert order.content == "小区垃圾三天没人清运了"
+    assert order.raw["reply_to"] == {"transport": "wechat", "openid": "oCitizen001"}
+    accepted = deliveries(session, order.id)["accepted"]
+    assert accepted.transport == "wechat_passive" and accepted.status == "sent"
+
+
+def test_voice_image_and_location_messages_become_orders(client, session):
+    voice = message("voice", "<MediaId><![CDATA[m1]]></MediaId><Format><![CDATA[amr]]></Format>"
+                             "<Recognition><![CDATA[楼下烧烤油烟太大]]></Recognition>")
+    image = message("image", "<PicUrl><![CDATA[http://mmbiz.example/p.jpg]]></PicUrl>"
+                             "<MediaId><![CDATA[m2]]></MediaId>")
+    place = message("location", "<Location_X>26.42</Location_X><Location_Y>111.61</Location_Y>"
+                                "<Scale>15</Scale><Label><![CDATA[零陵区南津中路]]></Label>")
+    for xml in (voice, image, place):
+        r, _ = send(client, xml, safe=True)
+        assert r.status_code == 200
+    get = {name: orders_with(session, "wechat", fromstring(xml).findtext("MsgId"))[0]
+           for name, xml in (("voice", voice), ("image", image), ("place", place))}
+    assert get["voice"].content == "楼下烧烤油烟太大"
+    assert "http://mmbiz.example/p.jpg" in get["image"].content
+    assert get["image"].raw["payload"]["MediaId"] == "m2"
+    assert (get["place"].latitude, get["place"].longitude) == (26.42, 111.61)
+    assert get["place"].address == "零陵区南津中路"
+
+
+def test_subscribe_event_is_welcomed_without_an_order(client, session):
+    before = count_rows(session, Order)
+    event = (f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName>"
+             f"<FromUserName><![CDATA[oNewFan]]></FromUserName><CreateTime>{int(time.time())}"
+             "</CreateTime><MsgType><![CDATA[event]]></MsgType>"
+             "<Event><![CDATA[subscribe]]></Event></xml>")
+    r, params = send(client, event)
+    assert r.status_code == 200 and "欢迎关注" in reply_content(r, params)
+    assert count_rows(session, Order) == before
+
+
+@pytest.mark.parametrize("safe", [False, True], ids=["plaintext", "safe-mode"])
+def test_wrong_signature_is_refused_and_nothing_stored(client, session, safe):
+    xml = text("伪造的消息")
+    r, _ = send(client, xml, safe=safe, bad_signature=True)
+    assert r.status_code == 401
+    assert orders_with(session, "wechat", fromstring(xml).findtext("MsgId")) == []
+
+
+BOMB = """<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY a "aaaaaaaaaa">
+<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>"""
+XXE = """<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY x SYSTEM "file:///etc/passwd">]>"""
+
+
+@pytest.mark.parametrize("prolog,entity", [(BOMB, "&c;"), (XXE, "&x;")], ids=["bomb", "xxe"])
+@pytest.mark.parametrize("safe", [False, True], ids=["plaintext", "inside-safe-mode"])
+def test_xml_bombs_and_external_entities_are_refused_before_storing(client, session, prolog,
+                                                                    entity, safe):
+    before = count_rows(session, Order)
+    r, _ = send(client, prolog + text(entity), safe=safe)
+    assert r.status_code == 400 and r.json()["code"] == "malformed"
+    assert "DTD or entities" in r.json()["message"]
+    assert count_rows(session, Order) == before
+
+
+def test_broken_and_oversize_xml_are_refused(client, session):
+    before = count_rows(session, Order)
+    broken, _ = send(client, "<xml><MsgType>text</MsgType>")
+    assert broken.status_code == 400 and "well-formed" in broken.json()["message"]
+    not_a_message, _ = send(client, "<root><a>1</a></root>")
+    assert not_a_message.status_code == 400
+    huge, _ = send(client, text("很" * 100_000))
+    assert huge.status_code == 413
+    assert count_rows(session, Order) == before
+
+
+def test_closure_is_sent_once_as_customer_service_message(client, session, tokens):
+    openid = f"oCloser{uuid.uuid4().hex[:8]}"
+    xml = text("公园的健身器材坏了", openid=openid)
+    send(client, xml)
+    (order,) = orders_with(session, "wechat", fromstring(xml).findtext("MsgId"))
+    close_directly(client, tokens["city_dispatcher"], order.id, "已通知园林部门更换器材")
+    delivery = wait_delivery(session, order.id, "closed")
+    assert delivery.transport == "wechat" and delivery.recipient == openid
+    sent = [r for r in REMOTE.to("/cgi-bin/message/custom/send") if r.body["touser"] == openid]
+    assert len(sent) == 1
+    assert sent[0].query["access_token"] == [REMOTE.token]
+    assert "已通知园林部门更换器材" in sent[0].body["text"]["content"]
