@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from dispatch.orders.enums import Level, UnitKind
@@ -41,31 +42,32 @@ def read_departments(path: Path) -> dict:
         return json.load(fh)
 
 
-def build_units(divisions: list[DivisionRow], departments: dict) -> list[OrgUnit]:
-    """The whole org tree as unsaved rows: platforms at city/county, territorial below, departments."""
+def build_units(divisions: list[DivisionRow], departments: dict) -> list[dict]:
+    """The whole org tree as rows: platforms at city/county, territorial below, departments."""
     paths: dict[str, str] = {}
-    units: list[OrgUnit] = []
+    units: list[dict] = []
     for row in divisions:
-        parent_path = paths.get(row.parent_code, "/")
         if row.level != Level.city.value and row.parent_code not in paths:
             raise ValueError(f"division {row.code} names unknown parent {row.parent_code}")
-        path = f"{parent_path}{row.code}/"
+        path = f"{paths.get(row.parent_code, '/')}{row.code}/"
         paths[row.code] = path
         kind = UnitKind.platform if row.level in PLATFORM_LEVELS else UnitKind.territorial
-        units.append(OrgUnit(id=row.code, name=row.name, short_name=row.short_name, level=row.level,
-                             kind=kind.value, parent_id=None if row.level == Level.city.value
-                             else row.parent_code, division_code=row.code, path=path))
-    for parent in [u for u in units if u.kind == UnitKind.platform.value]:
+        units.append(dict(id=row.code, name=row.name, short_name=row.short_name, level=row.level,
+                          kind=kind.value, parent_id=None if row.level == Level.city.value
+                          else row.parent_code, division_code=row.code, path=path,
+                          dept_type=None, categories=[], primary_categories=[]))
+    for parent in [u for u in units if u["kind"] == UnitKind.platform.value]:
         for dept in departments["departments"]:
-            if parent.level not in dept["levels"]:
+            if parent["level"] not in dept["levels"]:
                 continue
-            uid = f"{parent.id}-{dept['type']}"
-            units.append(OrgUnit(id=uid, name=f"{parent.short_name or parent.name}{dept['name']}",
-                                 short_name=dept["name"], level=parent.level,
-                                 kind=UnitKind.department.value, parent_id=parent.id,
-                                 division_code=parent.division_code, path=f"{parent.path}{uid}/",
-                                 dept_type=dept["type"], categories=list(dept["categories"]),
-                                 primary_categories=list(dept.get("primary", []))))
+            uid = f"{parent['id']}-{dept['type']}"
+            units.append(dict(id=uid, name=f"{parent['short_name'] or parent['name']}{dept['name']}",
+                              short_name=dept["name"], level=parent["level"],
+                              kind=UnitKind.department.value, parent_id=parent["id"],
+                              division_code=parent["division_code"],
+                              path=f"{parent['path']}{uid}/", dept_type=dept["type"],
+                              categories=list(dept["categories"]),
+                              primary_categories=list(dept.get("primary", []))))
     return units
 
 
@@ -73,8 +75,9 @@ def load_org_tree(session: Session, divisions_csv: Path, departments_file: Path)
     """Insert units that are not there yet; returns how many were added (idempotent)."""
     existing = set(session.exec(select(OrgUnit.id)).all())
     units = build_units(read_divisions(divisions_csv), read_departments(departments_file))
-    new = [u for u in units if u.id not in existing]
-    session.add_all(new)
+    new = [u for u in units if u["id"] not in existing]
+    if new:
+        session.execute(insert(OrgUnit), new)
     session.commit()
     return len(new)
 

@@ -1,0 +1,55 @@
+"""The org tree from another city's divisions file and the departments config."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from dispatch.config import PACKAGE_DATA
+from dispatch.orgs.service import build_units, read_departments, read_divisions
+
+CSV = """code,name,level,parent_code,short_name
+990100,样例市,city,99,样例市
+990102,东城区,county,990100,东城区
+990102001,东华街道,township,990102,东华街道
+990102001001,东华社区居委会,village,990102001,东华社区
+990102001002,西华村委会,village,990102001,西华村
+"""
+
+
+def _units(tmp_path, text=CSV):
+    path = tmp_path / "divisions.csv"
+    path.write_text(text, encoding="utf-8")
+    return {u["id"]: u for u in build_units(read_divisions(path),
+                                            read_departments(PACKAGE_DATA / "departments.json"))}
+
+
+def test_another_citys_file_builds_platforms_territories_and_departments(tmp_path):
+    units = _units(tmp_path)
+    assert units["990100"]["kind"] == "platform" and units["990102"]["kind"] == "platform"
+    assert units["990102001"]["kind"] == "territorial"
+    assert units["990102001002"]["path"] == "/990100/990102/990102001/990102001002/"
+    dept = units["990102-housing"]
+    assert dept["name"] == "东城区住房和城乡建设局" and dept["parent_id"] == "990102"
+    assert dept["path"].startswith(units["990102"]["path"])
+    n_depts = len(json.loads((PACKAGE_DATA / "departments.json").read_text())["departments"])
+    assert sum(1 for u in units.values() if u["kind"] == "department") == 2 * n_depts
+
+
+def test_children_listed_before_parents_still_load(tmp_path):
+    lines = CSV.strip().split("\n")
+    units = _units(tmp_path, "\n".join([lines[0], *reversed(lines[1:])]) + "\n")
+    assert units["990102001001"]["parent_id"] == "990102001"
+
+
+def test_unknown_parent_is_a_clear_error(tmp_path):
+    bad = CSV + "990102009001,孤村,village,990102009,孤村\n"
+    with pytest.raises(ValueError, match="990102009001 names unknown parent 990102009"):
+        _units(tmp_path, bad)
+
+
+def test_shipped_yongzhou_file_has_the_four_levels():
+    rows = read_divisions(PACKAGE_DATA / "yongzhou_divisions.csv")
+    levels = [r.level for r in rows]
+    assert (levels.count("county"), levels.count("township"), levels.count("village")) == \
+        (13, 195, 3331)
