@@ -1,0 +1,14 @@
+# One image for every role of the centre: API, RQ worker, sweeper, one-off admin commands.
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY dispatch ./dispatch
+COPY classifiers ./classifiers
+COPY channels ./channels
+COPY console_ui ./console_ui
+COPY sla ./sla
+RUN pip install . boto3 && useradd --system --home /app hotline && mkdir -p /app/var && chown hotline /app/var
+USER hotline
+EXPOSE 8000
+CMD ["uvicorn", "dispatch.api:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers"]
