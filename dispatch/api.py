@@ -23,6 +23,7 @@ from dispatch.orders import views as orders
 from dispatch.orgs import views as orgs
 from dispatch.realtime.broker import get_broker
 from dispatch.realtime import views as realtime
+from sla import scheduled as sla_scheduled
 
 log = logging.getLogger(__name__)
 CONSOLE_DIR = Path(__file__).resolve().parent.parent / "console_ui" / "static"
@@ -58,6 +59,7 @@ async def lifespan(app: FastAPI):
     stop = threading.Event()
     if app.state.run_sweeper:
         sweeper.start_background(stop)
+        sla_scheduled.start_background(stop)  # escalations + KPI reconcile, once a minute
     await get_broker().start_relay()
     log.info("started: db=%s queue=%s", settings.database_url.split("@")[-1],
              "embedded" if settings.embedded_queue else "rq")
