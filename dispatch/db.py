@@ -38,7 +38,30 @@ def init_db() -> None:
     """Create tables (idempotent)."""
     import dispatch.models  # noqa: F401  registers every table
 
-    SQLModel.metadata.create_all(get_engine())
+    engine = get_engine()
+    SQLModel.metadata.create_all(engine)
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.connection.driver_connection.execute(TIMELINE_IS_APPEND_ONLY)
+        elif engine.dialect.name == "sqlite":
+            for stmt in SQLITE_TIMELINE_IS_APPEND_ONLY:
+                conn.exec_driver_sql(stmt)
+
+
+# The timeline is the audit record: the database itself refuses to change or delete a row.
+TIMELINE_IS_APPEND_ONLY = """
+CREATE OR REPLACE FUNCTION timeline_append_only() RETURNS trigger AS $$
+BEGIN
+  RAISE EXCEPTION 'timeline_entry is append-only: % refused', TG_OP;
+END $$ LANGUAGE plpgsql;
+DROP TRIGGER IF EXISTS timeline_append_only ON timeline_entry;
+CREATE TRIGGER timeline_append_only BEFORE UPDATE OR DELETE ON timeline_entry
+  FOR EACH ROW EXECUTE FUNCTION timeline_append_only();
+"""
+SQLITE_TIMELINE_IS_APPEND_ONLY = [
+    f"CREATE TRIGGER IF NOT EXISTS timeline_no_{op.lower()} BEFORE {op} ON timeline_entry "
+    f"BEGIN SELECT RAISE(ABORT, 'timeline_entry is append-only: {op} refused'); END"
+    for op in ("UPDATE", "DELETE")]
 
 
 @contextmanager

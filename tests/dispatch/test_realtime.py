@@ -1,0 +1,81 @@
+"""Live push: a console hears about orders within its unit's reach, and only those."""
+from __future__ import annotations
+
+import queue
+import threading
+
+import pytest
+from starlette.websockets import WebSocketDisconnect
+
+from dispatch.demo import DEMO_PASSWORD
+from tests.helpers import act, auth, new_call, wait_state
+
+
+def _listen(ws, into: queue.Queue, stop: threading.Event) -> None:
+    while not stop.is_set():
+        try:
+            into.put(ws.receive_json())
+        except Exception:
+            return
+
+
+def _events_for(q: queue.Queue, order_id: int, timeout: float = 10.0) -> list[dict]:
+    got = []
+    try:
+        while True:
+            ev = q.get(timeout=timeout)
+            if ev.get("order_id") == order_id:
+                got.append(ev)
+                timeout = 1.0
+    except queue.Empty:
+        return got
+
+
+def test_village_console_hears_order_passed_down_to_it_and_other_village_does_not(
+        client, tokens, seeded, session):
+    from dispatch.orgs import service as orgs
+
+    other = [v for v in orgs.children(session, seeded.township.id) if v.id != seeded.village.id][0]
+    client.post("/api/v1/users", headers=auth(tokens["admin"]),
+                json={"username": "ws_other_village", "role": "handler", "unit_id": other.id,
+                      "password": DEMO_PASSWORD})
+    other_token = client.post("/api/v1/auth/token", data={"username": "ws_other_village",
+                                                         "password": DEMO_PASSWORD}).json()[
+        "access_token"]
+    oid = new_call(client, tokens["county_operator"], division_code=seeded.village.id)["order_id"]
+    wait_state(client, tokens["county_dispatcher"], oid, "pending_dispatch")
+    act(client, tokens["county_dispatcher"], oid, "dispatch", target_unit_id=seeded.township.id)
+    act(client, tokens["township_handler"], oid, "sign_for")
+    mine, theirs, stop = queue.Queue(), queue.Queue(), threading.Event()
+    with client.websocket_connect(f"/api/v1/ws?token={tokens['village_handler']}") as ws, \
+            client.websocket_connect(f"/api/v1/ws?token={other_token}") as ws2:
+        assert ws.receive_json()["type"] == "hello" and ws2.receive_json()["type"] == "hello"
+        for w, q in ((ws, mine), (ws2, theirs)):
+            threading.Thread(target=_listen, args=(w, q, stop), daemon=True).start()
+        act(client, tokens["township_handler"], oid, "pass_down", target_unit_id=seeded.village.id,
+            reason="请村里处理")
+        events = _events_for(mine, oid)
+        assert events and events[-1]["state"] == "dispatched"
+        assert events[-1]["action"] == "pass_down"
+        assert _events_for(theirs, oid, timeout=2.0) == []
+        stop.set()
+
+
+def test_socket_without_valid_token_is_closed_with_4401(client):
+    with pytest.raises(WebSocketDisconnect) as err:
+        with client.websocket_connect("/api/v1/ws?token=not-a-jwt") as ws:
+            ws.receive_json()
+    assert err.value.code == 4401
+
+
+def test_logout_revokes_the_token_for_api_and_socket(client, tokens):
+    r = client.post("/api/v1/auth/token", data={"username": "city_supervisor",
+                                               "password": DEMO_PASSWORD})
+    token = r.json()["access_token"]
+    assert client.get("/api/v1/auth/me", headers=auth(token)).status_code == 200
+    assert client.post("/api/v1/auth/logout", headers=auth(token)).status_code == 204
+    r = client.get("/api/v1/auth/me", headers=auth(token))
+    assert r.status_code == 401 and r.json()["message"] == "token revoked"
+    with pytest.raises(WebSocketDisconnect):
+        with client.websocket_connect(f"/api/v1/ws?token={token}") as ws:
+            ws.receive_json()
