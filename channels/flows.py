@@ -66,12 +66,12 @@ def ingest(session: Session, adapter: ChannelAdapter, payload, *,
     """One message → one order, exactly once per (channel, external id); photos only stored
     for a message not seen before."""
     req = adapter.to_intake(payload)
-    earlier = seen_before(session, req)
-    if earlier is not None:
-        return earlier
-    ids = own_uploads(session, client, adapter.uploaded_ids(payload))
-    ids += store_photos(session, adapter.photos(payload))
-    if ids:
+    photos, uploaded = adapter.photos(payload), adapter.uploaded_ids(payload)
+    if photos or uploaded:   # (receive() itself answers retries of messages without files)
+        earlier = seen_before(session, req)
+        if earlier is not None:
+            return earlier
+        ids = own_uploads(session, client, uploaded) + store_photos(session, photos)
         req = req.model_copy(update={"attachment_ids": ids})
     return intake.receive(session, req, actor_name=adapter.actor_name)
 

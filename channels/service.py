@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from channels.models import ChannelClient, ChannelUpload
 from channels.schemas import CallerHistory, CallerOrder
 from channels.security import hash_api_key, key_id_of, key_matches, new_api_key
 from dispatch.errors import NotFound
-from dispatch.orders import service as orders
 from dispatch.orders.enums import TERMINAL_STATES, Channel
 from dispatch.orders.models import Order
 
@@ -73,12 +73,15 @@ def existing_external(session: Session, *, channel: str,
 
 def caller_history(session: Session, *, phone: str, now: datetime, window_days: int,
                    exclude_order_id: int | None = None) -> CallerHistory:
-    rows = [o for o in orders.orders_by_phone(session, phone=phone, reach_path="/")
-            if o.id != exclude_order_id]
+    stmt = (select(Order.id, Order.number, Order.state, Order.title, Order.received_at)
+            .where(Order.citizen_phone == phone, Order.id != (exclude_order_id or 0))
+            .order_by(col(Order.id).desc()).limit(20))
+    rows = [CallerOrder(order_id=i, number=n, state=st, title=t, received_at=at)
+            for i, n, st, t, at in session.exec(stmt).all()]
+    open_count = session.exec(select(func.count()).where(
+        Order.citizen_phone == phone, Order.id != (exclude_order_id or 0),
+        col(Order.state).not_in([s.value for s in TERMINAL_STATES]))).one()
     since = now - timedelta(days=window_days)
-    open_rows = [o for o in rows if o.state not in TERMINAL_STATES]
     recent = [o for o in rows if o.received_at >= since or o.state not in TERMINAL_STATES]
-    return CallerHistory(
-        phone=phone, open_orders=len(open_rows), repeat=bool(recent),
-        recent_orders=[CallerOrder(order_id=o.id, number=o.number, state=o.state, title=o.title,
-                                   received_at=o.received_at) for o in recent])
+    return CallerHistory(phone=phone, open_orders=open_count, repeat=bool(recent),
+                         recent_orders=recent)

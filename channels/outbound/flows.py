@@ -46,14 +46,19 @@ def on_order_event(session: Session, *, order: Order, action: str) -> None:
         return
     queued: list[int] = []
     now = utcnow()
-    with session_scope() as own:   # our own transaction: a failure here leaves the caller's intact
+    try:   # the caller's change is committed already: this transaction is ours alone
         for p in planned:
             status = (DeliveryStatus.sent if p.transport == Transport.wechat_passive
                       else DeliveryStatus.pending if is_configured(p.transport, p.kind, s)
                       else DeliveryStatus.skipped)
-            row = service.add_delivery(own, order_id=order.id, planned=p, status=status, now=now)
-            if row is not None and status == DeliveryStatus.pending:
-                queued.append(row.id)
+            new_id = service.add_delivery(session, order_id=order.id, planned=p, status=status,
+                                          now=now)
+            if new_id is not None and status == DeliveryStatus.pending:
+                queued.append(new_id)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
     for delivery_id in queued:
         enqueue_safely(DELIVER_JOB, delivery_id, job_id=f"delivery-{delivery_id}")
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from channels.enums import DeliveryStatus
@@ -15,22 +16,19 @@ S = DeliveryStatus
 
 
 def add_delivery(session: Session, *, order_id: int, planned: Planned, status: DeliveryStatus,
-                 now: datetime) -> Delivery | None:
-    """Record a delivery unless this order already has one of this kind (then None)."""
-    exists = session.exec(select(Delivery.id).where(Delivery.order_id == order_id,
-                                                    Delivery.kind == planned.kind.value)).first()
-    if exists is not None:
-        return None
-    row = Delivery(order_id=order_id, kind=planned.kind.value, transport=planned.transport.value,
-                   recipient=planned.recipient, status=status.value, payload=planned.payload,
-                   created_at=now, sent_at=now if status == S.sent else None,
-                   last_error="transport not configured" if status == S.skipped else None)
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        return None  # a concurrent announcement recorded it first
-    return row
+                 now: datetime) -> int | None:
+    """Record a delivery unless this order already has one of this kind; its id, or None.
+
+    One INSERT … ON CONFLICT DO NOTHING (PostgreSQL and SQLite alike): concurrent announcements
+    of the same change race on the unique key, and exactly one of them wins."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(Delivery).values(
+        order_id=order_id, kind=planned.kind.value, transport=planned.transport.value,
+        recipient=planned.recipient, status=status.value, payload=planned.payload,
+        attempts=0, created_at=now, sent_at=now if status == S.sent else None,
+        last_error="transport not configured" if status == S.skipped else None,
+    ).on_conflict_do_nothing(index_elements=["order_id", "kind"]).returning(Delivery.id)
+    return session.execute(stmt).scalar()
 
 
 def claim(session: Session, *, delivery_id: int, now: datetime,

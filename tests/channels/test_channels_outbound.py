@@ -38,16 +38,19 @@ def test_failed_send_is_marked_failed_and_a_rerun_sends_it(client, session, toke
     planned = Planned(DeliveryKind.closed, Transport.sms, "13307460002",
                       {"phone": "13307460002", "text": "测试", "ref": f"retry-{oid}"})
     with Session(get_engine(), expire_on_commit=False) as s:
-        row = service.add_delivery(s, order_id=oid, planned=planned,
-                                   status=DeliveryStatus.pending, now=utcnow())
+        delivery_id = service.add_delivery(s, order_id=oid, planned=planned,
+                                           status=DeliveryStatus.pending, now=utcnow())
+        again = service.add_delivery(s, order_id=oid, planned=planned,
+                                     status=DeliveryStatus.pending, now=utcnow())
         s.commit()
+    assert delivery_id is not None and again is None   # one row per order and kind
     REMOTE.fail_next["/sms/send"] = 1
     with pytest.raises(SendFailed, match="HTTP 503"):   # raised so that the queue retries
-        jobs.deliver(row.id)
+        jobs.deliver(delivery_id)
     failed = deliveries(session, oid)["closed"]
     assert (failed.status, failed.attempts) == ("failed", 1) and "503" in failed.last_error
-    assert jobs.deliver(row.id) == "sent"
-    assert jobs.deliver(row.id) == "skipped"
+    assert jobs.deliver(delivery_id) == "sent"
+    assert jobs.deliver(delivery_id) == "skipped"
     done = deliveries(session, oid)["closed"]
     assert (done.status, done.attempts, done.last_error) == ("sent", 2, None)
     assert len(remote_bodies("/sms/send", ref=f"retry-{oid}")) == 1
