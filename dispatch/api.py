@@ -20,7 +20,9 @@ from dispatch.intake import views as intake
 from dispatch.jobs import sweeper
 from dispatch.knowledge import views as knowledge
 from dispatch.orders import views as orders
+from dispatch.observability import RequestContext, configure_logging, metrics_response
 from dispatch.orgs import views as orgs
+from dispatch.ratelimit import MemoryCounter, RateLimit, RedisCounter, Rule
 from dispatch.realtime.broker import get_broker
 from dispatch.realtime import views as realtime
 from sla import scheduled as sla_scheduled
@@ -55,6 +57,8 @@ def extra_routers() -> list[APIRouter]:
 @asynccontextmanager
 async def lifespan(app: FastAPI):
     settings = get_settings()
+    if settings.json_logs:
+        configure_logging(logging.getLevelName(logging.getLogger().level), json_logs=True)
     init_db()
     stop = threading.Event()
     if app.state.run_sweeper:
@@ -68,13 +72,26 @@ async def lifespan(app: FastAPI):
     await get_broker().stop_relay()
 
 
+def _install_middleware(app: FastAPI) -> None:
+    s = get_settings()
+    counter = RedisCounter(s.redis_url) if s.redis_url else MemoryCounter()
+    app.add_middleware(RateLimit, counter=counter, rules=[
+        Rule("/api/v1/auth/token", s.login_rate_per_minute, 60),
+        Rule("/api/v1/channels/", s.channel_rate_per_minute, 60)])
+    # outermost: every response, even a 429 or 413, carries the request id and is counted
+    app.add_middleware(RequestContext, max_body=s.max_body_bytes,
+                       max_upload=s.attachment_max_bytes + 64 * 1024)
+
+
 def create_app(*, run_sweeper: bool = True) -> FastAPI:
     app = FastAPI(title="统一热线与联动处置指挥中心 API", version="0.1.0", lifespan=lifespan,
                   description="Unified hotline and incident-linkage dispatch centre. "
                               "Errors share one shape: {code, message, details}.")
     app.state.run_sweeper = run_sweeper
     install_error_handlers(app)
+    _install_middleware(app)
     app.include_router(health.router)
+    app.add_route("/metrics", metrics_response, include_in_schema=False)
     app.include_router(api_v1)
     for router in extra_routers():
         app.include_router(router, prefix="/api/v1")

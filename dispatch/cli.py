@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 import threading
@@ -90,8 +89,10 @@ def _create_user(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    logging.basicConfig(level=os.environ.get("HOTLINE_LOG_LEVEL", "INFO"),
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from dispatch.config import get_settings
+    from dispatch.observability import configure_logging
+
+    configure_logging(os.environ.get("HOTLINE_LOG_LEVEL", "INFO"), get_settings().json_logs)
     p = argparse.ArgumentParser(prog="hotline", description="统一热线与联动处置指挥中心")
     sub = p.add_subparsers(dest="cmd", required=True)
     for name, helptext in (("demo", "seed demo data and serve it with a live order stream"),

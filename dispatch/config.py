@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     s3_access_key: str | None = None
     s3_secret_key: str | None = None
     queue_name: str = "hotline"
+    max_body_bytes: int = 1024 * 1024          # JSON and XML requests
+    login_rate_per_minute: int = 20            # per client address
+    channel_rate_per_minute: int = 3000        # public channel endpoints, per client address
+    json_logs: bool = False
 
     @model_validator(mode="after")
     def _production_needs_real_parts(self) -> "Settings":

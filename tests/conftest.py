@@ -17,6 +17,9 @@ REDIS_URL = os.environ.get("HOTLINE_TEST_REDIS_URL") or ""
 os.environ["HOTLINE_DATABASE_URL"] = DB_URL
 os.environ["HOTLINE_VAR_DIR"] = str(_TMP / "var")
 os.environ["HOTLINE_SWEEPER_STALE_SECONDS"] = "2"
+# tests sign in far more often than a person; the limiter itself is tested on its own
+os.environ.setdefault("HOTLINE_LOGIN_RATE_PER_MINUTE", "100000")
+os.environ.setdefault("HOTLINE_CHANNEL_RATE_PER_MINUTE", "1000000")
 if REDIS_URL:
     os.environ["HOTLINE_REDIS_URL"] = REDIS_URL
 else:

@@ -36,6 +36,7 @@ class EmbeddedQueue:
         self._pending: set[str] = set()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self.failed = 0
 
     def enqueue(self, func_path: str, *args: Any, job_id: str) -> None:
         with self._lock:
@@ -60,9 +61,13 @@ class EmbeddedQueue:
                                     [(func_path, args, job_id, attempt + 1)]).start()
                     self._q.task_done()
                     continue
+                self.failed += 1
             with self._lock:
                 self._pending.discard(job_id)
             self._q.task_done()
+
+    def depth(self) -> int:
+        return len(self._pending)
 
     def join(self, timeout: float = 10.0) -> bool:
         """Wait until every queued job has run (tests and the demo use it)."""

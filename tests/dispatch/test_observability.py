@@ -1,0 +1,58 @@
+"""Request ids, metrics, body size limits and rate limits."""
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from dispatch.ratelimit import MemoryCounter, RateLimit, Rule
+from tests.helpers import auth, new_call
+
+
+def test_every_response_carries_a_request_id_and_echoes_the_callers(client):
+    assert len(client.get("/healthz").headers["x-request-id"]) == 32
+    r = client.get("/healthz", headers={"X-Request-ID": "abc-123"})
+    assert r.headers["x-request-id"] == "abc-123"
+
+
+def test_metrics_expose_orders_by_state_queue_and_latency(client, tokens):
+    new_call(client, tokens["city_operator"])
+    body = client.get("/metrics").text
+    assert 'hotline_orders{state="' in body
+    assert "hotline_queue_depth" in body and "hotline_sla_breaches" in body
+    assert 'hotline_http_request_seconds_count{method="POST",route="/api/v1/intake"}' in body
+
+
+def test_oversize_json_body_is_refused_with_413_before_parsing(client, tokens):
+    from dispatch.config import get_settings
+
+    big = "投" * get_settings().max_body_bytes
+    r = client.post("/api/v1/intake", headers={**auth(tokens["city_operator"]),
+                                               "Content-Type": "application/json"},
+                    content=f'{{"channel":"12345","external_id":"big","content":"{big}"}}')
+    assert r.status_code == 413 and r.json()["code"] == "too_large"
+
+
+def test_malformed_json_is_a_422_with_a_reason(client, tokens):
+    r = client.post("/api/v1/intake", headers={**auth(tokens["city_operator"]),
+                                               "Content-Type": "application/json"},
+                    content=b'{"channel": "12345", "content": ')
+    assert r.status_code == 422 and r.json()["code"] == "invalid" and r.json()["message"]
+
+
+def test_login_rate_limit_answers_429_with_retry_after():
+    app = Starlette(routes=[Route("/api/v1/auth/token", lambda r: PlainTextResponse("ok"),
+                                  methods=["POST"])])
+    limited = RateLimit(app, rules=[Rule("/api/v1/auth/token", 3, 60)], counter=MemoryCounter())
+    c = TestClient(limited)
+    codes = [c.post("/api/v1/auth/token").status_code for _ in range(5)]
+    assert codes == [200, 200, 200, 429, 429]
+    r = c.post("/api/v1/auth/token")
+    assert 0 < int(r.headers["retry-after"]) <= 60 and r.json()["code"] == "rate_limited"
+    assert c.get("/api/v1/auth/token").status_code == 405  # only POSTs count
+
+
+def test_the_app_limits_login_and_public_channels(app):
+    rules = [m.kwargs["rules"] for m in app.user_middleware if m.cls is RateLimit][0]
+    assert {r.prefix for r in rules} == {"/api/v1/auth/token", "/api/v1/channels/"}
