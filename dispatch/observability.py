@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextvars
 import json
+import re
 import logging
 import time
 import uuid
@@ -44,13 +45,27 @@ def configure_logging(level: str = "INFO", json_logs: bool = True) -> None:
     root.setLevel(level)
 
 
+_TEMPLATES: dict[int, list[tuple[re.Pattern, str]]] = {}
+
+
+def _templates(app) -> list[tuple[re.Pattern, str]]:
+    """Path templates of the app's documented routes, most literal first."""
+    key = id(app)
+    if key not in _TEMPLATES:
+        paths = list(getattr(app, "openapi", lambda: {"paths": {}})()["paths"])
+        paths.sort(key=lambda p: (p.count("{"), -len(p)))
+        _TEMPLATES[key] = [(re.compile("^" + re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(p)) + "$"), p)
+                           for p in paths]
+    return _TEMPLATES[key]
+
+
 def _route_of(scope: Scope) -> str:
     """The path template (not the raw path, which would make one series per order id)."""
-    for holder in (scope.get("effective_route_context"), scope.get("route")):
-        template = getattr(holder, "path_format", None)
-        if template:
+    path = scope["path"]
+    for pattern, template in _templates(scope.get("app")):
+        if pattern.match(path):
             return template
-    return "unmatched"
+    return path if path in ("/metrics", "/healthz", "/readyz") else "unmatched"
 
 
 class RequestContext:
