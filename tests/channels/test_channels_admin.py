@@ -50,3 +50,22 @@ def test_delivery_log_is_for_staff_who_see_the_order(client, tokens):
     city = client.get("/api/v1/channels/deliveries", params={"order_id": oid},
                       headers=auth(tokens["city_operator"]))
     assert city.status_code == 200 and city.json()[0]["kind"] == "accepted"
+
+
+def test_cli_creates_a_working_key_and_revokes_it(client, capsys, seeded):
+    from channels.cli import main
+
+    main(["create-key", "--channel", "website", "--name", "市长信箱（CLI）"])
+    out = capsys.readouterr().out
+    key = next(line.split(": ", 1)[1] for line in out.splitlines() if line.startswith("X-Api-Key"))
+    client_id = int(out.split()[1])
+    letter = {"letter_id": f"cli-{client_id}", "submitted_at": "2025-03-01T08:00:00+08:00",
+              "content": "CLI 建的密钥能用"}
+    ok = client.post("/api/v1/channels/website/letters", json=letter, headers={"X-Api-Key": key})
+    assert ok.status_code == 201
+    main(["list-keys"])
+    assert f"hk_{key.split('_')[1]}_…" in capsys.readouterr().out
+    main(["revoke-key", str(client_id)])
+    refused = client.post("/api/v1/channels/website/letters", json=letter,
+                          headers={"X-Api-Key": key})
+    assert refused.status_code == 401

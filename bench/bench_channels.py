@@ -1,0 +1,377 @@
+"""Bench the doors: a mixed stream from every channel into a real API process over loopback.
+
+Each message is delivered twice (a retry after a lost acknowledgement), so the stream also
+checks that a retry never makes a second order. Prints orders/s and the receipt →
+acknowledgement latency (p50 / p99) per mode, then how long routing and notices took to drain.
+
+    .venv/bin/python bench/bench_channels.py --mode both --count 600 --concurrency 8
+
+Modes: `embedded` (SQLite file + in-process queue) and `services` (PostgreSQL database
+`bench_channels` + Redis db 5 + one RQ worker process). Bounded by --count and --seconds.
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import csv
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from channels.fake import FakeRemote  # noqa: E402
+from channels.security import sign  # noqa: E402
+
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_channels"
+REDIS_URL = "redis://127.0.0.1:6379/5"
+SECRETS = {"HOTLINE_CTI_SECRET": "bench-cti", "HOTLINE_WEIBO_SECRET": "bench-weibo",
+           "HOTLINE_WECHAT_TOKEN": "bench-token", "HOTLINE_WECHAT_APP_ID": "wxbench0000000001",
+           "HOTLINE_WECHAT_AES_KEY": base64.b64encode(b"b" * 32).decode().rstrip("="),
+           "HOTLINE_WECHAT_APP_SECRET": "bench-app-secret", "HOTLINE_APP_NAME": "我的永州",
+           "HOTLINE_SIGNATURE_TOLERANCE_SECONDS": "600"}
+KEYED = ["110", "app", "grid", "website", "cppcc"]
+# the mix: what share of messages each door carries
+MIX = [("cti", 40), ("wechat", 18), ("app", 10), ("grid", 8), ("weibo", 5), ("110", 6),
+       ("website", 6), ("cppcc", 2), ("grid_batch", 5)]
+BATCH_SIZE = 20
+JPEG = base64.b64encode(b"\xff\xd8\xff\xe0" + bytes(2048)).decode()
+
+
+# ---------- the server side, run in child processes with the mode's environment ----------
+
+def prepare() -> None:
+    """(child) Fresh tables, the org tree, one API key per keyed channel → JSON on stdout."""
+    from sqlmodel import Session, SQLModel, select
+
+    import dispatch.models  # noqa: F401
+    from channels import service
+    from dispatch.config import get_settings
+    from dispatch.db import get_engine
+    from dispatch.orders.enums import Channel
+    from dispatch.orgs import service as orgs
+    from dispatch.orgs.models import OrgUnit
+
+    SQLModel.metadata.drop_all(get_engine())
+    SQLModel.metadata.create_all(get_engine())
+    s = get_settings()
+    with Session(get_engine()) as session:
+        orgs.load_org_tree(session, s.divisions_csv, s.departments_file)
+        keys = {c: service.create_client(session, channel=Channel(c), name="bench",
+                                         created_by="bench")[1] for c in KEYED}
+        villages = list(session.exec(select(OrgUnit.id).where(OrgUnit.level == "village")
+                                     .limit(200)).all())
+        session.commit()
+    print(json.dumps({"keys": keys, "villages": villages}))
+
+
+def status() -> None:
+    """(child) Orders by channel, orders still unrouted, deliveries by status → JSON."""
+    from sqlalchemy import func
+    from sqlmodel import Session, select
+
+    from channels.models import Delivery
+    from dispatch.db import get_engine
+    from dispatch.orders.models import Order
+
+    with Session(get_engine()) as s:
+        by_channel = dict(s.exec(select(Order.channel, func.count())
+                                 .group_by(Order.channel)).all())
+        unrouted = s.exec(select(func.count()).where(Order.state == "received")).one()
+        deliveries = dict(s.exec(select(Delivery.status, func.count())
+                                 .group_by(Delivery.status)).all())
+    print(json.dumps({"orders": by_channel, "unrouted": unrouted, "deliveries": deliveries}))
+
+
+# ---------- the stream ----------
+
+def texts() -> list[str]:
+    with open(ROOT / "bench" / "data" / "taidi2020_unlabeled.csv", encoding="utf-8") as fh:
+        return [r["text"][:1500] for r in csv.DictReader(fh) if r.get("text")][:3000]
+
+
+class Stream:
+    """Builds one signed, protocol-true request per message of the mix."""
+
+    def __init__(self, keys: dict[str, str], villages: list[str], corpus: list[str]) -> None:
+        from wechatpy.crypto import WeChatCrypto
+
+        self.keys, self.villages, self.corpus = keys, villages, corpus
+        self.crypto = WeChatCrypto(SECRETS["HOTLINE_WECHAT_TOKEN"],
+                                   SECRETS["HOTLINE_WECHAT_AES_KEY"],
+                                   SECRETS["HOTLINE_WECHAT_APP_ID"])
+        self.rng = random.Random(12345)
+
+    def _text(self) -> str:
+        return self.rng.choice(self.corpus)
+
+    def _signed(self, path: str, payload: dict, secret: str) -> dict:
+        body = json.dumps(payload, ensure_ascii=False).encode()
+        ts = str(int(time.time()))
+        return {"url": path, "content": body, "headers": {
+            "Content-Type": "application/json", "X-Timestamp": ts,
+            "X-Signature": sign(SECRETS[secret], ts, body)}}
+
+    def _keyed(self, path: str, channel: str, payload: dict) -> dict:
+        return {"url": path, "json": payload, "headers": {"X-Api-Key": self.keys[channel]}}
+
+    def _phone(self) -> str:
+        return f"139{self.rng.randrange(10**8):08d}"
+
+    def _grid_item(self) -> dict:
+        return {"event_id": uuid.uuid4().hex, "reported_at": now(), "worker_id": "gw-1",
+                "village_code": self.rng.choice(self.villages), "content": self._text(),
+                "settled_on_spot": self.rng.random() < 0.2}
+
+    def _wechat(self) -> dict:
+        ts, nonce = str(int(time.time())), uuid.uuid4().hex[:8]
+        xml = (f"<xml><ToUserName><![CDATA[gh_bench]]></ToUserName><FromUserName><![CDATA["
+               f"o{uuid.uuid4().hex[:12]}]]></FromUserName><CreateTime>{ts}</CreateTime>"
+               f"<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{self._text()}]]>"
+               f"</Content><MsgId>{uuid.uuid4().int % 10**18}</MsgId></xml>")
+        from wechatpy.utils import WeChatSigner
+
+        signer = WeChatSigner()
+        signer.add_data(SECRETS["HOTLINE_WECHAT_TOKEN"], ts, nonce)
+        params = {"signature": signer.signature, "timestamp": ts, "nonce": nonce}
+        if self.rng.random() < 0.5:   # half in safe mode
+            from defusedxml.ElementTree import fromstring
+
+            env = fromstring(self.crypto.encrypt_message(xml, nonce, ts))
+            params |= {"encrypt_type": "aes", "msg_signature": env.findtext("MsgSignature")}
+            xml = f"<xml><Encrypt><![CDATA[{env.findtext('Encrypt')}]]></Encrypt></xml>"
+        return {"url": "/api/v1/channels/wechat", "params": params, "content": xml.encode()}
+
+    def make(self, kind: str) -> tuple[dict, int]:
+        """One request and how many orders it carries."""
+        t = self._text()
+        if kind == "cti":
+            line = self.rng.choice(["12345"] * 6 + ["12328", "12319"])
+            return self._signed("/api/v1/channels/cti/calls", {
+                "call_id": uuid.uuid4().hex, "line": line, "caller": self._phone(),
+                "agent": "1024", "started_at": now(), "content": t}, "HOTLINE_CTI_SECRET"), 1
+        if kind == "wechat":
+            return self._wechat(), 1
+        if kind == "weibo":
+            return self._signed("/api/v1/channels/weibo/messages", {
+                "id": uuid.uuid4().hex, "kind": "mention", "created_at": now(),
+                "sender_id": "42", "text": t}, "HOTLINE_WEIBO_SECRET"), 1
+        if kind == "app":
+            with_photo = self.rng.random() < 0.3
+            photos = [{"content_type": "image/jpeg", "data": JPEG}] if with_photo else []
+            return self._keyed("/api/v1/channels/app/reports", "app", {
+                "report_id": uuid.uuid4().hex, "user_id": "u1", "submitted_at": now(),
+                "content": t, "latitude": 26.4, "longitude": 111.6, "photos": photos}), 1
+        if kind == "grid":
+            return self._keyed("/api/v1/channels/grid/events", "grid", self._grid_item()), 1
+        if kind == "grid_batch":
+            items = [self._grid_item() for _ in range(BATCH_SIZE)]
+            return self._keyed("/api/v1/channels/grid/batches", "grid",
+                               {"batch_id": uuid.uuid4().hex, "items": items}), BATCH_SIZE
+        if kind == "110":
+            return self._keyed("/api/v1/channels/110/incidents", "110", {
+                "incident_no": uuid.uuid4().hex, "reported_at": now(), "caller": self._phone(),
+                "content": t}), 1
+        if kind == "website":
+            return self._keyed("/api/v1/channels/website/letters", "website", {
+                "letter_id": uuid.uuid4().hex, "submitted_at": now(), "phone": self._phone(),
+                "content": t}), 1
+        return self._keyed("/api/v1/channels/cppcc/items", "cppcc", {
+            "item_id": uuid.uuid4().hex, "submitted_at": now(), "member_name": "委员",
+            "content": t}), 1
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def child(env: dict, *args: str, **kw) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, *args], env=env, cwd=ROOT, **kw)
+
+
+def run_child_json(env: dict, what: str) -> dict:
+    out = subprocess.run([sys.executable, __file__, f"--{what}"], env=env, cwd=ROOT, check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def wait_ready(base: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"server at {base} not ready in {timeout}s")
+
+
+def mode_env(mode: str, tmp: Path, remote: FakeRemote) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
+    env |= SECRETS | {
+        "PYTHONPATH": str(ROOT), "HOTLINE_VAR_DIR": str(tmp / "var"),
+        "HOTLINE_LOG_LEVEL": "WARNING",
+        "HOTLINE_SMS_GATEWAY_URL": remote.url("/sms"), "HOTLINE_APP_PUSH_URL": remote.url("/push"),
+        "HOTLINE_WECHAT_API_BASE": remote.url("/cgi-bin/"),
+        "HOTLINE_POLICE_RESULT_URL": remote.url("/110/results"),
+        "HOTLINE_POLICE_HANDOVER_URL": remote.url("/110/handovers")}
+    if mode == "embedded":
+        env["HOTLINE_DATABASE_URL"] = f"sqlite:///{tmp}/bench.db"
+    else:
+        env |= {"HOTLINE_DATABASE_URL": PG_URL, "HOTLINE_REDIS_URL": REDIS_URL}
+    return env
+
+
+def push(base: str, stream: Stream, args) -> dict:
+    """Send the mix with `concurrency` clients; every message twice. Latency is per request."""
+    kinds = [k for k, w in MIX for _ in range(w)]
+    first: dict[str, list[float]] = {}
+    retry: list[float] = []
+    orders = requests = errors = 0
+    lock = threading.Lock()
+    stop_at = time.monotonic() + args.seconds
+    todo = iter(range(args.count))
+
+    def worker() -> None:
+        nonlocal orders, requests, errors
+        with httpx.Client(base_url=base, timeout=30) as http:
+            while time.monotonic() < stop_at:
+                with lock:
+                    if next(todo, None) is None:
+                        return
+                    kind = stream.rng.choice(kinds)
+                    req, n = stream.make(kind)
+                for attempt in range(2):
+                    t0 = time.perf_counter()
+                    r = http.post(**req)
+                    took = (time.perf_counter() - t0) * 1000
+                    with lock:
+                        requests += 1
+                        if r.status_code >= 300:
+                            errors += 1
+                            print(f"  ! {kind} {r.status_code} {r.text[:200]}", file=sys.stderr)
+                        elif attempt == 0:
+                            first.setdefault(kind, []).append(took)
+                            orders += n
+                        else:
+                            retry.append(took)
+
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(args.concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return {"wall": time.perf_counter() - t0, "orders": orders, "requests": requests,
+            "errors": errors, "first": first, "retry": retry}
+
+
+def report(mode: str, res: dict, state: dict, drain: float | None) -> None:
+    lat = [x for v in res["first"].values() for x in v]
+    print(f"\n== {mode} ==  (load average at the end: "
+          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs)")
+    print(f"  requests {res['requests']} (every message twice) in {res['wall']:.1f} s, "
+          f"errors {res['errors']}")
+    print(f"  orders acknowledged {res['orders']}  →  {res['orders'] / res['wall']:.1f} orders/s")
+    print(f"  receipt→ack latency, first delivery: p50 {pct(lat, 50):.1f} ms, "
+          f"p99 {pct(lat, 99):.1f} ms (n={len(lat)})")
+    print(f"  receipt→ack latency, retried delivery: p50 {pct(res['retry'], 50):.1f} ms, "
+          f"p99 {pct(res['retry'], 99):.1f} ms")
+    for kind, v in sorted(res["first"].items()):
+        print(f"    {kind:<11} n={len(v):<4} p50 {pct(v, 50):7.1f} ms  p99 {pct(v, 99):7.1f} ms")
+    stored = sum(state["orders"].values())
+    print(f"  orders stored {stored} (acknowledged {res['orders']}: "
+          f"{'exactly once' if stored == res['orders'] else 'MISMATCH'})")
+    drained = (f"in {drain:.1f} s after the last ack" if drain is not None
+               else f"NOT within the limit ({state['unrouted']} orders unrouted)")
+    print(f"  routing + notices drained {drained}; deliveries {state['deliveries']}")
+
+
+def run_mode(mode: str, args, remote: FakeRemote) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix=f"bench-channels-{mode}-"))
+    env = mode_env(mode, tmp, remote)
+    if mode == "services":
+        from redis import Redis
+        Redis.from_url(REDIS_URL).flushdb()
+    prep = run_child_json(env, "prepare")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = open(tmp / "server.log", "w")
+    procs = [child(env, "-m", "dispatch.cli", "serve", "--port", str(port), stdout=log,
+                   stderr=subprocess.STDOUT)]
+    if mode == "services":
+        procs.append(child(env, "-m", "dispatch.cli", "worker", "--simple", stdout=log,
+                           stderr=subprocess.STDOUT))
+    try:
+        wait_ready(base)
+        res = push(base, Stream(prep["keys"], prep["villages"], texts()), args)
+        t_end, drain = time.monotonic(), None
+        while time.monotonic() - t_end < args.drain_seconds:
+            state = run_child_json(env, "status")
+            busy = state["unrouted"] + sum(state["deliveries"].get(s, 0)
+                                           for s in ("pending", "sending"))
+            if busy == 0:
+                drain = time.monotonic() - t_end
+                break
+            time.sleep(0.5)
+        report(mode, res, state, drain)
+        print(f"  (server log: {tmp / 'server.log'})")
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(15)
+        log.close()
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--mode", choices=["embedded", "services", "both"], default="both")
+    p.add_argument("--count", type=int, default=600, help="messages per mode (each sent twice)")
+    p.add_argument("--seconds", type=float, default=120, help="stop sending after this long")
+    p.add_argument("--concurrency", type=int, default=8)
+    p.add_argument("--drain-seconds", type=float, default=120)
+    p.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--status", action="store_true", help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.prepare:
+        return prepare()
+    if args.status:
+        return status()
+    remote = FakeRemote().start()
+    print(f"bench_channels: {args.count} messages × 2 deliveries per mode, "
+          f"{args.concurrency} concurrent clients, mix {dict(MIX)}, grid batches of {BATCH_SIZE}; "
+          f"{os.cpu_count()} CPUs")
+    for mode in (["embedded", "services"] if args.mode == "both" else [args.mode]):
+        run_mode(mode, args, remote)
+    print(f"\nfake remote received {len(remote.received)} outbound calls")
+
+
+if __name__ == "__main__":
+    main()
