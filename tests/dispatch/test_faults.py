@@ -66,7 +66,19 @@ class Stack:
         self.api = self._spawn([sys.executable, "-m", "uvicorn", "dispatch.api:create_app",
                                 "--factory", "--port", str(self.api_port), "--log-level",
                                 "warning"], "api")
-        wait_until(lambda: _ok(f"{self.url}/healthz"), timeout=30)
+        self._wait_up(self.api, "api", lambda: _ok(f"{self.url}/healthz"))
+
+    def _wait_up(self, proc: subprocess.Popen, name: str, ready) -> None:
+        """Generous: a loaded CI machine may take a minute to import and start."""
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            if ready():
+                return
+            if proc.poll() is not None:
+                break
+            time.sleep(0.2)
+        log = (self.tmp / f"{name}.log").read_text(errors="replace")[-3000:]
+        raise AssertionError(f"{name} did not come up (exit {proc.poll()}):\n{log}")
 
     def start_worker(self) -> subprocess.Popen:
         w = self._spawn([sys.executable, "-m", "dispatch.cli", "worker", "--simple"], "worker")
