@@ -1,0 +1,277 @@
+// 指挥大屏: live counts by state, the KPIs with their formulas (from the SLA endpoints), trend,
+// breakdowns by area / channel / category, the overdue list and Excel exports. Where an endpoint
+// has not landed, the panel says so and shows no number.
+import { api, ApiError, session } from "../api.js";
+import { clear, debounce, h, select, toast } from "../dom.js";
+import { label, t } from "../i18n.js";
+import { onOrderEvent } from "../live.js";
+import { fmtTime } from "../time.js";
+import { errorText } from "../components/errors.js";
+import { orderHref, stateBadge } from "../components/format.js";
+
+const OPEN = ["received", "pending_dispatch", "dispatched", "handling", "return_requested", "suspended", "feedback_submitted", "site_check",
+  "callback_pending", "verified"];
+const KPI_TILES = ["closure_rate", "on_time_closure_rate", "effective_closure_rate", "response_rate",
+  "resolution_rate", "satisfaction_rate", "three_rates_composite"];
+const PALETTE = ["#4fc3f7", "#81c784", "#ffb74d", "#e57373", "#ba68c8", "#4db6ac", "#f06292", "#aed581",
+  "#90a4ae", "#ffd54f", "#7986cb", "#a1887f", "#64b5f6", "#dce775"];
+
+function tile(id, title, value, formula, extra) {
+  return h("div", { class: "tile", id, tabindex: "0", title: formula, dataset: { formula } },
+    h("div", { class: "tile-title" }, title),
+    h("div", { class: "tile-value" }, value),
+    extra ? h("div", { class: "tile-extra" }, extra) : null,
+    h("div", { class: "formula", role: "tooltip" }, `${t("ui.formula")}：${formula}`));
+}
+
+// a route that does not exist (the package has not landed), not a "unit not found" answer
+const routeMissing = (err) => err instanceof ApiError && err.status === 404 && err.message === "Not Found";
+
+function placeholder(id, text) {
+  return h("div", { class: "placeholder", id }, text);
+}
+
+async function download(path, params, fallbackName) {
+  const url = new URL(`/api/v1${path}`, location.origin);
+  Object.entries(params).forEach(([k, v]) => v != null && url.searchParams.set(k, v));
+  const res = await fetch(url, { headers: { Authorization: `Bearer ${session.token}` } });
+  if (!res.ok) throw new ApiError(res.status, res.status === 404 ? "not_found" : "error", `HTTP ${res.status}`);
+  const name = /filename="([^"]+)"/.exec(res.headers.get("Content-Disposition") || "")?.[1] || fallbackName;
+  const a = h("a", { href: URL.createObjectURL(await res.blob()), download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+}
+
+// ECharts (1 MB) is fetched only by the screen that draws charts
+const ECHARTS = "../../vendor/echarts-5.6.0/echarts.esm.min.js";
+
+export async function mountDashboard(root, { me }) {
+  const echarts = await import(ECHARTS);
+  const charts = new Map();
+  let sla = "unknown";             // unknown | on | missing
+  let period = "month";
+  const areaStack = [{ id: me.unit.id, name: me.unit.name }];
+
+  const stats = h("div", { class: "tiles", id: "stat-tiles" });
+  const kpis = h("div", { class: "tiles kpi-tiles", id: "kpi-tiles" });
+  const periodSel = select({ id: "period", name: "period", onChange: () => { period = periodSel.value; refresh(); } },
+    ["day", "week", "month"].map((p) => [p, label("period", p)]), period);
+  const exportKpi = h("button", { class: "secondary", id: "export-kpi", onClick: () => exportFile("kpi") }, t("ui.export_kpi"));
+  const exportOverdue = h("button", { class: "secondary", id: "export-overdue", onClick: () => exportFile("overdue") }, t("ui.export_overdue"));
+  const areaTitle = h("span");
+  const areaUp = h("button", { class: "link", hidden: true, onClick: () => { areaStack.pop(); refreshArea(); } }, t("ui.drill_up"));
+  const overdueBox = h("div", { id: "overdue-list", class: "overdue-list" });
+  const box = (id) => h("div", { class: "chart", id });
+
+  const panels = {
+    trend: box("chart-trend"), state: box("chart-state"), area: box("chart-area"),
+    channel: box("chart-channel"), category: box("chart-category"),
+  };
+  root.classList.add("dark");
+  root.append(
+    h("div", { class: "dash-head" }, h("h2", {}, `${t("ui.dash_title")} · ${me.unit.name}`),
+      h("div", { class: "dash-tools" }, h("label", {}, t("ui.period_label"), " ", periodSel), exportKpi, exportOverdue)),
+    stats, kpis,
+    h("div", { class: "dash-grid" },
+      h("section", { class: "panel wide" }, h("h3", {}, t("ui.trend")), panels.trend),
+      h("section", { class: "panel" }, h("h3", {}, t("ui.by_state")), panels.state),
+      h("section", { class: "panel wide" }, h("h3", {}, t("ui.breakdown_area"), " · ", areaTitle, " ", areaUp,
+        h("small", { class: "muted" }, ` ${t("ui.drill_hint")}`)), panels.area),
+      h("section", { class: "panel" }, h("h3", {}, t("ui.breakdown_channel")), panels.channel),
+      h("section", { class: "panel wide" }, h("h3", {}, t("ui.breakdown_category")), panels.category),
+      h("section", { class: "panel" }, h("h3", {}, t("ui.hot_topics")), placeholder("hot-topics", t("ui.hot_pending"))),
+      h("section", { class: "panel full" }, h("h3", {}, t("ui.overdue_list")), overdueBox)));
+
+  function chart(name, option) {
+    const el = panels[name];
+    let c = charts.get(name);
+    if (!c) {
+      clear(el);
+      c = echarts.init(el, "dark", { renderer: "canvas" });
+      charts.set(name, c);
+    }
+    c.setOption({ backgroundColor: "transparent", color: PALETTE, textStyle: { fontFamily: "inherit" }, ...option }, true);
+    return c;
+  }
+
+  function noChart(name, text) {
+    const c = charts.get(name);
+    if (c) { c.dispose(); charts.delete(name); }
+    clear(panels[name]).append(placeholder(`${panels[name].id}-placeholder`, text));
+  }
+
+  async function kpiTable(params) {
+    if (sla === "missing") return null;
+    try {
+      const table = await api("/sla/kpi", { params });
+      sla = "on";
+      return table;
+    } catch (err) {
+      if (routeMissing(err)) { sla = "missing"; return null; }
+      throw err;
+    }
+  }
+
+  async function refreshStats() {
+    const counts = await api("/orders/stats/by-state");
+    const total = Object.values(counts).reduce((a, b) => a + b, 0);
+    const open = OPEN.reduce((a, s) => a + (counts[s] || 0), 0);
+    let overdue = null;
+    try {
+      const page = await api("/orders", { params: { overdue: true, limit: 200 } });
+      overdue = page.next_cursor ? `${page.items.length}+` : String(page.items.length);
+    } catch { /* shown as — */ }
+    clear(stats).append(
+      tile("stat-total", t("ui.total"), String(total), t("ui.f_total")),
+      tile("stat-open", t("ui.open_orders"), String(open), t("ui.f_open")),
+      tile("stat-closed", t("ui.closed_orders"), String(counts.closed || 0), t("ui.f_closed")),
+      tile("stat-overdue", t("ui.overdue_orders"), overdue ?? "—", t("ui.f_overdue")));
+    const entries = Object.entries(counts).filter(([, n]) => n > 0);
+    chart("state", {
+      tooltip: { trigger: "item" },
+      series: [{ type: "pie", radius: ["40%", "70%"], label: { color: "#cfd8dc" },
+        data: entries.map(([s, n]) => ({ name: label("state", s), value: n })) }],
+    });
+  }
+
+  async function refreshKpis() {
+    const table = await kpiTable({ group_by: "unit", period });
+    clear(kpis);
+    if (!table) {
+      kpis.append(...KPI_TILES.map((code) => tile(`kpi-${code}`, label("kpi", code), t("ui.sla_missing_short"),
+        t("ui.kpi_pending_long"), null)));
+      kpis.classList.add("pending");
+      return;
+    }
+    kpis.classList.remove("pending");
+    const byCode = Object.fromEntries(table.total.kpis.map((k) => [k.code, k]));
+    for (const code of KPI_TILES) {
+      const k = byCode[code];
+      if (!k) continue;
+      kpis.append(tile(`kpi-${code}`, label("kpi", code), k.display, k.formula,
+        k.denominator != null ? `${k.numerator ?? "—"} / ${k.denominator}` : null));
+    }
+  }
+
+  async function refreshTrend() {
+    const table = await kpiTable({ group_by: "period", period: "day", count: 14 });
+    if (!table) { noChart("trend", t("ui.kpi_pending_long")); return; }
+    const rows = table.rows;
+    const rate = (r, code) => r.kpis.find((k) => k.code === code)?.value;
+    chart("trend", {
+      tooltip: { trigger: "axis" }, legend: { top: 0, textStyle: { color: "#cfd8dc" } },
+      grid: { left: 40, right: 40, top: 30, bottom: 30 },
+      xAxis: { type: "category", data: rows.map((r) => r.label.slice(5)) },
+      yAxis: [{ type: "value", minInterval: 1 }, { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } }],
+      series: [
+        { name: label("count", "received"), type: "bar", data: rows.map((r) => r.counts.received || 0) },
+        { name: label("count", "closed"), type: "bar", data: rows.map((r) => r.counts.closed || 0) },
+        { name: label("kpi", "closure_rate"), type: "line", yAxisIndex: 1, smooth: true,
+          data: rows.map((r) => (rate(r, "closure_rate") == null ? null : Math.round(rate(r, "closure_rate") * 1000) / 10)) },
+      ],
+    });
+  }
+
+  async function refreshArea() {
+    const scope = areaStack[areaStack.length - 1];
+    areaTitle.textContent = scope.name;
+    areaUp.hidden = areaStack.length < 2;
+    const table = await kpiTable({ group_by: "unit", period, unit_id: scope.id });
+    if (!table) { noChart("area", t("ui.kpi_pending_long")); return; }
+    // units with nothing in the period are left out: forty empty bars say nothing
+    const busy = table.rows.filter((r) => r.counts.received || r.counts.closed || r.counts.due_to_close);
+    const rows = busy.length ? busy : table.rows;
+    const c = chart("area", {
+      tooltip: { trigger: "axis" }, legend: { top: 0, textStyle: { color: "#cfd8dc" } },
+      grid: { left: 40, right: 20, top: 30, bottom: 70 },
+      xAxis: { type: "category", data: rows.map((r) => r.label), axisLabel: { rotate: 35, interval: 0 } },
+      yAxis: { type: "value", minInterval: 1 },
+      series: [
+        { name: label("count", "received"), type: "bar", barMaxWidth: 26, data: rows.map((r) => r.counts.received || 0) },
+        { name: label("count", "closed"), type: "bar", barMaxWidth: 26, data: rows.map((r) => r.counts.closed || 0) },
+      ],
+    });
+    c.off("click");
+    c.on("click", (p) => {
+      const row = rows[p.dataIndex];
+      if (!row || !row.key.startsWith("/")) return;
+      const id = row.key.split("/").filter(Boolean).pop();
+      areaStack.push({ id, name: row.label });
+      refreshArea();
+    });
+  }
+
+  async function refreshDims() {
+    const [byChannel, byCategory] = await Promise.all([
+      kpiTable({ group_by: "channel", period }), kpiTable({ group_by: "category", period })]);
+    if (!byChannel) { noChart("channel", t("ui.kpi_pending_long")); noChart("category", t("ui.kpi_pending_long")); return; }
+    chart("channel", {
+      tooltip: { trigger: "item" },
+      series: [{ type: "pie", radius: "65%", label: { color: "#cfd8dc" },
+        data: byChannel.rows.map((r) => ({ name: label("channel", r.key) || r.label, value: r.counts.received || 0 })) }],
+    });
+    const cats = [...byCategory.rows].sort((a, b) => (a.counts.received || 0) - (b.counts.received || 0)).slice(-12);
+    chart("category", {
+      tooltip: { trigger: "axis" }, grid: { left: 110, right: 20, top: 10, bottom: 20 },
+      xAxis: { type: "value", minInterval: 1 }, yAxis: { type: "category", data: cats.map((r) => r.label) },
+      series: [{ type: "bar", barMaxWidth: 26, data: cats.map((r) => r.counts.received || 0) }],
+    });
+  }
+
+  async function refreshOverdue() {
+    let rows;
+    if (sla !== "missing") {
+      try {
+        rows = (await api("/sla/overdue", { params: { limit: 50 } })).map((r) => ({
+          id: r.order_id, number: r.number, title: r.title, unit: r.unit_name, deadline: r.deadline,
+          days: r.overdue_working_days, state: r.state }));
+      } catch (err) {
+        if (!routeMissing(err)) throw err;
+      }
+    }
+    if (!rows) {
+      rows = (await api("/orders", { params: { overdue: true, limit: 50 } })).items.map((o) => ({
+        id: o.id, number: o.number, title: o.title, unit: null, deadline: o.due_at, days: null, state: o.state }));
+    }
+    clear(overdueBox);
+    if (!rows.length) { overdueBox.append(h("p", { class: "muted" }, t("ui.empty"))); return; }
+    overdueBox.append(h("table", { class: "orders compact" },
+      h("thead", {}, h("tr", {}, [t("ui.number"), t("ui.title_col"), t("ui.current_unit"), t("ui.due_at"),
+        t("ui.overdue_days"), t("ui.state")].map((c) => h("th", {}, c)))),
+      h("tbody", {}, rows.map((r) => h("tr", { dataset: { orderId: r.id } },
+        h("td", {}, h("a", { href: orderHref(r) }, r.number || `#${r.id}`)), h("td", {}, r.title),
+        h("td", {}, r.unit || "—"), h("td", {}, fmtTime(r.deadline)), h("td", {}, r.days ?? "—"),
+        h("td", {}, stateBadge(r.state)))))));
+  }
+
+  async function exportFile(kind) {
+    try {
+      if (kind === "kpi") await download("/sla/kpi.xlsx", { group_by: "unit", period }, "kpi.xlsx");
+      else await download("/sla/overdue.xlsx", {}, "overdue.xlsx");
+    } catch (err) {
+      toast(err.status === 404 ? t("ui.export_pending") : errorText(err), "error");
+    }
+  }
+
+  async function refresh() {
+    const jobs = [refreshStats(), refreshKpis(), refreshTrend(), refreshArea(), refreshDims(), refreshOverdue()];
+    const results = await Promise.allSettled(jobs);
+    results.filter((r) => r.status === "rejected").forEach((r) => console.error(r.reason));
+    if (sla === "missing") { exportKpi.disabled = true; exportOverdue.disabled = true; exportKpi.title = t("ui.export_pending"); }
+    root.dataset.refreshed = String(Date.now());
+  }
+
+  const resize = debounce(() => charts.forEach((c) => c.resize()), 150);
+  window.addEventListener("resize", resize);
+  const later = debounce(refresh, 1200);
+  const unsubscribe = onOrderEvent(later);
+  await refresh();
+  return () => {
+    unsubscribe();
+    later.cancel();
+    window.removeEventListener("resize", resize);
+    charts.forEach((c) => c.dispose());
+    root.classList.remove("dark");
+  };
+}

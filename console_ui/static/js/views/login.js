@@ -1,0 +1,32 @@
+import { ApiError, login, session } from "../api.js";
+import { field, h } from "../dom.js";
+import { t } from "../i18n.js";
+
+export function mountLogin(root, { onDone }) {
+  const user = h("input", { name: "username", autocomplete: "username", required: true, id: "login-username" });
+  const pass = h("input", { name: "password", type: "password", autocomplete: "current-password",
+    required: true, id: "login-password" });
+  const msg = h("p", { class: "error", role: "alert" });
+  const button = h("button", { type: "submit", class: "primary", id: "login-submit" }, t("ui.login"));
+  const form = h("form", { class: "login-card", onSubmit: async (ev) => {
+    ev.preventDefault();
+    msg.textContent = "";
+    button.disabled = true;
+    button.textContent = t("ui.signing_in");
+    try {
+      session.me = null;
+      await login(user.value.trim(), pass.value);
+      onDone();
+    } catch (err) {
+      msg.textContent = err instanceof ApiError && err.status === 401 ? t("ui.login_failed")
+        : t("ui.error", { message: err.message });
+    } finally {
+      button.disabled = false;
+      button.textContent = t("ui.login");
+    }
+  } },
+  h("h1", {}, t("app.title")),
+  field(t("ui.username"), user), field(t("ui.password"), pass), button, msg);
+  root.append(h("div", { class: "login-page" }, form));
+  user.focus();
+}

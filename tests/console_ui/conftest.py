@@ -1,0 +1,133 @@
+"""Browser tests: a real uvicorn server on a free loopback port (same app and database as the
+session), and Debian's Chromium driven by Playwright. Never downloads a browser."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+PASSWORD = "demo12345"
+
+
+def _has_cjk_font() -> bool:
+    if not shutil.which("fc-list"):
+        return False
+    out = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout
+    return bool(out.strip())
+
+
+# screenshots are committed docs: only (re)written where Chinese renders (not as empty boxes)
+SAVE_SHOTS = os.environ.get("HOTLINE_SCREENSHOTS", "1") != "0" and _has_cjk_font()
+
+
+@pytest.fixture(scope="session")
+def live_server(seeded) -> Iterator[str]:
+    """The API and console served by uvicorn in a background thread of this process."""
+    import uvicorn
+
+    from dispatch.api import create_app
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(run_sweeper=False), log_level="warning",
+                                           lifespan="on", timeout_graceful_shutdown=2))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True,
+                              name="console-live-server")
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the console test server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+    sock.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (/usr/bin/chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class Console:
+    """One signed-in person in their own browser context."""
+
+    def __init__(self, browser, base: str, username: str, *, viewport=(1440, 900),
+                 timezone: str = "Asia/Shanghai") -> None:
+        self.base, self.username = base, username
+        self.context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]},
+                                           locale="zh-CN", timezone_id=timezone)
+        self.context.set_default_timeout(15_000)
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def login(self, token: str | None = None) -> "Console":
+        """Through the sign-in form, or (faster: no password hashing) with a token already issued."""
+        p = self.page
+        if token:
+            self.context.add_init_script(
+                f"sessionStorage.getItem('hotline.token') || sessionStorage.setItem('hotline.token', {json.dumps(token)})")
+            p.goto(f"{self.base}/console/#/home")
+            p.wait_for_selector("#who-name")
+            p.wait_for_selector("body[data-live=on]")
+            return self
+        p.goto(f"{self.base}/console/#/login")
+        p.fill("#login-username", self.username)
+        p.fill("#login-password", PASSWORD)
+        p.click("#login-submit")
+        p.wait_for_selector("#who-name")
+        p.wait_for_selector("body[data-live=on]")
+        return self
+
+    def go(self, route: str) -> None:
+        self.page.goto(f"{self.base}/console/#/{route}")
+
+    def shot(self, name: str) -> None:
+        if SAVE_SHOTS:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            self.page.wait_for_timeout(300)   # let charts finish their entry animation
+            self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def console(browser, live_server, tokens):
+    """console("username", viewport=(390, 844)) → a signed-in Console; all closed afterwards.
+    form=True signs in through the login form instead of reusing the session's token."""
+    opened: list[Console] = []
+
+    def make(username: str, form: bool = False, token: str | None = None, **kw) -> Console:
+        c = Console(browser, live_server, username, **kw).login(
+            None if form else token or tokens[username])
+        opened.append(c)
+        return c
+
+    yield make
+    for c in opened:
+        assert not c.errors, f"{c.username}: uncaught errors in the page: {c.errors}"
+        c.close()
