@@ -19,10 +19,12 @@ def event(**kw) -> dict:
             "content": "村道边乱堆建筑垃圾", "latitude": 26.4, "longitude": 111.6, **kw}
 
 
-def test_event_with_grid_code_lands_on_its_village_and_county(client, session, keys, seeded):
+def test_event_with_grid_code_lands_once_on_its_village_and_county(client, session, keys, seeded):
     body = event(grid_code=f"{seeded.village.id}003")
     r = client.post(ONE, json=body, headers={"X-Api-Key": keys("grid")})
-    assert r.status_code == 201, r.text
+    again = client.post(ONE, json=body, headers={"X-Api-Key": keys("grid")})
+    assert (r.status_code, again.status_code) == (201, 200), r.text
+    assert again.json()["order_id"] == r.json()["order_id"]
     (order,) = orders_with(session, "grid", body["event_id"])
     assert order.is_grid and order.division_code == seeded.village.id
     assert order.platform_id == seeded.county.id

@@ -8,7 +8,7 @@ from channels_support import (REMOTE, close_directly, deliveries, keys, now_iso,
 from tests.helpers import act, new_call, wait_state
 
 URL = "/api/v1/channels/110/incidents"
-__all__ = ["keys"]
+_ = keys  # the fixture
 
 
 def incident(**kw) -> dict:
@@ -76,3 +76,12 @@ def test_order_handed_over_to_110_is_posted_to_the_police_with_a_record(client, 
     listed = client.get("/api/v1/channels/deliveries", params={"order_id": oid},
                         headers={"Authorization": f"Bearer {t}"}).json()
     assert {d["kind"]: d["status"] for d in listed}["police_handover"] == "sent"
+
+
+def test_malformed_or_invalid_incident_is_refused_with_a_reason(client, session, keys):
+    headers = {"X-Api-Key": keys("110"), "Content-Type": "application/json"}
+    broken = client.post(URL, content=b'{"incident_no": "J1", "content": ', headers=headers)
+    assert broken.status_code == 400 and broken.json()["message"] == "body is not valid JSON"
+    no_content = client.post(URL, json=incident(content=""), headers=headers)
+    assert no_content.status_code == 422 and "content" in no_content.json()["message"]
+    assert orders_with(session, "110", "J1") == []
