@@ -73,6 +73,14 @@ def _init_db(args: argparse.Namespace) -> None:
     print(f"database ready; {n} org units added")
 
 
+def _revision(args: argparse.Namespace) -> None:
+    from dispatch.db import get_engine
+    from dispatch.migrate import revision, upgrade
+
+    upgrade(get_engine())
+    revision(get_engine(), args.message)
+
+
 def _create_user(args: argparse.Namespace) -> None:
     from sqlmodel import Session
 
@@ -105,16 +113,18 @@ def main(argv: list[str] | None = None) -> None:
     w.add_argument("--burst", action="store_true")
     sw = sub.add_parser("sweeper", help="re-enqueue orders stuck in 'received'")
     sw.add_argument("--once", action="store_true")
-    i = sub.add_parser("init-db", help="create tables and load the org tree")
+    i = sub.add_parser("init-db", help="migrate the schema to head and load the org tree")
     i.add_argument("--divisions")
     i.add_argument("--departments")
+    rv = sub.add_parser("revision", help="autogenerate a migration after changing the models")
+    rv.add_argument("-m", "--message", required=True)
     cu = sub.add_parser("create-user")
     for flag in ("--username", "--role", "--unit", "--password"):
         cu.add_argument(flag, required=True)
     cu.add_argument("--name")
     args = p.parse_args(argv)
     {"demo": lambda a: _serve(a, demo=True), "serve": _serve, "worker": _worker,
-     "sweeper": _sweeper, "init-db": _init_db, "create-user": _create_user}[args.cmd](args)
+     "sweeper": _sweeper, "init-db": _init_db, "revision": _revision, "create-user": _create_user}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
 from dispatch.config import get_settings
 
@@ -35,11 +35,12 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 
 
 def init_db() -> None:
-    """Create tables (idempotent)."""
+    """Migrate the schema to head (idempotent) and install the timeline's guards."""
     import dispatch.models  # noqa: F401  registers every table
+    from dispatch.migrate import upgrade
 
     engine = get_engine()
-    SQLModel.metadata.create_all(engine)
+    upgrade(engine)
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             conn.connection.driver_connection.execute(TIMELINE_IS_APPEND_ONLY)

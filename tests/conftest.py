@@ -30,13 +30,17 @@ SERVICES = bool(REDIS_URL)
 
 
 def _reset_database() -> None:
+    """An empty database brought to head by the migrations, as production does it."""
+    from sqlalchemy import text
     from sqlmodel import SQLModel
 
     import dispatch.models  # noqa: F401
-    from dispatch.db import get_engine
+    from dispatch.db import get_engine, init_db
 
     SQLModel.metadata.drop_all(get_engine())
-    SQLModel.metadata.create_all(get_engine())
+    with get_engine().begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    init_db()
 
 
 def _flush_redis() -> None:
