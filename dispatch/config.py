@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     login_rate_per_minute: int = 20            # per client address
     channel_rate_per_minute: int = 3000        # public channel endpoints, per client address
     json_logs: bool = False
+    router: str = "classifier"                 # classifier | rule (channel hint + given place)
 
     @model_validator(mode="after")
     def _production_needs_real_parts(self) -> "Settings":

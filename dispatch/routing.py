@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from sqlmodel import Session
 
+from dispatch.config import get_settings
 from dispatch.orders.models import Order
 from dispatch.orgs import service as orgs
 
@@ -59,7 +60,13 @@ _router: Router | None = None
 
 
 def get_router() -> Router:
-    return _router or HintRouter()
+    """The configured router: the classifier (default) or the plain rule (HOTLINE_ROUTER=rule)."""
+    if _router is not None:
+        return _router
+    if get_settings().router == "classifier":
+        from classifiers.routing import ClassifierRouter
+        return ClassifierRouter()
+    return HintRouter()
 
 
 def set_router(router: Router | None) -> None:

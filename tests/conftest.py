@@ -19,6 +19,8 @@ os.environ["HOTLINE_VAR_DIR"] = str(_TMP / "var")
 os.environ["HOTLINE_SWEEPER_STALE_SECONDS"] = "2"
 # tests sign in far more often than a person; the limiter itself is tested on its own
 os.environ.setdefault("HOTLINE_LOGIN_RATE_PER_MINUTE", "100000")
+# the flow tests drive dispatch by hand; classifier routing has its own tests
+os.environ.setdefault("HOTLINE_ROUTER", "rule")
 os.environ.setdefault("HOTLINE_CHANNEL_RATE_PER_MINUTE", "1000000")
 if REDIS_URL:
     os.environ["HOTLINE_REDIS_URL"] = REDIS_URL

@@ -25,12 +25,25 @@ def route_order(order_id: int) -> str:
         _record(order, decision)
         action, inp = _action_for(decision)
         try:
-            order_flows.apply_action(session, order_id=order.id, action=action,
-                                     actor=order_flows.system_actor(order),
-                                     actor_name="智能分拨", inp=inp)
-        except (Conflict, IllegalTransition):
+            _apply(session, order, action, inp)
+        except Conflict:
             return "skipped"  # another worker routed it first: never dispatch twice
+        except IllegalTransition as exc:
+            # the proposal does not fit (e.g. a unit outside the platform): a person decides
+            log.warning("routing proposal for %s refused (%s); queued", order.number, exc)
+            session.rollback()
+            order = session.get(Order, order_id)
+            if order is None or order.state != State.received.value:
+                return "skipped"
+            _apply(session, order, Action.queue_for_dispatcher,
+                   ActionInput(reason=f"rule {decision.rule} refused: {exc}"))
+            return "queue"
         return decision.kind
+
+
+def _apply(session, order: Order, action: Action, inp: ActionInput) -> None:
+    order_flows.apply_action(session, order_id=order.id, action=action,
+                             actor=order_flows.system_actor(order), actor_name="智能分拨", inp=inp)
 
 
 def route_orders(order_ids: list[int]) -> dict[str, int]:

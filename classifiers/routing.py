@@ -1,0 +1,121 @@
+"""Routing policy: category × place → the responsible unit, behind dispatch.routing's Router.
+
+The policy table is built from each department's duties (权责清单) in the departments file:
+`primary` categories pick the department; `routing.territorial_categories` go to the township of
+the place (属地管理); a functional matter goes to the department at the place's county, or at the
+city when the place is unknown; an unclear one falls back to the county platform, then the city.
+Confident predictions are dispatched at once; the rest wait in a dispatcher's queue with top-3.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from sqlmodel import Session
+
+from dispatch.config import get_settings
+from dispatch.orders.enums import Level, UnitKind, Urgency
+from dispatch.orders.models import Order
+from dispatch.orgs import service as orgs
+from dispatch.orgs.models import OrgUnit
+from dispatch.routing import RoutingDecision
+
+PLACE_CONFIDENCE = 0.8        # below this the text's place is a suggestion, not a fact
+
+
+_DEPTH = {Level.city.value: 0, Level.county.value: 1, Level.township.value: 2,
+          Level.village.value: 3}
+
+
+@dataclass(frozen=True)
+class Policy:
+    territorial: dict[str, str]      # category → the level the place must be known down to
+
+    def is_territorial(self, category: str, division: OrgUnit | None) -> bool:
+        need = self.territorial.get(category)
+        return bool(need and division is not None
+                    and _DEPTH.get(division.level, 0) >= _DEPTH[need])
+
+
+@lru_cache
+def policy() -> Policy:
+    cfg = orgs.read_departments(get_settings().departments_file)
+    return Policy(territorial=dict(cfg.get("routing", {}).get("territorial_categories", {})))
+
+
+def _classifier():
+    from classifiers.service import get_classifier
+
+    return get_classifier(model_dir=get_settings().var_dir / "models",
+                          divisions_csv=get_settings().divisions_csv)
+
+
+class ClassifierRouter:
+    """jieba + scikit-learn proposes; the policy table places; confidence decides who acts."""
+
+    def route(self, session: Session, order: Order) -> RoutingDecision:
+        c = _classifier().classify(order.content, address=order.address,
+                                   division_code=order.division_code)
+        division = self._division(session, order, c)
+        category = order.category or order.category_hint or c.category
+        platform = orgs.get_unit(session, order.platform_id)
+        scores = [self._suggest(session, platform, division, label, p) for label, p in c.top]
+        base = dict(category=category, request_type=c.request_type,
+                    urgency=Urgency.extra_urgent.value if c.emergency else c.urgency,
+                    emergency=c.emergency, confidence=round(c.confidence, 4),
+                    model_version=c.model_version, scores=scores,
+                    division_code=division.id if division else None)
+        confident = c.auto or bool(order.category or order.category_hint)
+        if c.emergency:
+            return RoutingDecision("queue", f"emergency:{c.emergency}", **base)
+        if confident and category:
+            target = self.target(session, platform, division, category)
+            if target is not None:
+                rule = "territorial" if target.kind == UnitKind.territorial.value else "functional"
+                return RoutingDecision("dispatch", f"{rule}:{category}->{target.id}",
+                                       target_unit_id=target.id, **base)
+        county = self._county(session, platform, division)
+        if county is not None:
+            return RoutingDecision("transfer", "unclear->county_platform",
+                                   target_unit_id=county.id, **base)
+        return RoutingDecision("queue", "low_confidence" if category else "no_category", **base)
+
+    def target(self, session: Session, platform: OrgUnit, division: OrgUnit | None,
+               category: str) -> OrgUnit | None:
+        """The unit responsible for `category` at `division`, inside the owning platform."""
+        if policy().is_territorial(category, division):
+            town = _township_of(session, division)
+            if town is not None and town.path.startswith(platform.path):
+                return town
+        owner = orgs.county_platform_for_division(session, division.id) if division else None
+        owner = owner if owner is not None and owner.path.startswith(platform.path) else platform
+        return orgs.department_for(session, platform=owner, category=category) or \
+            orgs.department_for(session, platform=platform, category=category)
+
+    def _suggest(self, session, platform, division, label: str, p: float) -> dict:
+        unit = self.target(session, platform, division, label)
+        return {"category": label, "p": round(p, 4), "unit_id": unit.id if unit else None,
+                "unit_name": unit.name if unit else None}
+
+    @staticmethod
+    def _division(session: Session, order: Order, c) -> OrgUnit | None:
+        if order.division_code:
+            return orgs.get_unit(session, order.division_code)
+        if c.place is not None and c.place.confidence >= PLACE_CONFIDENCE:
+            return orgs.get_unit(session, c.place.code)
+        return None
+
+    @staticmethod
+    def _county(session: Session, platform: OrgUnit, division: OrgUnit | None) -> OrgUnit | None:
+        county = orgs.county_platform_for_division(session, division.id) if division else None
+        if county is not None and county.id != platform.id and county.path.startswith(platform.path):
+            return county
+        return None
+
+
+def _township_of(session: Session, unit: OrgUnit) -> OrgUnit | None:
+    if unit.level == Level.township.value:
+        return unit
+    if unit.level == Level.village.value and unit.parent_id:
+        return orgs.get_unit(session, unit.parent_id)
+    return None

@@ -1,0 +1,100 @@
+"""Classifier routing: confident orders go straight to the responsible unit, territorial matters
+to the township, unclear ones to a person with suggestions; every decision records the model."""
+from __future__ import annotations
+
+import csv
+import uuid
+
+import pytest
+
+from classifiers.routing import ClassifierRouter, _classifier
+from dispatch.intake import flows as intake
+from dispatch.intake.schemas import IntakeRequest
+from dispatch.jobs.tasks import route_order
+from dispatch.orders.models import Order, TimelineEntry
+from dispatch.routing import set_router
+
+TRAIN = "classifiers/data/taidi2020_train.csv"
+
+
+def _confident_text(label: str) -> str:
+    """A real message of `label` that the model places with confidence."""
+    clf = _classifier()
+    with open(TRAIN, encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if row["label"] == label:
+                c = clf.classify(row["text"])
+                if c.auto and c.category == label and not c.emergency:
+                    return row["text"]
+    raise AssertionError(f"no confident {label} message")
+
+
+def _order(session, seeded, text: str, *, division: str | None, platform=None) -> Order:
+    req = IntakeRequest(channel="12345", external_id=uuid.uuid4().hex, content=text,
+                        division_code=division, platform_id=(platform or seeded.county).id)
+    order = intake.build_order(session, req, intake.utcnow())
+    session.add(order)
+    session.flush()
+    order.number = intake.number_for(order.id, order.received_at)
+    session.add(TimelineEntry(order_id=order.id, action="intake", to_state="received"))
+    session.commit()
+    return order
+
+
+def test_confident_transport_matter_goes_to_the_countys_transport_department(session, seeded):
+    order = _order(session, seeded, _confident_text("交通运输"), division=seeded.village.id)
+    d = ClassifierRouter().route(session, order)
+    assert d.kind == "dispatch" and d.target_unit_id == f"{seeded.county.id}-transport"
+    assert d.rule.startswith("functional:交通运输")
+    assert d.model_version and len(d.scores) == 3 and d.scores[0]["category"] == "交通运输"
+
+
+def test_urban_matter_at_a_known_village_goes_to_its_township(session, seeded):
+    order = _order(session, seeded, _confident_text("城乡建设"), division=seeded.village.id)
+    d = ClassifierRouter().route(session, order)
+    assert d.kind == "dispatch" and d.target_unit_id == seeded.township.id
+    assert d.rule.startswith("territorial:")
+
+
+def test_emergency_is_flagged_for_hand_over_and_waits_for_a_person(session, seeded):
+    order = _order(session, seeded, "楼下燃气泄漏，整栋楼都是煤气味，有人晕倒了", division=None)
+    d = ClassifierRouter().route(session, order)
+    assert d.kind == "queue" and d.emergency in ("119", "120")
+    assert d.urgency == "extra_urgent"
+
+
+def test_city_order_with_unclear_text_but_known_place_goes_to_the_county_platform(session, seeded):
+    order = _order(session, seeded, "你好，我想反映个情况", division=seeded.village.id,
+                   platform=seeded.city)
+    d = ClassifierRouter().route(session, order)
+    assert d.kind == "transfer" and d.target_unit_id == seeded.county.id
+
+
+@pytest.fixture
+def classifier_routing():
+    set_router(ClassifierRouter())
+    yield
+    set_router(None)
+
+
+def test_routing_job_records_model_and_scores_on_the_timeline(session, seeded,
+                                                              classifier_routing):
+    order = _order(session, seeded, _confident_text("教育文体"), division=seeded.village.id)
+    assert route_order(order.id) == "dispatch"
+    session.expire_all()
+    routed = session.get(Order, order.id)
+    assert routed.state == "dispatched" and routed.category == "教育文体"
+    entry = [e for e in session.query(TimelineEntry).filter_by(order_id=order.id)
+             if e.action == "auto_dispatch"][0]
+    assert entry.data["routing"]["model_version"] and entry.data["routing"]["scores"]
+
+
+def test_low_confidence_order_waits_in_the_queue_with_top_three(session, seeded,
+                                                                classifier_routing):
+    order = _order(session, seeded, "请问这个事情怎么办理，谢谢", division=None,
+                   platform=seeded.county)
+    assert route_order(order.id) == "queue"
+    session.expire_all()
+    queued = session.get(Order, order.id)
+    assert queued.state == "pending_dispatch" and len(queued.suggestions) == 3
+    assert all(s["category"] for s in queued.suggestions)
