@@ -190,5 +190,11 @@ def run_stream(units: DemoUnits, stop: threading.Event, *, interval: float = 3.0
 def prepare() -> DemoUnits:
     init_db()
     with Session(get_engine(), expire_on_commit=False) as session:
-        return seed(session)
+        units = seed(session)
+    if get_settings().router == "classifier":
+        # the first run trains the model from the shipped messages (stored under var/models)
+        log.info("loading the classifier (first run: training it, about half a minute)…")
+        from classifiers.routing import _classifier
+        _classifier()
+    return units
 
