@@ -5,6 +5,7 @@ import { label, t } from "../i18n.js";
 import { photoUploader } from "./attachments.js";
 import { errorText } from "./errors.js";
 import { unitChoice, unitPicker } from "./unitPicker.js";
+import { readItem } from "../views/suggest.js";
 
 // reason: "!" required, "?" optional; the other keys name the extra inputs each action needs
 const SPECS = {
@@ -43,11 +44,11 @@ const REASON_LABEL = { feedback: "ui.feedback_reason", callback: "ui.callback_no
 function unitInput(kind, order, me) {
   if (kind === "search") {
     const picker = unitPicker({ under: order.platform_id, accept: (u) => u.kind !== "platform", name: "target" });
-    const picks = (order.suggestions || []).filter((s) => s.unit_id || s.target_unit_id);
+    const picks = (order.suggestions || []).map(readItem).filter((s) => s.unitId);
     const quick = picks.length ? h("div", { class: "quick-picks" }, h("span", { class: "muted" }, t("ui.top_suggestions")),
-      picks.slice(0, 3).map((s) => h("button", { type: "button", class: "chip-button", onClick: () => picker.set({
-        id: s.unit_id || s.target_unit_id, name: s.unit_name || s.unit_id || s.target_unit_id, level: s.level, kind: s.kind }) },
-      s.unit_name || s.unit_id || s.target_unit_id))) : null;
+      picks.slice(0, 3).map((s) => h("button", { type: "button", class: "chip-button", dataset: { unitId: s.unitId },
+        onClick: () => picker.set({ id: s.unitId, name: s.unitName || s.unitId, level: "", kind: "" }) },
+      s.unitName || s.unitId))) : null;
     return { el: h("div", {}, quick, picker.el), value: () => picker.value };
   }
   const holder = h("div", { class: "muted" }, t("ui.loading"));

@@ -4,7 +4,8 @@ import { clear, debounce, h, select } from "../dom.js";
 import { label, t } from "../i18n.js";
 
 function unitLine(u) {
-  return [u.name, h("small", { class: "muted" }, ` ${label("level", u.level)} · ${label("kind", u.kind)}`)];
+  const kind = [label("level", u.level), label("kind", u.kind)].filter(Boolean).join(" · ");
+  return [u.name, kind ? h("small", { class: "muted" }, ` ${kind}`) : null];
 }
 
 /** A search box over /units; picker.value is the chosen unit (or null). */

@@ -8,6 +8,7 @@ import { actionPanel } from "../components/actions.js";
 import { gallery } from "../components/attachments.js";
 import { errorText } from "../components/errors.js";
 import { lightDot, stateBadge, urgencyTag } from "../components/format.js";
+import { pct, readItem } from "./suggest.js";
 
 const OPEN = ["dispatched", "handling", "return_requested", "suspended"];
 
@@ -37,10 +38,10 @@ function slaClock(order) {
   return { el, stop: () => clearInterval(timer) };
 }
 
-function hopRow(hop) {
+function hopRow(hop, i) {
   const fb = hop.feedback || {};
   return h("tr", { dataset: { hopNo: hop.hop_no, unitId: hop.to_unit_id } },
-    h("td", { dataset: { label: t("ui.hop") } }, `${hop.hop_no} ${label("hop_role", hop.role)}`),
+    h("td", { dataset: { label: t("ui.hop") } }, `${i + 1} ${label("hop_role", hop.role)}`),
     h("td", { dataset: { label: t("ui.current_unit") } }, hop.to_unit_name || hop.to_unit_id),
     h("td", { dataset: { label: t("ui.state") } }, label("hop_status", hop.status), " ", lightDot(hop.light)),
     h("td", { dataset: { label: t("ui.hop_deadline") } }, fmtTime(hop.deadline)),
@@ -110,9 +111,8 @@ function suggestionsPanel(o) {
   const items = o.suggestions || [];
   if (!items.length) return null;
   return h("section", { class: "panel" }, h("h3", {}, t("ui.suggestions_title")),
-    h("ol", { class: "suggestions" }, items.slice(0, 3).map((s) => h("li", {},
-      [s.category || s.label || s.unit_name || s.unit_id, s.score != null ? ` ${Math.round(Number(s.score) * 100)}%` : "",
-        s.unit_name ? ` → ${s.unit_name}` : ""].join("")))));
+    h("ol", { class: "suggestions" }, items.slice(0, 3).map(readItem).map((s) => h("li", {},
+      `${s.name ?? ""}${pct(s.score)}${s.unitName ? ` → ${s.unitName}` : ""}`))));
 }
 
 export async function mountOrder(root, { me, args }) {

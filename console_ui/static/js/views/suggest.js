@@ -1,9 +1,19 @@
 // Reading the classifier's answer (POST /api/v1/classify) whatever its exact field names,
 // so the operator screen works as the classifier evolves. Returns plain values only.
 
-const name = (v) => (v && typeof v === "object" ? (v.label ?? v.name ?? v.category ?? v.code ?? v.id) : v);
-const code = (v) => (v && typeof v === "object" ? (v.code ?? v.value ?? v.id ?? v.label) : v);
-const score = (v) => (v && typeof v === "object" ? (v.score ?? v.probability ?? v.confidence) : undefined);
+// items come as objects ({label|category|name, score|probability}) or as [label, score] pairs
+const name = (v) => (Array.isArray(v) ? v[0]
+  : v && typeof v === "object" ? (v.label ?? v.category ?? v.name ?? v.unit_name ?? v.code ?? v.id) : v);
+const code = (v) => (v && typeof v === "object" && !Array.isArray(v) ? (v.code ?? v.value ?? v.id ?? v.label) : v);
+const score = (v) => (Array.isArray(v) ? v[1]
+  : v && typeof v === "object" ? (v.score ?? v.probability ?? v.confidence) : undefined);
+
+/** One routing suggestion (order.suggestions item) as {name, score, unitId, unitName}. */
+export function readItem(item) {
+  const o = item && typeof item === "object" && !Array.isArray(item) ? item : {};
+  return { name: name(item), score: score(item), unitId: o.unit_id ?? o.target_unit_id ?? null,
+    unitName: o.unit_name ?? o.target_unit_name ?? null };
+}
 
 export function readSuggestion(r) {
   if (!r || typeof r !== "object") return null;
@@ -19,7 +29,7 @@ export function readSuggestion(r) {
     urgency: code(r.urgency) ?? null,
     emergency: emergency ? String(emergency) : null,
     place: place ? { code: place.division_code ?? place.code ?? place.id ?? r.division_code ?? null,
-      name: typeof place === "string" ? place : (place.name ?? place.label ?? place.text ?? null) }
+      name: typeof place === "string" ? place : (place.full_name || place.name || place.label || place.text || null) }
       : (r.division_code ? { code: r.division_code, name: r.division_name ?? r.division_code } : null),
     unit: unit ? { id: unit.id ?? unit.unit_id ?? null, name: unit.name ?? unit.unit_name ?? name(unit) }
       : (r.unit_id ? { id: r.unit_id, name: r.unit_name ?? r.unit_id } : null),

@@ -3,7 +3,7 @@ import { api } from "../api.js";
 import { clear, h } from "../dom.js";
 import { t } from "../i18n.js";
 import { orderList } from "../components/orderList.js";
-import { pct } from "./suggest.js";
+import { pct, readItem } from "./suggest.js";
 
 // tab → where its orders come from: a state of the loop, or the decisions awaiting this unit
 const TABS = {
@@ -21,10 +21,10 @@ const BY_ROLE = {
 };
 
 function topSuggestion(o) {
-  const s = (o.suggestions || [])[0];
-  if (!s) return h("span", { class: "muted" }, "—");
-  return h("span", { class: "suggestion" }, `${s.category || s.label || s.unit_name || ""}${pct(s.score)}`,
-    s.unit_name ? h("small", { class: "muted" }, ` → ${s.unit_name}`) : null);
+  if (!(o.suggestions || []).length) return h("span", { class: "muted" }, "—");
+  const s = readItem(o.suggestions[0]);
+  return h("span", { class: "suggestion" }, `${s.name ?? ""}${pct(s.score)}`,
+    s.unitName ? h("small", { class: "muted" }, ` → ${s.unitName}`) : null);
 }
 
 export function loaderFor(tab) {
