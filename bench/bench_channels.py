@@ -53,19 +53,22 @@ JPEG = base64.b64encode(b"\xff\xd8\xff\xe0" + bytes(2048)).decode()
 # ---------- the server side, run in child processes with the mode's environment ----------
 
 def prepare() -> None:
-    """(child) Fresh tables, the org tree, one API key per keyed channel → JSON on stdout."""
+    """(child) A fresh schema, the org tree, one API key per keyed channel → JSON on stdout."""
+    from sqlalchemy import text
     from sqlmodel import Session, SQLModel, select
 
     import dispatch.models  # noqa: F401
     from channels import service
     from dispatch.config import get_settings
-    from dispatch.db import get_engine
+    from dispatch.db import get_engine, init_db
     from dispatch.orders.enums import Channel
     from dispatch.orgs import service as orgs
     from dispatch.orgs.models import OrgUnit
 
-    SQLModel.metadata.drop_all(get_engine())
-    SQLModel.metadata.create_all(get_engine())
+    SQLModel.metadata.drop_all(get_engine())   # then the migrations build it, as in production
+    with get_engine().begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    init_db()
     s = get_settings()
     with Session(get_engine()) as session:
         orgs.load_org_tree(session, s.divisions_csv, s.departments_file)
