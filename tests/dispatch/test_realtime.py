@@ -68,8 +68,12 @@ def test_socket_without_valid_token_is_closed_with_4401(client):
     assert err.value.code == 4401
 
 
-def test_logout_revokes_the_token_for_api_and_socket(client, tokens):
-    r = client.post("/api/v1/auth/token", data={"username": "city_supervisor",
+def test_logout_revokes_the_token_for_api_and_socket(client, tokens, seeded):
+    # its own user: logging out revokes every token of that user, shared fixtures included
+    client.post("/api/v1/users", headers=auth(tokens["admin"]),
+                json={"username": "logout_probe", "role": "supervisor",
+                      "unit_id": seeded.county.id, "password": DEMO_PASSWORD})
+    r = client.post("/api/v1/auth/token", data={"username": "logout_probe",
                                                "password": DEMO_PASSWORD})
     token = r.json()["access_token"]
     assert client.get("/api/v1/auth/me", headers=auth(token)).status_code == 200
