@@ -129,3 +129,25 @@ def test_sign_in_form_rejects_a_wrong_password_and_logout_ends_the_session(brows
         p.wait_for_selector("#login-username")
     finally:
         c.close()
+
+
+def test_a_stale_form_is_refused_in_chinese_and_the_page_offers_a_refresh(console, client, tokens, seeded):
+    t = tokens
+    oid = new_call(client, t["county_operator"], division_code=seeded.village.id)["order_id"]
+    api_wait_state(client, t["county_dispatcher"], oid, "pending_dispatch")
+    disp = console("county_dispatcher")
+    open_order(disp.page, disp.base, oid)
+    disp.page.click("#act-dispatch")
+    form = disp.page.locator("form.action-form[data-action=dispatch]")
+    form.locator("input.unit-search").fill(seeded.township.name)
+    disp.page.click(f".unit-results li[data-unit-id='{seeded.township.id}']")
+
+    # a colleague dispatches it first: the open form is kept, a banner offers the fresh order
+    api_act(client, t["city_dispatcher"], oid, "dispatch", target_unit_id=seeded.county_dept.id)
+    disp.page.locator("#order-changed").wait_for()
+    form.locator("#submit-dispatch").click()
+    error = form.locator(".error")
+    error.filter(has_text="不能执行").wait_for()
+    assert "已派单（待签收）" in error.inner_text() and "派单" in error.inner_text()
+    disp.page.click("#order-changed")
+    wait_state(disp.page, "dispatched")

@@ -5,7 +5,7 @@ import { api, ApiError, session } from "../api.js";
 import { clear, debounce, h, select, toast } from "../dom.js";
 import { label, t } from "../i18n.js";
 import { onOrderEvent } from "../live.js";
-import { fmtTime } from "../time.js";
+import { fmtDate, fmtTime } from "../time.js";
 import { errorText } from "../components/errors.js";
 import { orderHref, stateBadge } from "../components/format.js";
 
@@ -104,7 +104,8 @@ export async function mountDashboard(root, { me }) {
   async function kpiTable(params) {
     if (sla === "missing") return null;
     try {
-      const table = await api("/sla/kpi", { params });
+      // periods end with today in Beijing (the server's default `at` is the UTC date)
+      const table = await api("/sla/kpi", { params: { at: fmtDate(new Date()), ...params } });
       sla = "on";
       return table;
     } catch (err) {
@@ -184,8 +185,9 @@ export async function mountDashboard(root, { me }) {
     const rows = busy.length ? busy : table.rows;
     const c = chart("area", {
       tooltip: { trigger: "axis" }, legend: { top: 0, textStyle: { color: "#cfd8dc" } },
-      grid: { left: 40, right: 20, top: 30, bottom: 70 },
-      xAxis: { type: "category", data: rows.map((r) => r.label), axisLabel: { rotate: 35, interval: 0 } },
+      grid: { left: 40, right: 20, top: 30, bottom: 80 },
+      xAxis: { type: "category", data: rows.map((r) => r.label),
+        axisLabel: { rotate: 30, interval: 0, formatter: (v) => (v.length > 9 ? `${v.slice(0, 9)}…` : v) } },
       yAxis: { type: "value", minInterval: 1 },
       series: [
         { name: label("count", "received"), type: "bar", barMaxWidth: 26, data: rows.map((r) => r.counts.received || 0) },
@@ -247,7 +249,7 @@ export async function mountDashboard(root, { me }) {
 
   async function exportFile(kind) {
     try {
-      if (kind === "kpi") await download("/sla/kpi.xlsx", { group_by: "unit", period }, "kpi.xlsx");
+      if (kind === "kpi") await download("/sla/kpi.xlsx", { group_by: "unit", period, at: fmtDate(new Date()) }, "kpi.xlsx");
       else await download("/sla/overdue.xlsx", {}, "overdue.xlsx");
     } catch (err) {
       toast(err.status === 404 ? t("ui.export_pending") : errorText(err), "error");

@@ -6,7 +6,7 @@ const name = (v) => (Array.isArray(v) ? v[0]
   : v && typeof v === "object" ? (v.label ?? v.category ?? v.name ?? v.unit_name ?? v.code ?? v.id) : v);
 const code = (v) => (v && typeof v === "object" && !Array.isArray(v) ? (v.code ?? v.value ?? v.id ?? v.label) : v);
 const score = (v) => (Array.isArray(v) ? v[1]
-  : v && typeof v === "object" ? (v.score ?? v.probability ?? v.confidence) : undefined);
+  : v && typeof v === "object" ? (v.score ?? v.p ?? v.probability ?? v.confidence) : undefined);
 
 /** One routing suggestion (order.suggestions item) as {name, score, unitId, unitName}. */
 export function readItem(item) {
