@@ -8,6 +8,7 @@ import { onOrderEvent } from "../live.js";
 import { fmtDate, fmtTime } from "../time.js";
 import { errorText } from "../components/errors.js";
 import { orderHref, stateBadge } from "../components/format.js";
+import { areaOption, busyRows, categoryOption, channelOption, stateOption, trendOption } from "./dashboardCharts.js";
 
 const OPEN = ["received", "pending_dispatch", "dispatched", "handling", "return_requested", "suspended", "feedback_submitted", "site_check",
   "callback_pending", "verified"];
@@ -29,6 +30,16 @@ const routeMissing = (err) => err instanceof ApiError && err.status === 404 && e
 
 function placeholder(id, text) {
   return h("div", { class: "placeholder", id }, text);
+}
+
+function overdueTable(rows) {
+  return h("table", { class: "orders compact" },
+    h("thead", {}, h("tr", {}, [t("ui.number"), t("ui.title_col"), t("ui.current_unit"), t("ui.due_at"),
+      t("ui.overdue_days"), t("ui.state")].map((c) => h("th", {}, c)))),
+    h("tbody", {}, rows.map((r) => h("tr", { dataset: { orderId: r.id } },
+      h("td", {}, h("a", { href: orderHref(r) }, r.number || `#${r.id}`)), h("td", {}, r.title),
+      h("td", {}, r.unit || "—"), h("td", {}, fmtTime(r.deadline)), h("td", {}, r.days ?? "—"),
+      h("td", {}, stateBadge(r.state))))));
 }
 
 async function download(path, params, fallbackName) {
@@ -128,12 +139,7 @@ export async function mountDashboard(root, { me }) {
       tile("stat-open", t("ui.open_orders"), String(open), t("ui.f_open")),
       tile("stat-closed", t("ui.closed_orders"), String(counts.closed || 0), t("ui.f_closed")),
       tile("stat-overdue", t("ui.overdue_orders"), overdue ?? "—", t("ui.f_overdue")));
-    const entries = Object.entries(counts).filter(([, n]) => n > 0);
-    chart("state", {
-      tooltip: { trigger: "item" },
-      series: [{ type: "pie", radius: ["40%", "70%"], label: { color: "#cfd8dc" },
-        data: entries.map(([s, n]) => ({ name: label("state", s), value: n })) }],
-    });
+    chart("state", stateOption(counts));
   }
 
   async function refreshKpis() {
@@ -158,20 +164,7 @@ export async function mountDashboard(root, { me }) {
   async function refreshTrend() {
     const table = await kpiTable({ group_by: "period", period: "day", count: 14 });
     if (!table) { noChart("trend", t("ui.kpi_pending_long")); return; }
-    const rows = table.rows;
-    const rate = (r, code) => r.kpis.find((k) => k.code === code)?.value;
-    chart("trend", {
-      tooltip: { trigger: "axis" }, legend: { top: 0, textStyle: { color: "#cfd8dc" } },
-      grid: { left: 40, right: 40, top: 30, bottom: 30 },
-      xAxis: { type: "category", data: rows.map((r) => r.label.slice(5)) },
-      yAxis: [{ type: "value", minInterval: 1 }, { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } }],
-      series: [
-        { name: label("count", "received"), type: "bar", data: rows.map((r) => r.counts.received || 0) },
-        { name: label("count", "closed"), type: "bar", data: rows.map((r) => r.counts.closed || 0) },
-        { name: label("kpi", "closure_rate"), type: "line", yAxisIndex: 1, smooth: true,
-          data: rows.map((r) => (rate(r, "closure_rate") == null ? null : Math.round(rate(r, "closure_rate") * 1000) / 10)) },
-      ],
-    });
+    chart("trend", trendOption(table.rows));
   }
 
   async function refreshArea() {
@@ -180,20 +173,8 @@ export async function mountDashboard(root, { me }) {
     areaUp.hidden = areaStack.length < 2;
     const table = await kpiTable({ group_by: "unit", period, unit_id: scope.id });
     if (!table) { noChart("area", t("ui.kpi_pending_long")); return; }
-    // units with nothing in the period are left out: forty empty bars say nothing
-    const busy = table.rows.filter((r) => r.counts.received || r.counts.closed || r.counts.due_to_close);
-    const rows = busy.length ? busy : table.rows;
-    const c = chart("area", {
-      tooltip: { trigger: "axis" }, legend: { top: 0, textStyle: { color: "#cfd8dc" } },
-      grid: { left: 40, right: 20, top: 30, bottom: 80 },
-      xAxis: { type: "category", data: rows.map((r) => r.label),
-        axisLabel: { rotate: 30, interval: 0, formatter: (v) => (v.length > 9 ? `${v.slice(0, 9)}…` : v) } },
-      yAxis: { type: "value", minInterval: 1 },
-      series: [
-        { name: label("count", "received"), type: "bar", barMaxWidth: 26, data: rows.map((r) => r.counts.received || 0) },
-        { name: label("count", "closed"), type: "bar", barMaxWidth: 26, data: rows.map((r) => r.counts.closed || 0) },
-      ],
-    });
+    const rows = busyRows(table.rows);
+    const c = chart("area", areaOption(rows));
     c.off("click");
     c.on("click", (p) => {
       const row = rows[p.dataIndex];
@@ -208,17 +189,8 @@ export async function mountDashboard(root, { me }) {
     const [byChannel, byCategory] = await Promise.all([
       kpiTable({ group_by: "channel", period }), kpiTable({ group_by: "category", period })]);
     if (!byChannel) { noChart("channel", t("ui.kpi_pending_long")); noChart("category", t("ui.kpi_pending_long")); return; }
-    chart("channel", {
-      tooltip: { trigger: "item" },
-      series: [{ type: "pie", radius: "65%", label: { color: "#cfd8dc" },
-        data: byChannel.rows.map((r) => ({ name: label("channel", r.key) || r.label, value: r.counts.received || 0 })) }],
-    });
-    const cats = [...byCategory.rows].sort((a, b) => (a.counts.received || 0) - (b.counts.received || 0)).slice(-12);
-    chart("category", {
-      tooltip: { trigger: "axis" }, grid: { left: 110, right: 20, top: 10, bottom: 20 },
-      xAxis: { type: "value", minInterval: 1 }, yAxis: { type: "category", data: cats.map((r) => r.label) },
-      series: [{ type: "bar", barMaxWidth: 26, data: cats.map((r) => r.counts.received || 0) }],
-    });
+    chart("channel", channelOption(byChannel.rows));
+    chart("category", categoryOption(byCategory.rows));
   }
 
   async function refreshOverdue() {
@@ -236,15 +208,7 @@ export async function mountDashboard(root, { me }) {
       rows = (await api("/orders", { params: { overdue: true, limit: 50 } })).items.map((o) => ({
         id: o.id, number: o.number, title: o.title, unit: null, deadline: o.due_at, days: null, state: o.state }));
     }
-    clear(overdueBox);
-    if (!rows.length) { overdueBox.append(h("p", { class: "muted" }, t("ui.empty"))); return; }
-    overdueBox.append(h("table", { class: "orders compact" },
-      h("thead", {}, h("tr", {}, [t("ui.number"), t("ui.title_col"), t("ui.current_unit"), t("ui.due_at"),
-        t("ui.overdue_days"), t("ui.state")].map((c) => h("th", {}, c)))),
-      h("tbody", {}, rows.map((r) => h("tr", { dataset: { orderId: r.id } },
-        h("td", {}, h("a", { href: orderHref(r) }, r.number || `#${r.id}`)), h("td", {}, r.title),
-        h("td", {}, r.unit || "—"), h("td", {}, fmtTime(r.deadline)), h("td", {}, r.days ?? "—"),
-        h("td", {}, stateBadge(r.state)))))));
+    clear(overdueBox).append(rows.length ? overdueTable(rows) : h("p", { class: "muted" }, t("ui.empty")));
   }
 
   async function exportFile(kind) {

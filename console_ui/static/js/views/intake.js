@@ -3,16 +3,16 @@
 import { api, ApiError, newCallId } from "../api.js";
 import { clear, debounce, field, h, select, toast } from "../dom.js";
 import { label, t } from "../i18n.js";
-import { fmtTime } from "../time.js";
 import { errorText } from "../components/errors.js";
-import { orderHref, stateBadge } from "../components/format.js";
+import { callerHistory } from "../components/callerHistory.js";
+import { orderHref } from "../components/format.js";
+import { kbAnswers } from "../components/kbAnswers.js";
+import { renderSuggestion } from "../components/suggestionPanel.js";
 import { unitPicker } from "../components/unitPicker.js";
-import { pct, readSuggestion } from "./suggest.js";
+import { readSuggestion } from "./suggest.js";
 
 const REQUEST_TYPES = ["consultation", "help", "complaint", "report", "suggestion", "praise", "other"];
 const URGENCIES = ["normal", "urgent", "extra_urgent"];
-const OPEN_STATES = new Set(["received", "pending_dispatch", "dispatched", "handling", "return_requested",
-  "suspended", "feedback_submitted", "site_check", "callback_pending", "verified"]);
 let classifier = "unknown";   // unknown | on | missing (404: the endpoint has not landed)
 
 /** "GD 2025 1127 0000 123": letters apart, digits in fours, easier to read out on the phone. */
@@ -39,9 +39,8 @@ export function mountIntake(root) {
   const category = h("span", { class: "muted", id: "f-category" }, t("ui.auto"));
   const msg = h("p", { class: "error", role: "alert" });
 
-  const history = h("div", { class: "caller-history", id: "caller-history" }, h("p", { class: "muted" }, t("ui.caller_history_hint")));
+  const history = callerHistory();
   const sugBox = h("div", { id: "suggestions" }, h("p", { class: "muted" }, t("ui.suggestions_none")));
-  const kbBox = h("div", { id: "kb-results" }, h("p", { class: "muted" }, t("ui.kb_hint")));
   const emergencyBox = h("section", { class: "panel emergency", id: "emergency", hidden: true });
   const answer = h("textarea", { name: "direct_answer", id: "f-direct-answer", rows: 4 });
   const directBox = h("section", { class: "panel direct", id: "direct-answer", hidden: true },
@@ -49,36 +48,21 @@ export function mountIntake(root) {
     h("button", { type: "button", class: "primary", id: "direct-close", onClick: () => submit({ direct: true }) },
       t("ui.direct_close_submit")));
 
+  const kb = kbAnswers({ onUse: (entry) => {
+    answer.value = entry.answer;
+    rtype.value = "consultation";
+    if (entry.category) setCategory(entry.category);
+    directBox.hidden = false;
+    answer.focus();
+  } });
+
   function setCategory(value) {
     categoryHint = value || null;
     category.textContent = value || t("ui.auto");
     category.classList.toggle("muted", !value);
   }
 
-  // the caller's open and recent orders
-  const lookup = debounce(async () => {
-    const number = phone.value.trim();
-    if (!/^[0-9+\-() ]{7,32}$/.test(number)) return;
-    try {
-      const rows = await api(`/orders/by-phone/${encodeURIComponent(number)}`);
-      clear(history);
-      if (!rows.length) { history.append(h("p", { class: "muted" }, t("ui.caller_history_none"))); return; }
-      const open = rows.filter((o) => OPEN_STATES.has(o.state));
-      const recent = rows.filter((o) => !OPEN_STATES.has(o.state));
-      for (const o of [...open, ...recent]) {
-        const more = h("div", { class: "history-more", hidden: true },
-          h("p", { class: "pre" }, o.content), o.public_reply ? h("p", { class: "pre muted" }, o.public_reply) : null,
-          h("a", { href: orderHref(o) }, t("ui.view_order")));
-        history.append(h("div", { class: `history-item ${OPEN_STATES.has(o.state) ? "open" : ""}`, dataset: { orderId: o.id } },
-          h("button", { type: "button", class: "link", onClick: () => { more.hidden = !more.hidden; } },
-            h("strong", {}, o.number), " ", stateBadge(o.state), " ", h("small", { class: "muted" }, fmtTime(o.received_at))),
-          h("div", { class: "history-title" }, o.title), more));
-      }
-    } catch (err) {
-      clear(history).append(h("p", { class: "error" }, errorText(err)));
-    }
-  }, 350);
-  phone.addEventListener("input", lookup);
+  phone.addEventListener("input", () => history.lookup(phone.value.trim()));
 
   function showEmergency(service) {
     const flagged = urgency.value === "extra_urgent" || (suggestion && (suggestion.emergency || suggestion.urgency === "extra_urgent"));
@@ -92,32 +76,19 @@ export function mountIntake(root) {
   }
   urgency.addEventListener("change", () => showEmergency(suggestion?.emergency));
 
-  function renderSuggestion(s) {
-    clear(sugBox);
-    if (!s) { sugBox.append(h("p", { class: "muted" }, t("ui.suggestions_none"))); return; }
-    const adopt = (text, fn) => h("button", { type: "button", class: "chip-button", onClick: fn }, text);
-    sugBox.append(h("dl", { class: "facts" },
-      s.category ? [h("dt", {}, t("ui.category")), h("dd", {}, adopt(`${s.category}${pct(s.categoryScore)}`, () => setCategory(s.category)))] : null,
-      s.top.length > 1 ? [h("dt", {}, t("ui.top_categories")), h("dd", {}, s.top.map((c) => adopt(`${c.name}${pct(c.score)}`, () => setCategory(c.name))))] : null,
-      s.requestType ? [h("dt", {}, t("ui.request_type")), h("dd", {}, adopt(label("request_type", s.requestType), () => { rtype.value = s.requestType; }))] : null,
-      s.urgency ? [h("dt", {}, t("ui.urgency")), h("dd", {}, adopt(label("urgency", s.urgency), () => { urgency.value = s.urgency; showEmergency(s.emergency); }))] : null,
-      s.emergency ? [h("dt", {}, t("ui.emergency")), h("dd", { class: "error" }, label("service", s.emergency))] : null,
-      s.place ? [h("dt", {}, t("ui.place")), h("dd", {}, adopt(s.place.name || s.place.code, () => {
-        if (s.place.code) place.set({ id: s.place.code, name: s.place.name || s.place.code, level: "", kind: "" });
-      }))] : null,
-      s.unit ? [h("dt", {}, t("ui.responsible_unit")), h("dd", {}, s.unit.name)] : null));
-    if (s.duplicates.length) {
-      sugBox.append(h("h4", {}, t("ui.duplicates")), h("ul", { class: "duplicates" }, s.duplicates.map((d) =>
-        h("li", {}, h("a", { href: orderHref(d) }, d.number || `#${d.id}`), ` ${d.title}${pct(d.score)}`))));
-    }
-  }
+  const adopt = {
+    category: setCategory,
+    requestType: (code) => { rtype.value = code; },
+    urgency: (code) => { urgency.value = code; showEmergency(suggestion?.emergency); },
+    place: (p) => { if (p.code) place.set({ id: p.code, name: p.name || p.code, level: "", kind: "" }); },
+  };
 
   async function classify(text) {
     if (classifier === "missing") return;
     try {
       suggestion = readSuggestion(await api("/classify", { method: "POST", json: { text } }));
       classifier = "on";
-      renderSuggestion(suggestion);
+      renderSuggestion(sugBox, suggestion, adopt);
       showEmergency(suggestion?.emergency);
     } catch (err) {
       if (err instanceof ApiError && (err.status === 404 || err.status === 405)) {
@@ -127,32 +98,11 @@ export function mountIntake(root) {
     }
   }
 
-  async function searchKb(text) {
-    try {
-      const hits = await api("/knowledge", { params: { q: text.slice(0, 500), limit: 3 } });
-      clear(kbBox);
-      if (!hits.length) { kbBox.append(h("p", { class: "muted" }, t("ui.empty"))); return; }
-      for (const hit of hits) {
-        kbBox.append(h("article", { class: "kb-hit", dataset: { kbId: hit.entry.id } },
-          h("h4", {}, hit.entry.question), h("p", { class: "pre" }, hit.entry.answer),
-          h("button", { type: "button", class: "secondary kb-use", onClick: () => {
-            answer.value = hit.entry.answer;
-            rtype.value = "consultation";
-            if (hit.entry.category) setCategory(hit.entry.category);
-            directBox.hidden = false;
-            answer.focus();
-          } }, t("ui.kb_use"))));
-      }
-    } catch (err) {
-      clear(kbBox).append(h("p", { class: "error" }, errorText(err)));
-    }
-  }
-
   const onContent = debounce(() => {
     const text = [title.value, content.value].join(" ").trim();
     if (text.length < 4) return;
     classify(text);
-    searchKb(text);
+    kb.search(text);
   }, 600);
   content.addEventListener("input", onContent);
   title.addEventListener("input", onContent);
@@ -231,10 +181,10 @@ export function mountIntake(root) {
   root.append(h("div", { class: "intake-grid" }, form,
     h("div", { class: "intake-side" },
       emergencyBox,
-      h("section", { class: "panel" }, h("h3", {}, t("ui.caller_history")), history),
+      h("section", { class: "panel" }, h("h3", {}, t("ui.caller_history")), history.el),
       h("section", { class: "panel" }, h("h3", {}, t("ui.suggestions")), sugBox),
-      h("section", { class: "panel" }, h("h3", {}, t("ui.kb")), kbBox),
+      h("section", { class: "panel" }, h("h3", {}, t("ui.kb")), kb.el),
       directBox)));
   phone.focus();
-  return () => { lookup.cancel(); onContent.cancel(); };
+  return () => { history.lookup.cancel(); onContent.cancel(); };
 }
