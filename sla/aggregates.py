@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select as sa_select, update
+from sqlalchemy import Table, delete, insert, select as sa_select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -20,12 +20,12 @@ from dispatch.orders.enums import TERMINAL_STATES
 from dispatch.orders.models import Assignment, Order
 from dispatch.sqltypes import utcnow
 from sla import counts
-from sla.models import KEY_COLUMNS, KpiFact, kpi_aggregate
+from sla.models import KpiFact, kpi_aggregate, kpi_unit_aggregate
 
-ALL = "*"
 FINAL_STATES = frozenset(s.value for s in TERMINAL_STATES)
+TABLES = (kpi_aggregate, kpi_unit_aggregate)
 FullKey = tuple[date, str, str, str]                 # day, unit path, channel, category
-AggKey = tuple[str, str, str, date, str]             # KEY_COLUMNS order
+AggKey = tuple                                       # a table's primary key values, in order
 
 
 def dims(order: Any) -> tuple[str, str]:
@@ -37,34 +37,41 @@ def with_dims(contrib: counts.Contribution, channel: str, category: str) -> dict
     return {(day, path, channel, category): c for (day, path), c in contrib.items()}
 
 
-def rollups(full: Mapping[FullKey, Mapping[str, int]]) -> dict[AggKey, dict[str, int]]:
-    """Each day bucket summed into its four aggregate rows: day and month, by dims and "*"."""
-    out: dict[AggKey, dict[str, int]] = {}
+def rollups(full: Mapping[FullKey, Mapping[str, int]]) -> dict[Table, dict[AggKey, dict[str, int]]]:
+    """Each day bucket summed into its rows: by day and by month, with and without the dims."""
+    out: dict[Table, dict[AggKey, dict[str, int]]] = {t: {} for t in TABLES}
+    by_dims, by_unit = out[kpi_aggregate], out[kpi_unit_aggregate]
     for (day, path, channel, category), values in full.items():
         month = day.replace(day=1)
-        for key in (("d", channel, category, day, path), ("d", ALL, ALL, day, path),
-                    ("m", channel, category, month, path), ("m", ALL, ALL, month, path)):
-            counts.accumulate(out, key, values)
+        for grain, start in (("d", day), ("m", month)):
+            counts.accumulate(by_dims, (grain, start, path, channel, category), values)
+            counts.accumulate(by_unit, (grain, start, path), values)
     return out
 
 
-def as_rows(agg: Mapping[AggKey, Mapping[str, int]]) -> list[dict[str, Any]]:
+def key_columns(table: Table) -> list[str]:
+    return [c.name for c in table.primary_key.columns]
+
+
+def as_rows(table: Table, agg: Mapping[AggKey, Mapping[str, int]]) -> list[dict[str, Any]]:
     """Statement parameters, sorted by key (the lock order), every count present."""
-    return [{**dict(zip(KEY_COLUMNS, key)), **{n: values.get(n, 0) for n in counts.COUNT_FIELDS}}
+    keys = key_columns(table)
+    return [{**dict(zip(keys, key)), **{n: values.get(n, 0) for n in counts.COUNT_FIELDS}}
             for key, values in sorted(agg.items())]
 
 
-def add_to_aggregates(session: Session, agg: Mapping[AggKey, Mapping[str, int]]) -> None:
+def add_to_aggregates(session: Session, agg: Mapping[Table, Mapping[AggKey, Mapping[str, int]]]) -> None:
     """Add (or subtract) per-row amounts: one upsert per row."""
-    rows = as_rows(agg)
-    if not rows:
-        return
     dialect = session.get_bind().dialect.name
-    ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(kpi_aggregate)
-    stmt = ins.on_conflict_do_update(
-        index_elements=list(KEY_COLUMNS),
-        set_={n: kpi_aggregate.c[n] + ins.excluded[n] for n in counts.COUNT_FIELDS})
-    session.execute(stmt, rows)
+    for table in TABLES:
+        rows = as_rows(table, agg.get(table, {}))
+        if not rows:
+            continue
+        ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+        stmt = ins.on_conflict_do_update(
+            index_elements=key_columns(table),
+            set_={n: table.c[n] + ins.excluded[n] for n in counts.COUNT_FIELDS})
+        session.execute(stmt, rows)
 
 
 def _lock_fact(session: Session, order_id: int) -> KpiFact:
@@ -141,8 +148,8 @@ def _batches(session: Session, size: int) -> Iterator[tuple[list[Order], dict[in
 
 def rebuild(session: Session, *, batch: int = 2000) -> int:
     """Recompute every fact and aggregate from the orders (repair, or after a bulk import)."""
-    session.execute(delete(kpi_aggregate))
-    session.execute(delete(KpiFact))
+    for table in (*TABLES, KpiFact.__table__):
+        session.execute(delete(table))
     total: dict[FullKey, dict[str, int]] = {}
     n = 0
     for orders, hops in _batches(session, batch):
@@ -158,9 +165,10 @@ def rebuild(session: Session, *, batch: int = 2000) -> int:
                           "updated_at": utcnow()})
         session.execute(insert(KpiFact.__table__), facts)
         n += len(orders)
-    rows = as_rows(rollups(total))
-    for i in range(0, len(rows), 5000):
-        session.execute(insert(kpi_aggregate), rows[i:i + 5000])
+    for table, agg in rollups(total).items():
+        rows = as_rows(table, agg)
+        for i in range(0, len(rows), 5000):
+            session.execute(insert(table), rows[i:i + 5000])
     session.commit()
     return n
 

@@ -82,22 +82,28 @@ class KpiFact(SQLModel, table=True):
     final: bool = False
     channel: str = ""
     category: str = ""
-    buckets: list[Any] | None = Field(default=None, sa_type=JSON)
+    buckets: list[Any] | None = Field(default=None, sa_type=JSON(none_as_null=True))
     updated_at: datetime = dt_field(nullable=False, default_now=True)
 
 
-# Sums of sla.counts per (grain, period, unit, channel, category). grain "d" = a local day,
-# "m" = a month (period_start = the 1st). channel/category "*" = every one (a roll-up row kept
-# so unit-only queries read one row per unit and period).
-KEY_COLUMNS = ("grain", "channel", "category", "period_start", "unit_path")
-kpi_aggregate = Table(
-    "sla_kpi_aggregate", SQLModel.metadata,
-    Column("grain", String(1), nullable=False),
-    Column("channel", String(32), nullable=False),
-    Column("category", String(64), nullable=False),
-    Column("period_start", Date, nullable=False),
-    Column("unit_path", String(255), nullable=False),
-    *[Column(name, Integer, nullable=False, default=0) for name in COUNT_FIELDS],
-    PrimaryKeyConstraint(*KEY_COLUMNS, name="pk_sla_kpi_aggregate"),
-    Index("ix_sla_kpi_aggregate_period", "grain", "period_start"),
-)
+def _aggregate_table(name: str, dims: tuple[str, ...]) -> Table:
+    """Sums of sla.counts per key; the primary key carries the counts (INCLUDE) on PostgreSQL,
+    so a period's rows for a subtree are read by one index-only range scan."""
+    key = ("grain", "period_start", "unit_path", *dims)
+    return Table(
+        name, SQLModel.metadata,
+        Column("grain", String(1), nullable=False),              # "d" local day, "m" month
+        Column("period_start", Date, nullable=False),            # the day, or the 1st of the month
+        # byte order ("C") on PostgreSQL, as SQLite's default: a subtree is one key range
+        Column("unit_path", String(255).with_variant(String(255, collation="C"), "postgresql"),
+               nullable=False),
+        *[Column(d, String(64), nullable=False) for d in dims],  # "" = not classified
+        *[Column(n, Integer, nullable=False, default=0) for n in COUNT_FIELDS],
+        PrimaryKeyConstraint(*key, name=f"pk_{name}", postgresql_include=list(COUNT_FIELDS)),
+    )
+
+
+# Per (day|month, unit, channel, category), and the same summed over channel and category
+# (one row per unit and period: what unit, level and department tables read).
+kpi_aggregate = _aggregate_table("sla_kpi_aggregate", ("channel", "category"))
+kpi_unit_aggregate = _aggregate_table("sla_kpi_unit_aggregate", ())

@@ -1,27 +1,25 @@
 """KPI tables and trends read from the aggregates: by unit, level, department, channel, category, period.
 
 A unit's numbers always include its whole subtree (reach = path prefix). Rows come from the
-"*" roll-up rows unless the table is by channel or category, or filtered by one of them.
+per-unit roll-up unless the table is by channel or category, or filtered by one of them.
 The total row is the sum of the rows shown.
 """
 from __future__ import annotations
 
-import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import func, select as sa_select
+from sqlalchemy import Table, case, func, literal, select as sa_select
 from sqlmodel import Session, col, select
 
 from dispatch.orgs.models import OrgUnit
 from sla import service
-from sla.aggregates import ALL
 from sla.calendar import WorkingCalendar
 from sla.counts import COUNT_FIELDS
 from sla.kpi import KpiCounts, KpiValue, compute
-from sla.models import kpi_aggregate as agg
+from sla.models import kpi_aggregate, kpi_unit_aggregate
 
 PeriodKind = Literal["day", "week", "month"]
 Grouping = Literal["unit", "level", "department", "channel", "category", "period"]
@@ -89,73 +87,63 @@ class KpiTable:
     total: KpiRow | None = None
 
 
-@dataclass(frozen=True)
-class UnitInfo:
-    level: str
-    kind: str
-    dept_type: str | None
-    short_name: str
+def _grouping(session: Session, group_by: str, scope: OrgUnit, agg: Table):
+    """(SQL key expression, joined org table or None) for a grouping."""
+    if group_by == "unit":   # the path segment right below the scope ("" = the scope itself)
+        rest = func.substr(agg.c.unit_path, len(scope.path) + 1)
+        if session.get_bind().dialect.name == "postgresql":
+            return func.split_part(rest, "/", 1), None
+        cut = func.instr(rest, "/")
+        return case((cut == 0, rest), else_=func.substr(rest, 1, cut - 1)), None
+    if group_by in ("level", "department"):
+        org = OrgUnit.__table__
+        return (org.c.level if group_by == "level" else org.c.dept_type), org
+    return agg.c["period_start" if group_by == "period" else group_by], None
 
 
-_UNITS: dict[str, object] = {"at": float("-inf"), "index": {}}
-UNIT_INDEX_TTL = 300.0
+def period_starts(periods: Sequence[Period]) -> tuple[str, list[date]]:
+    """The grain to read and every period_start it covers (an IN list keeps index scans tight)."""
+    if periods[0].kind == "month":
+        return "m", [p.start for p in periods]
+    return "d", [p.start + timedelta(days=i) for p in periods for i in range((p.end - p.start).days)]
 
 
-def unit_index(session: Session) -> dict[str, UnitInfo]:
-    """path -> level/kind/department of every unit (the org tree rarely changes: cached briefly)."""
-    if time.monotonic() - _UNITS["at"] > UNIT_INDEX_TTL:
-        rows = session.exec(select(OrgUnit.path, OrgUnit.level, OrgUnit.kind, OrgUnit.dept_type,
-                                   OrgUnit.short_name, OrgUnit.name)).all()
-        _UNITS["index"] = {p: UnitInfo(lv, k, d, s or n) for p, lv, k, d, s, n in rows}
-        _UNITS["at"] = time.monotonic()
-    return _UNITS["index"]  # type: ignore[return-value]
+def subtree(column, path: str):
+    """``column`` is ``path`` or below it: one key range in byte order ('/' + 1 = '0')."""
+    return (column >= path) & (column < path[:-1] + "0")
 
 
-def fetch(session: Session, *, prefix: str, periods: Sequence[Period], by_dims: bool,
+def fetch(session: Session, *, scope: OrgUnit, group_by: str, periods: Sequence[Period],
           channel: str | None = None, category: str | None = None) -> list[tuple]:
-    """Summed counts per (unit path, channel, category, period start) from the aggregates."""
-    grain = "m" if periods[0].kind == "month" else "d"
-    keys = [agg.c.unit_path, agg.c.channel, agg.c.category, agg.c.period_start]
-    stmt = (sa_select(*keys, *[func.sum(agg.c[n]) for n in COUNT_FIELDS])
-            .where(agg.c.grain == grain, agg.c.period_start >= periods[0].start,
-                   agg.c.period_start < periods[-1].end,
-                   agg.c.unit_path.startswith(prefix, autoescape=True))
-            .group_by(*keys))
-    if by_dims or channel is not None or category is not None:
-        stmt = stmt.where(agg.c.channel != ALL)
-        if channel is not None:
-            stmt = stmt.where(agg.c.channel == channel)
-        if category is not None:
-            stmt = stmt.where(agg.c.category == ("" if category == UNCLASSIFIED else category))
-    else:
-        stmt = stmt.where(agg.c.channel == ALL, agg.c.category == ALL)
+    """(group key, label or None, summed counts...) per group, summed by the database."""
+    by_dims = group_by in ("channel", "category") or channel is not None or category is not None
+    agg = kpi_aggregate if by_dims else kpi_unit_aggregate
+    grain, starts = period_starts(periods)
+    key, org = _grouping(session, group_by, scope, agg)
+    label = func.max(org.c.short_name) if group_by == "department" else literal(None)
+    source = agg.join(org, org.c.path == agg.c.unit_path) if org is not None else agg
+    stmt = (sa_select(key, label, *[func.sum(agg.c[n]) for n in COUNT_FIELDS]).select_from(source)
+            .where(agg.c.grain == grain, agg.c.period_start.in_(starts), subtree(agg.c.unit_path, scope.path))
+            .group_by(key))
+    if group_by == "department":
+        stmt = stmt.where(org.c.kind == "department")
+    if channel is not None:
+        stmt = stmt.where(agg.c.channel == channel)
+    if category is not None:
+        stmt = stmt.where(agg.c.category == ("" if category == UNCLASSIFIED else category))
     return list(session.execute(stmt).all())
 
 
-def _group_key(group_by: str, scope: OrgUnit, periods: Sequence[Period],
-               units: Mapping[str, UnitInfo]):
-    def by_unit(path, *_):
-        rest = path[len(scope.path):]
-        return scope.path + rest.split("/", 1)[0] + "/" if rest else OWN
-
-    def by_level(path, *_):
-        info = units.get(path)
-        return info.level if info else None
-
-    def by_department(path, *_):
-        info = units.get(path)
-        return info.dept_type if info and info.kind == "department" else None
-
-    def by_period(_path, _channel, _category, start):
-        return next((p.label for p in periods if p.start <= start < p.end), None)
-
-    return {"unit": by_unit, "level": by_level, "department": by_department,
-            "channel": lambda _p, ch, *_: ch, "category": lambda _p, _c, cat, _s: cat,
-            "period": by_period}[group_by]
+def _row_key(group_by: str, scope: OrgUnit, periods: Sequence[Period], key) -> str:
+    if group_by == "unit":
+        return f"{scope.path}{key}/" if key else OWN
+    if group_by == "period":
+        return next(p.label for p in periods if p.start <= key < p.end)
+    return key if key is not None else ""
 
 
 def _labels(session: Session, group_by: str, scope: OrgUnit, periods: Sequence[Period],
-            units: Mapping[str, UnitInfo], keys: Iterable[str]) -> dict[str, str]:
+            found: Mapping[str, str | None]) -> dict[str, str]:
     """Every row to show, in order, with its label (units and periods with no data included)."""
     if group_by == "unit":
         children = session.exec(select(OrgUnit).where(OrgUnit.parent_id == scope.id)
@@ -164,11 +152,10 @@ def _labels(session: Session, group_by: str, scope: OrgUnit, periods: Sequence[P
     if group_by == "period":
         return {p.label: p.label for p in periods}
     if group_by == "level":
-        return {k: LEVEL_NAMES.get(k, k) for k in LEVEL_NAMES if k in set(keys)}
+        return {k: name for k, name in LEVEL_NAMES.items() if k in found}
     if group_by == "department":
-        names = {u.dept_type: u.short_name for u in units.values() if u.kind == "department"}
-        return {k: names.get(k, k) for k in sorted(set(keys))}
-    return {k: k or UNCLASSIFIED for k in sorted(set(keys))}
+        return {k: found[k] or k for k in sorted(found)}
+    return {k: k or UNCLASSIFIED for k in sorted(found)}
 
 
 def kpi_table(session: Session, *, scope: OrgUnit, group_by: str, periods: Sequence[Period],
@@ -177,23 +164,20 @@ def kpi_table(session: Session, *, scope: OrgUnit, group_by: str, periods: Seque
     """One KPI row per group (with the formulas) and the total, for the periods given."""
     if group_by not in GROUPINGS:
         raise ValueError(f"group_by: expected one of {', '.join(GROUPINGS)}, got {group_by!r}")
-    units = unit_index(session) if group_by in ("level", "department") else {}
-    key_of = _group_key(group_by, scope, periods, units)
     sums: dict[str, list[int]] = {}
-    for path, ch, cat, start, *values in fetch(session, prefix=scope.path, periods=periods,
-                                               by_dims=group_by in ("channel", "category"),
-                                               channel=channel, category=category):
-        key = key_of(path, ch, cat, start)
-        if key is None:
-            continue
-        acc = sums.get(key)
-        sums[key] = list(values) if acc is None else [a + int(v) for a, v in zip(acc, values)]
-    if group_by in DATA_DRIVEN:  # a group whose counts were all retracted is not shown
-        sums = {k: v for k, v in sums.items() if any(v)}
+    found: dict[str, str | None] = {}
+    for key, label, *values in fetch(session, scope=scope, group_by=group_by, periods=periods,
+                                     channel=channel, category=category):
+        if group_by in DATA_DRIVEN and not any(values):
+            continue   # a group whose counts were all retracted is not shown
+        row_key = _row_key(group_by, scope, periods, key)
+        found[row_key] = label
+        acc = sums.get(row_key)
+        sums[row_key] = [int(v) for v in values] if acc is None else [a + int(v) for a, v in zip(acc, values)]
     table = KpiTable(scope, group_by, list(periods), channel, category, weights)
-    for key, label in _labels(session, group_by, scope, periods, units, sums).items():
+    for key, label in _labels(session, group_by, scope, periods, found).items():
         table.rows.append(make_row(key, label, sums.get(key), weights))
-    overall = [sum(col_) for col_ in zip(*sums.values())] if sums else None
+    overall = [sum(column) for column in zip(*sums.values())] if sums else None
     table.total = make_row("total", "合计", overall, weights)
     return table
 

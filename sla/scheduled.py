@@ -82,15 +82,21 @@ def _claim(key: str) -> bool:
     return True if redis is None else bool(redis.set(key, "1", nx=True, ex=3600))
 
 
+_last_slot: dict[str, int] = {}
+
+
 def tick(now: datetime | None = None) -> list[str]:
-    """One beat: the jobs due this minute, run in-process (embedded) or enqueued once (RQ)."""
+    """One beat: each job whose slot (a minute; N minutes for reconcile) is new, run in-process
+    (embedded) or enqueued once across processes (RQ, claimed in Redis); returns the job ids."""
     now = now or utcnow()
-    minute = now.strftime("%Y%m%d%H%M")
-    due = [(ESCALATE_JOB, f"sla-escalate-{minute}")]
-    if (now.hour * 60 + now.minute) % max(get_sla_settings().reconcile_minutes, 1) == 0:
-        due.append((RECONCILE_JOB, f"sla-reconcile-{minute}"))
+    epoch = int(now.timestamp())
+    every = max(get_sla_settings().reconcile_minutes, 1) * 60
     started = []
-    for func_path, job_id in due:
+    for func_path, slot, job_id in ((ESCALATE_JOB, epoch // 60, f"sla-escalate-{now:%Y%m%d%H%M}"),
+                                    (RECONCILE_JOB, epoch // every, f"sla-reconcile-{epoch // every}")):
+        if _last_slot.get(func_path) == slot:
+            continue
+        _last_slot[func_path] = slot
         if get_settings().embedded_queue:
             _run_here(func_path)
         elif not _claim(f"hotline:{job_id}") or not enqueue_safely(func_path, job_id=job_id):

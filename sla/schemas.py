@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from sla.calendar import Source, WorkingCalendar, YearSchedule
-from sla.kpi import KpiValue
+from sla.kpi import KpiValue, counts_as_dict
 from sla.models import CalendarYear, Notification, PolicyVersion
 from sla.reports import KpiRow, KpiTable
 
@@ -134,7 +134,7 @@ def _value(v: KpiValue) -> KpiValuePublic:
 
 
 def _row(row: KpiRow) -> KpiRowPublic:
-    return KpiRowPublic(key=row.key, label=row.label, counts=row.counts.__dict__.copy(),
+    return KpiRowPublic(key=row.key, label=row.label, counts=counts_as_dict(row.counts),
                         kpis=[_value(v) for v in row.values])
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
@@ -213,6 +213,3 @@ def year_range(first: int, last: int) -> range:
         raise Invalid(f"years: expected 0..50 years from {first}, got {first}..{last}")
     return range(first, last + 1)
 
-
-def today_year(now: date | None = None) -> int:
-    return (now or utcnow().date()).year

@@ -16,6 +16,7 @@ from sla import aggregates, current, export, reports, scheduled, service
 from sla.calendar import UNITS, Duration, parse_schedule, require_aware
 from sla.counts import COUNT_DEFINITIONS
 from sla.kpi import DEFINITIONS, THREE_RATES
+from sla.models import CalendarYear
 from sla.schedule_files import parse_schedule_file
 from sla.schemas import (CalendarYearPublic, DeadlinePreview, KpiTablePublic, NotificationPublic,
                          OverduePublic, PolicyIn, PolicyPublic, ScheduleIn, WeightsIn,
@@ -45,7 +46,7 @@ def calendar_years(session: SessionDep, _: CurrentPrincipal, first: int | None =
 
 @router.get("/calendar/years/{year}", response_model=CalendarYearPublic)
 def calendar_year(year: int, session: SessionDep, _: CurrentPrincipal) -> CalendarYearPublic:
-    return year_public(current.calendar(), year, session.get(service.CalendarYear, year))
+    return year_public(current.calendar(), year, session.get(CalendarYear, year))
 
 
 def _saved(session: Session, schedules, principal: Principal, note: str = "") -> list[CalendarYearPublic]:

@@ -142,15 +142,19 @@ def test_a_run_that_dies_half_way_leaves_nothing_and_the_next_run_records_all(
     assert _levels(session, hop_id) == ["overdue", "supervise", "criticise"]
 
 
-def test_the_minute_beat_starts_the_job_and_it_escalates(session, quiet_county):
+def test_the_minute_beat_starts_the_job_once_per_minute_and_it_escalates(session, quiet_county):
     _, hop_id = _open_hop(quiet_county, dispatched_ago=timedelta(days=3), due_in=-timedelta(hours=1))
     now = utcnow()
+    scheduled._last_slot.clear()
     started = scheduled.tick(now)
     assert f"sla-escalate-{now:%Y%m%d%H%M}" in started
-    # RQ: a second beat in the same minute does not enqueue it again; embedded: it runs again
-    again = scheduled.tick(now)
+    assert scheduled.tick(now) == []            # this process already beat this minute
+    scheduled._last_slot.clear()                # another process beating the same minute:
+    again = scheduled.tick(now)                 # RQ: claimed in Redis, not enqueued twice
     assert again == ([] if not scheduled.get_settings().embedded_queue else started)
     wait_until(lambda: _levels(session, hop_id) == ["overdue"])
+    later = now + timedelta(minutes=1)
+    assert f"sla-escalate-{later:%Y%m%d%H%M}" in scheduled.tick(later)
 
 
 def test_notifications_reach_the_unit_and_its_supervisors(client, tokens, quiet_county, published):
