@@ -61,3 +61,41 @@ def test_classifier_suggestions_or_a_labelled_placeholder(console, client, token
         op.page.locator("#suggestions dl.facts").wait_for()
     else:
         assert "尚未接入" in op.page.locator("#classifier-missing").inner_text()
+
+
+def test_adopting_classifier_suggestions_fills_the_call(console, client, tokens, seeded):
+    """The classifier's answer (shape of classifiers.service.Classification, plus duplicates) is
+    served by a stub here, so the screen is tested whether or not the endpoint has landed."""
+    import json
+
+    earlier = new_call(client, tokens["city_operator"], content="东岳宫社区燃气管道漏气（首报）")
+    answer = {"category": "城乡建设", "confidence": 0.91,
+              "top": [["城乡建设", 0.91], ["环境保护", 0.05], ["交通运输", 0.02]],
+              "auto": True, "request_type": "complaint", "urgency": "urgent", "emergency": "119",
+              "place": {"code": seeded.village.id, "level": "village", "name": seeded.village.name,
+                        "confidence": 0.95, "path": [], "full_name": f"{seeded.township.name}{seeded.village.name}"},
+              "duplicates": [{"order_id": earlier["order_id"], "number": earlier["number"],
+                              "title": "燃气管道漏气（首报）", "score": 0.88}]}
+    op = console("city_operator")
+    op.page.route("**/api/v1/classify", lambda route: route.fulfill(
+        status=200, content_type="application/json", body=json.dumps(answer, ensure_ascii=False)))
+    op.go("intake")
+    p = op.page
+    p.fill("#f-content", "东岳宫社区燃气管道漏气，味道很大")
+    p.locator("#suggestions dl.facts").wait_for()
+    assert p.locator("#emergency").is_visible()                 # the classifier flagged 119
+    assert p.locator(f"#suggestions .duplicates a[href='#/order/{earlier['order_id']}']").count() == 1
+    sug = p.locator("#suggestions")
+    sug.locator("button", has_text="城乡建设 91%").first.click()
+    sug.locator("button", has_text="投诉").click()
+    sug.locator("button", has_text="紧急").click()
+    sug.locator("button", has_text=seeded.village.name).click()
+    assert p.inner_text("#f-category") == "城乡建设"
+    assert p.input_value("#f-request-type") == "complaint" and p.input_value("#f-urgency") == "urgent"
+    p.locator("#kb-results .kb-hit").first.wait_for()
+    op.shot("15-operator-suggestions")
+    p.click("#submit-intake")
+    p.wait_for_selector("#big-number")
+    d = detail(client, tokens["city_operator"], int(p.get_attribute("#big-number", "data-order-id")))
+    assert d["request_type"] == "complaint" and d["urgency"] == "urgent"
+    assert d["division_code"] == seeded.village.id

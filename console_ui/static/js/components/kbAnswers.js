@@ -9,7 +9,9 @@ export function kbAnswers({ onUse }) {
   const el = h("div", { id: "kb-results" }, h("p", { class: "muted" }, t("ui.kb_hint")));
   async function search(text) {
     try {
-      const hits = await api("/knowledge", { params: { q: text.slice(0, 500), limit: 3 } });
+      const found = await api("/knowledge", { params: { q: text.slice(0, 500), limit: 3 } });
+      // a hit far below the best one shares a stray word, not the question: leave it out
+      const hits = found.filter((hit) => hit.score >= 0.4 * found[0].score);
       clear(el);
       if (!hits.length) { el.append(h("p", { class: "muted" }, t("ui.empty"))); return; }
       el.append(...hits.map(({ entry }) => h("article", { class: "kb-hit", dataset: { kbId: entry.id } },

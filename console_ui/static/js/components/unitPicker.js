@@ -1,6 +1,6 @@
 // Choosing an org unit: search by name (optionally below a unit), or from a fixed list.
 import { api } from "../api.js";
-import { clear, debounce, h, select } from "../dom.js";
+import { append, clear, debounce, h, select } from "../dom.js";
 import { label, t } from "../i18n.js";
 
 function unitLine(u) {
@@ -20,7 +20,8 @@ export function unitPicker({ under, accept = () => true, placeholder = t("ui.tar
   function set(unit) {
     picker.value = unit;
     clear(chosen);
-    if (unit) chosen.append("✔ ", ...unitLine(unit));
+    if (unit) append(chosen, "✔ ", unitLine(unit));
+    if (unit) input.value = unit.name;
     chosen.classList.toggle("muted", !unit);
     onPick(unit);
   }
@@ -34,7 +35,7 @@ export function unitPicker({ under, accept = () => true, placeholder = t("ui.tar
       if (!units.length) list.append(h("li", { class: "muted" }, t("ui.empty")));
       for (const u of units) {
         list.append(h("li", { role: "option", tabindex: "0", dataset: { unitId: u.id },
-          onClick: () => { set(u); clear(list); input.value = u.name; },
+          onClick: () => { set(u); clear(list); },
           onKeydown: (ev) => { if (ev.key === "Enter") { ev.preventDefault(); ev.target.click(); } } },
         ...unitLine(u)));
       }
