@@ -121,7 +121,7 @@ def _guided(session, order: Order, actors, targets, start: int, pick: int):
     return None
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
 @given(grid=st.booleans(), plan=steps)
 def test_random_actions_keep_the_loop_consistent(seeded, session, grid, plan):
     actors, targets = _cast(session, seeded)
