@@ -6,6 +6,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dispatch.orders.lifecycle import ActionForbidden, IllegalTransition
@@ -73,6 +74,12 @@ def install_error_handlers(app: FastAPI) -> None:
         first = details[0] if details else {"loc": [], "msg": "invalid request"}
         where = ".".join(str(p) for p in first["loc"])
         return JSONResponse(error_body("invalid", f"{where}: {first['msg']}", details), 422)
+
+    @app.exception_handler(OperationalError)
+    async def _db_down(_: Request, exc: OperationalError) -> JSONResponse:
+        # the database is restarting or failing over: nothing was acknowledged, so retry
+        return JSONResponse(error_body("unavailable", "the database is unavailable; retry shortly"),
+                            503, headers={"Retry-After": "5"})
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
