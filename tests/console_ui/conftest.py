@@ -105,11 +105,11 @@ class Console:
     def go(self, route: str) -> None:
         self.page.goto(f"{self.base}/console/#/{route}")
 
-    def shot(self, name: str) -> None:
+    def shot(self, name: str, *, full_page: bool = True) -> None:
         if SAVE_SHOTS:
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             self.page.wait_for_timeout(300)   # let charts finish their entry animation
-            self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+            self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
 
     def close(self) -> None:
         self.context.close()

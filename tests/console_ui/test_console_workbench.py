@@ -77,7 +77,7 @@ def test_admin_maintains_the_knowledge_base_and_operators_find_it(console):
     p.fill("#kb-q", "燃气费缴费")
     entry = p.locator("#kb-list .kb-entry").first
     entry.locator("h3", has_text="燃气费在哪里缴纳").wait_for()
-    admin.shot("13-knowledge-admin")
+    admin.shot("13-knowledge-admin", full_page=False)
 
     op = console("city_operator")
     op.go("knowledge")

@@ -40,7 +40,9 @@ export function mountKnowledge(root, { me }) {
 
   async function load() {
     try {
-      const hits = await api("/knowledge", { params: { q: q.value.trim() || undefined, limit: q.value.trim() ? 20 : 100 } });
+      const found = await api("/knowledge", { params: { q: q.value.trim() || undefined, limit: q.value.trim() ? 20 : 100 } });
+      // ranked hits far below the best share a stray word with the query, not its subject
+      const hits = found.filter((hit) => !hit.score || hit.score >= 0.3 * found[0].score);
       clear(results);
       if (!hits.length) results.append(h("p", { class: "muted" }, t("ui.empty")));
       for (const { entry, score } of hits) {

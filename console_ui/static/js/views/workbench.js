@@ -1,7 +1,8 @@
 // 派单员 / 回访员: one tab per queue of the closed loop; every row opens the order and its actions.
 import { api } from "../api.js";
-import { clear, h } from "../dom.js";
+import { clear, debounce, h } from "../dom.js";
 import { t } from "../i18n.js";
+import { onOrderEvent } from "../live.js";
 import { orderList } from "../components/orderList.js";
 import { pct, readItem } from "./suggest.js";
 
@@ -38,17 +39,25 @@ export function loaderFor(tab) {
 export async function mountWorkbench(root, { me, query, route }) {
   const tabs = BY_ROLE[me.user.role] || BY_ROLE.dispatcher;
   const current = tabs.includes(query.get("tab")) ? query.get("tab") : tabs[0];
-  const counts = await api("/orders/stats/by-state").catch(() => ({}));
-  const bar = h("div", { class: "tabs", role: "tablist" }, tabs.map((tab) => {
-    const n = TABS[tab].state ? counts[TABS[tab].state] : null;
-    return h("a", { role: "tab", href: `#/${route}?tab=${tab}`, class: tab === current ? "active" : "",
-      dataset: { tab }, "aria-selected": String(tab === current) },
-    t(`ui.tab_${tab}`), n ? h("span", { class: "count" }, String(n)) : null);
-  }));
+  const badges = Object.fromEntries(tabs.map((tab) => [tab, h("span", { class: "count", hidden: true })]));
+  const bar = h("div", { class: "tabs", role: "tablist" }, tabs.map((tab) =>
+    h("a", { role: "tab", href: `#/${route}?tab=${tab}`, class: tab === current ? "active" : "",
+      dataset: { tab }, "aria-selected": String(tab === current) }, t(`ui.tab_${tab}`), badges[tab])));
+  async function counts() {
+    const byState = await api("/orders/stats/by-state").catch(() => ({}));
+    for (const tab of tabs) {
+      const n = TABS[tab].state ? byState[TABS[tab].state] : null;
+      badges[tab].textContent = n ? String(n) : "";
+      badges[tab].hidden = !n;
+    }
+  }
+  const recount = debounce(counts, 800);
+  const unsubscribe = onOrderEvent(recount);
   const list = orderList({
     id: `queue-${current}`, load: loaderFor(current),
     extra: current === "pending" ? topSuggestion : null, extraTitle: t("ui.top_suggestions"),
   });
   clear(root).append(h("h2", {}, t(`ui.menu.${route}`)), bar, list.el);
-  return () => list.destroy();
+  counts();
+  return () => { list.destroy(); unsubscribe(); recount.cancel(); };
 }
