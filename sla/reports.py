@@ -146,9 +146,9 @@ def _labels(session: Session, group_by: str, scope: OrgUnit, periods: Sequence[P
             found: Mapping[str, str | None]) -> dict[str, str]:
     """Every row to show, in order, with its label (units and periods with no data included)."""
     if group_by == "unit":
-        children = session.exec(select(OrgUnit).where(OrgUnit.parent_id == scope.id)
+        children = session.exec(select(OrgUnit.path, OrgUnit.name).where(OrgUnit.parent_id == scope.id)
                                 .order_by(col(OrgUnit.kind).desc(), col(OrgUnit.id))).all()
-        return {OWN: f"{scope.name}(本级)", **{c.path: c.name for c in children}}
+        return {OWN: f"{scope.name}(本级)", **dict(children)}
     if group_by == "period":
         return {p.label: p.label for p in periods}
     if group_by == "level":

@@ -28,6 +28,11 @@ Analyst = Annotated[Principal, Depends(require_roles(Role.supervisor, Role.dispa
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def _today() -> date:
+    """Today in the calendar's time zone (Beijing), not the UTC date."""
+    return current.calendar().local_date(utcnow())
+
+
 def _actor_name(p: Principal) -> str:
     return p.user.full_name or p.user.username
 
@@ -39,7 +44,7 @@ def calendar_years(session: SessionDep, _: CurrentPrincipal, first: int | None =
                    last: int | None = None) -> list[CalendarYearPublic]:
     """Each year's source: loaded (admin), chinese_calendar, or the weekends-only fallback."""
     rows = {r.year: r for r in service.calendar_years(session)}
-    this_year = utcnow().year
+    this_year = _today().year
     years = service.year_range(first or min([this_year - 1, *rows]), last or max([this_year + 1, *rows]))
     return [year_public(current.calendar(), y, rows.get(y)) for y in years]
 
@@ -169,7 +174,7 @@ class KpiQuery:
 
     def table(self, session: Session, principal: Principal) -> reports.KpiTable:
         try:
-            periods = reports.periods_ending(self.period, self.at or utcnow().date(), self.count)
+            periods = reports.periods_ending(self.period, self.at or _today(), self.count)
             return reports.kpi_table(session, scope=_scope(session, principal, self.unit_id),
                                      group_by=self.group_by, periods=periods,
                                      weights=_weights(session, *self.w), channel=self.channel,
