@@ -60,14 +60,18 @@ def as_rows(table: Table, agg: Mapping[AggKey, Mapping[str, int]]) -> list[dict[
             for key, values in sorted(agg.items())]
 
 
+def _upsertable(session: Session, table: Table):
+    """An INSERT that takes ON CONFLICT clauses (PostgreSQL and SQLite spell them alike)."""
+    return (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(table)
+
+
 def add_to_aggregates(session: Session, agg: Mapping[Table, Mapping[AggKey, Mapping[str, int]]]) -> None:
     """Add (or subtract) per-row amounts: one upsert per row."""
-    dialect = session.get_bind().dialect.name
     for table in TABLES:
         rows = as_rows(table, agg.get(table, {}))
         if not rows:
             continue
-        ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+        ins = _upsertable(session, table)
         stmt = ins.on_conflict_do_update(
             index_elements=key_columns(table),
             set_={n: table.c[n] + ins.excluded[n] for n in counts.COUNT_FIELDS})
@@ -75,10 +79,9 @@ def add_to_aggregates(session: Session, agg: Mapping[Table, Mapping[AggKey, Mapp
 
 
 def _lock_fact(session: Session, order_id: int) -> KpiFact:
-    dialect = session.get_bind().dialect.name
-    ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(KpiFact.__table__)
-    session.execute(ins.values(order_id=order_id, version=-1, final=False, channel="",
-                               category="", updated_at=utcnow())
+    blank = {"order_id": order_id, "version": -1, "final": False, "channel": "", "category": "",
+             "updated_at": utcnow()}
+    session.execute(_upsertable(session, KpiFact.__table__).values(**blank)
                     .on_conflict_do_nothing(index_elements=["order_id"]))
     # A no-op update write-locks the row on PostgreSQL and the database on SQLite.
     session.execute(update(KpiFact).where(KpiFact.order_id == order_id)

@@ -12,7 +12,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from sla.counts import COUNT_DEFINITIONS, COUNT_FIELDS
 from sla.kpi import BY_CODE, DEFINITIONS, THREE_RATES, normalise_weights
-from sla.reports import KpiTable
+from sla.reports import GROUP_NAMES, KpiTable
 
 HEADER = Font(bold=True)
 FORMULA_ROW = Font(italic=True, color="555555", size=9)
@@ -62,7 +62,7 @@ def kpi_sheet(ws: Worksheet, table: KpiTable, title: str) -> None:
     composite = table.total.values[-1] if table.total else None
     kpi_names = [d.name for d in DEFINITIONS] + ([composite.name] if composite else [])
     kpi_notes = [d.formula for d in DEFINITIONS] + ([composite.formula] if composite else [])
-    _header(ws, title, "分组", count_names + kpi_names, count_notes + kpi_notes)
+    _header(ws, title, GROUP_NAMES[table.group_by], count_names + kpi_names, count_notes + kpi_notes)
     for offset, row in enumerate([*table.rows, table.total]):
         r = FIRST_DATA_ROW + offset
         ws.cell(r, 1, row.label).font = HEADER if row is table.total else Font()

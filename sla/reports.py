@@ -25,6 +25,11 @@ PeriodKind = Literal["day", "week", "month"]
 Grouping = Literal["unit", "level", "department", "channel", "category", "period"]
 GROUPINGS: tuple[str, ...] = ("unit", "level", "department", "channel", "category", "period")
 LEVEL_NAMES = {"city": "市级", "county": "县级", "township": "乡镇(街道)级", "village": "村(社区)级"}
+CHANNEL_NAMES = {"12345": "12345热线", "12328": "12328交通运输热线", "12319": "12319城建热线",
+                 "110": "110非警务警情", "wechat": "微信", "weibo": "微博", "app": "城市App",
+                 "website": "政府网站/市长信箱", "cppcc": "政协云", "grid": "网格事件"}
+GROUP_NAMES = {"unit": "单位", "level": "层级", "department": "部门", "channel": "渠道",
+               "category": "类别", "period": "时段"}
 DATA_DRIVEN = ("level", "department", "channel", "category")   # rows only where there is data
 OWN = "本级"
 UNCLASSIFIED = "未分类"
@@ -155,6 +160,8 @@ def _labels(session: Session, group_by: str, scope: OrgUnit, periods: Sequence[P
         return {k: name for k, name in LEVEL_NAMES.items() if k in found}
     if group_by == "department":
         return {k: found[k] or k for k in sorted(found)}
+    if group_by == "channel":
+        return {k: CHANNEL_NAMES.get(k, k) for k in sorted(found)}
     return {k: k or UNCLASSIFIED for k in sorted(found)}
 
 

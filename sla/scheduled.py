@@ -20,7 +20,7 @@ from dispatch.jobs.queue import enqueue_safely, get_queue
 from dispatch.sqltypes import utcnow
 from sla import aggregates, current, flows, service
 from sla.config import get_sla_settings
-from sla.escalation import LEVELS, chase_at
+from sla.escalation import LEVELS, chase_at, due_escalations
 
 log = logging.getLogger(__name__)
 BATCH = 2000
@@ -42,8 +42,11 @@ def run_escalations(now_iso: str | None = None) -> dict[str, int]:
         with Session(get_engine()) as session:
             rows = service.open_hops(session, after_id=after, limit=BATCH)
         for hop_id, started_at, deadline, recorded in rows:
-            # Nothing is due before the chase window opens, nor after the last level.
-            if "criticise" in recorded or now < chase_at(started_at, deadline, settings):
+            # Nothing is due before the chase window opens, nor after the last level; and only
+            # a hop with a level due now is locked and checked again (most overdue hops wait).
+            if "criticise" in recorded or now < chase_at(started_at, deadline, settings) \
+                    or not due_escalations(started_at=started_at, deadline=deadline, now=now,
+                                           calendar=calendar, recorded=recorded, settings=settings):
                 continue
             try:
                 events = flows.escalate_hop(hop_id=hop_id, now=now, calendar=calendar,

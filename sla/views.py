@@ -202,7 +202,7 @@ def kpi(session: SessionDep, principal: Analyst, q: Annotated[KpiQuery, Depends(
 def kpi_xlsx(session: SessionDep, principal: Analyst, q: Annotated[KpiQuery, Depends()]) -> Response:
     table = q.table(session, principal)
     span = table.periods[0].label + (f"~{table.periods[-1].label}" if len(table.periods) > 1 else "")
-    title = f"{table.scope.name} {span} 考核指标（按{q.group_by}）"
+    title = f"{table.scope.name} {span} 考核指标（按{reports.GROUP_NAMES[q.group_by]}）"
     return _xlsx(export.kpi_workbook(table, title=title), f"kpi-{table.scope.id}-{span}.xlsx")
 
 

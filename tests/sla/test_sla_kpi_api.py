@@ -204,6 +204,8 @@ def test_level_department_channel_and_category_breakdowns(client, tokens, seeded
     assert counts_of(dept["total"])["due_to_close"] == 2
     channel = {r["key"]: counts_of(r) for r in kpi(client, token, unit_id=unit, at=AT, group_by="channel")["rows"]}
     assert sorted(channel) == ["110", "12345", "grid", "wechat"]
+    labels = {r["key"]: r["label"] for r in kpi(client, token, unit_id=unit, at=AT, group_by="channel")["rows"]}
+    assert labels["grid"] == "网格事件" and labels["110"] == "110非警务警情"
     assert channel["grid"] == {
         "received": 1, "valid": 1, "closed_after_dispatch": 1, "due_to_close": 1, "closed": 1,
         "closed_on_time": 1, "failed_site_checks": 1, "closed_first_time": 1, "callbacks_due": 1,
@@ -279,6 +281,7 @@ def test_excel_export_has_chinese_headers_a_formulas_row_and_live_rate_formulas(
     assert ws.cell(total, headers["结案率"]).value == f'=IF({due}=0,"",({closed})/{due})'
     minus = f"-{col['回访不满意重办工单数']}{total}-{col['核查不通过工单数']}{total}"
     assert ws.cell(total, headers["有效结案率"]).value == f'=IF({due}=0,"",({closed}{minus})/{due})'
+    assert ws.cell(2, 1).value == "单位" and ws.cell(1, 1).value.endswith("考核指标（按单位）")
     assert "口径说明" in load_workbook(BytesIO(r.content)).sheetnames
 
 
@@ -286,5 +289,5 @@ def test_definitions_list_every_formula_and_count(client, tokens):
     r = client.get("/api/v1/sla/kpi/definitions", headers=auth(tokens["city_operator"]))
     body = r.json()
     assert len(body["kpis"]) == 14 and len(body["counts"]) == 21
-    assert {"code": "due_to_close", "name": "应结案工单数",
-            "definition": body["counts"][5]["definition"]} == body["counts"][5]
+    due = next(c for c in body["counts"] if c["code"] == "due_to_close")
+    assert due["name"] == "应结案工单数" and "办理时限截止日" in due["definition"]
