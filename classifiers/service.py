@@ -1,0 +1,158 @@
+"""Public entry point: classify a citizen message for dispatch.
+
+    from classifiers.service import get_classifier
+    result = get_classifier().classify("冷水滩区梧桐街道停水两天了", address=None)
+    result.category, result.auto, result.urgency, result.place, result.to_dict()
+
+One message is tokenised once; the tokens feed the category features, while the
+keyword rules and the place gazetteer scan the raw text (they are cheaper than
+tokenising). ``auto`` only says the category is confident enough to dispatch
+without a human; an ``emergency`` value asks the caller to hand the message over
+to 110/119/120 whatever the category.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+
+from classifiers.divisions import DEFAULT_DIVISIONS_CSV
+from classifiers.model_store import ModelBundle, ModelStore
+from classifiers.place import Gazetteer, PlaceMatch, get_gazetteer
+from classifiers.rules import RequestType, Rules, RuleResult, Urgency, default_rules
+from classifiers.tokenizer import Tokenizer, get_tokenizer
+
+TOP_K = 3
+
+
+@dataclass(frozen=True)
+class Classification:
+    """Everything the dispatch core needs to route one message."""
+
+    category: str | None  # one of the model's labels; None for an empty message
+    confidence: float  # calibrated top-1 probability
+    top: list[tuple[str, float]]  # top-3 (label, probability)
+    auto: bool  # confidence >= the model's auto-dispatch threshold
+    request_type: str  # RequestType code
+    urgency: str  # Urgency code
+    emergency: str | None  # "110" | "119" | "120" | None
+    place: PlaceMatch | None  # None when unresolved
+    model_version: str
+    place_status: str = field(default="not_found")  # resolved | ambiguous | not_found
+
+    def to_dict(self) -> dict:
+        return {
+            "category": self.category,
+            "confidence": round(self.confidence, 4),
+            "top": [[label, round(p, 4)] for label, p in self.top],
+            "auto": self.auto,
+            "request_type": str(self.request_type),
+            "urgency": str(self.urgency),
+            "emergency": None if self.emergency is None else str(self.emergency),
+            "place": self.place.to_dict() if self.place else None,
+            "place_status": self.place_status,
+            "model_version": self.model_version,
+        }
+
+
+class Classifier:
+    """Category model + rules + gazetteer behind one call; safe to share between threads."""
+
+    def __init__(self, bundle: ModelBundle, gazetteer: Gazetteer, tokenizer: Tokenizer | None = None,
+                 rules: Rules | None = None) -> None:
+        self.bundle = bundle
+        self.model = bundle.model
+        self.gazetteer = gazetteer
+        self.tokenizer = tokenizer or get_tokenizer()
+        self.rules = rules or default_rules()
+        self.classes = [str(c) for c in self.model.classes_]
+
+    @property
+    def model_version(self) -> str:
+        return self.bundle.version
+
+    @property
+    def threshold(self) -> float:
+        return self.model.threshold
+
+    def classify(self, text: str, *, address: str | None = None, division_code: str | None = None) -> Classification:
+        """Category, request type, urgency, emergency and place of one message."""
+        text = text or ""
+        if not text.strip():
+            return self._assemble(None, self.rules.apply(""), self._place(text, address, division_code))
+        proba = self.model.proba_one(text, self.tokenizer.cut(text))
+        return self._assemble(proba, self.rules.apply(text), self._place(text, address, division_code))
+
+    def classify_many(self, texts: Iterable[str]) -> list[Classification]:
+        """``classify`` for a batch of texts (no address or code)."""
+        texts = [t or "" for t in texts]
+        keep = [i for i, t in enumerate(texts) if t.strip()]
+        probas: dict[int, np.ndarray] = {}
+        if keep:
+            batch = [texts[i] for i in keep]
+            p = self.model.proba(batch, [self.tokenizer.cut(t) for t in batch])
+            probas = dict(zip(keep, p))
+        return [
+            self._assemble(probas.get(i), self.rules.apply(t), self._place(t, None, None))
+            for i, t in enumerate(texts)
+        ]
+
+    def _place(self, text: str, address: str | None, division_code: str | None):
+        if division_code:
+            result = self.gazetteer.resolve_code(division_code)
+            if result.resolved:
+                return result
+        if address:
+            result = self.gazetteer.resolve(address)
+            if result.resolved:
+                return result
+        return self.gazetteer.resolve(text)
+
+    def _assemble(self, proba: np.ndarray | None, rules: RuleResult, place) -> Classification:
+        if proba is None:
+            category, confidence, top, auto = None, 0.0, [], False
+        else:
+            order = np.argsort(-proba)[:TOP_K]
+            top = [(self.classes[i], float(proba[i])) for i in order]
+            category, confidence = top[0]
+            auto = confidence >= self.model.threshold
+        return Classification(
+            category=category,
+            confidence=confidence,
+            top=top,
+            auto=bool(auto),
+            request_type=RequestType(rules.request_type).value,
+            urgency=Urgency(rules.urgency).value,
+            emergency=None if rules.emergency is None else rules.emergency.value,
+            place=place.match,
+            model_version=self.bundle.version,
+            place_status=place.status,
+        )
+
+
+_CACHE: dict[tuple[str, str], Classifier] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def get_classifier(model_dir: str | Path | None = None, divisions_csv: str | Path | None = None) -> Classifier:
+    """A shared Classifier per (model_dir, divisions_csv); trains a model on first use if none is stored."""
+    store = ModelStore(model_dir)
+    divisions = Path(divisions_csv) if divisions_csv is not None else DEFAULT_DIVISIONS_CSV
+    key = (str(store.root.resolve()), str(divisions.resolve()))
+    with _CACHE_LOCK:
+        if key not in _CACHE:
+            bundle = store.load_or_train()
+            tokenizer = get_tokenizer()
+            tokenizer.warm_up()
+            _CACHE[key] = Classifier(bundle, get_gazetteer(divisions), tokenizer)
+        return _CACHE[key]
+
+
+def reset_cache() -> None:
+    """Forget cached classifiers (after a promotion or in tests)."""
+    with _CACHE_LOCK:
+        _CACHE.clear()

@@ -1,0 +1,73 @@
+import json
+
+import pytest
+
+from classifiers.model_store import ModelStore
+from classifiers.training import load_examples
+
+from .conftest import write_subset
+
+
+@pytest.fixture()
+def store(tmp_path):
+    return ModelStore(tmp_path / "models", base_csv=write_subset(tmp_path / "base.csv", 25))
+
+
+def test_load_or_train_trains_saves_and_promotes_when_empty(store):
+    assert store.current_version() is None
+    bundle = store.load_or_train()
+    assert store.current_version() == bundle.version
+    metrics = json.loads((store.root / bundle.version / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["version"] == bundle.version
+    assert metrics["n_examples"] == 7 * 25
+    assert {"trained_at", "inner_cv", "threshold", "classes"} <= set(metrics)
+    assert store.load_or_train().version == bundle.version  # no second training
+
+
+def test_promote_and_roll_back(store):
+    first = store.train()
+    second = store.train(promote=False)
+    assert store.current_version() == first
+    store.promote(second)
+    assert store.current_version() == second
+    assert [v["version"] for v in store.versions()] == [first, second]
+    assert [v["current"] for v in store.versions()] == [False, True]
+    assert store.rollback() == first
+    assert store.current_version() == first
+    assert store.load().version == first
+    with pytest.raises(LookupError):
+        store.rollback()
+
+
+def test_unknown_version_cannot_be_promoted(store):
+    with pytest.raises(FileNotFoundError):
+        store.promote("../../etc")
+    with pytest.raises(FileNotFoundError):
+        store.load()
+
+
+def test_training_accepts_extra_examples(store):
+    extra = [("小区停水三天了没人管", "城乡建设"), ("学校强制收补课费", "教育文体")]
+    version = store.train(extra)
+    assert store.load(version).metrics["n_extra"] == 2
+    assert [(e.text, e.label) for e in store.extra_examples(version)] == extra
+
+
+def test_candidate_with_good_examples_is_promoted(store):
+    base = store.train()
+    good = [(e.text, e.label) for e in load_examples()[900:1150]]
+    report = store.evaluate_candidate(good)
+    assert report.current_version == base
+    assert report.promoted and store.current_version() == report.candidate_version
+    assert report.candidate["n"] == report.current["n"]
+
+
+def test_candidate_that_is_worse_is_kept_but_not_promoted(store):
+    base = store.train()
+    # Every message relabelled as the same wrong category: the candidate must get worse.
+    poison = [(e.text, "交通运输") for e in load_examples()[300:600]]
+    report = store.evaluate_candidate(poison)
+    assert not report.promoted
+    assert report.candidate["accuracy"] < report.current["accuracy"]
+    assert store.current_version() == base
+    assert report.candidate_version in [v["version"] for v in store.versions()]
