@@ -5,7 +5,7 @@ import { label, t } from "../i18n.js";
 import { photoUploader } from "./attachments.js";
 import { errorText } from "./errors.js";
 import { unitChoice, unitPicker } from "./unitPicker.js";
-import { readItem } from "../views/suggest.js";
+import { readItem } from "./suggest.js";
 
 // reason: "!" required, "?" optional; the other keys name the extra inputs each action needs
 const SPECS = {

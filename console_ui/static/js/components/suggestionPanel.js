@@ -2,7 +2,7 @@
 import { clear, h } from "../dom.js";
 import { label, t } from "../i18n.js";
 import { orderHref } from "./format.js";
-import { pct } from "../views/suggest.js";
+import { pct } from "./suggest.js";
 
 const row = (term, ...value) => [h("dt", {}, term), h("dd", {}, ...value)];
 

@@ -9,7 +9,7 @@ import { orderHref } from "../components/format.js";
 import { kbAnswers } from "../components/kbAnswers.js";
 import { renderSuggestion } from "../components/suggestionPanel.js";
 import { unitPicker } from "../components/unitPicker.js";
-import { readSuggestion } from "./suggest.js";
+import { readSuggestion } from "../components/suggest.js";
 
 const REQUEST_TYPES = ["consultation", "help", "complaint", "report", "suggestion", "praise", "other"];
 const URGENCIES = ["normal", "urgent", "extra_urgent"];

@@ -8,7 +8,7 @@ import { actionPanel } from "../components/actions.js";
 import { gallery } from "../components/attachments.js";
 import { errorText } from "../components/errors.js";
 import { lightDot, stateBadge, urgencyTag } from "../components/format.js";
-import { pct, readItem } from "./suggest.js";
+import { pct, readItem } from "../components/suggest.js";
 
 const OPEN = ["dispatched", "handling", "return_requested", "suspended"];
 

@@ -4,7 +4,7 @@ import { clear, debounce, h } from "../dom.js";
 import { t } from "../i18n.js";
 import { onOrderEvent } from "../live.js";
 import { orderList } from "../components/orderList.js";
-import { pct, readItem } from "./suggest.js";
+import { pct, readItem } from "../components/suggest.js";
 
 // tab → where its orders come from: a state of the loop, or the decisions awaiting this unit
 const TABS = {
