@@ -29,8 +29,12 @@ def _serve(args: argparse.Namespace, *, demo: bool = False) -> None:
 
 
 def _worker(args: argparse.Namespace) -> None:
+    """An RQ worker that outlives Redis restarts: it reconnects instead of exiting."""
+    import time
+
     from redis import Redis
-    from rq import Queue, Worker
+    from redis.exceptions import ConnectionError as RedisDown
+    from rq import Queue, SimpleWorker, Worker
     from rq.serializers import JSONSerializer
 
     from dispatch.config import get_settings
@@ -40,14 +44,17 @@ def _worker(args: argparse.Namespace) -> None:
     if not s.redis_url:
         sys.exit("HOTLINE_REDIS_URL is not set: the embedded mode runs jobs inside the API")
     init_db()
-    conn = Redis.from_url(s.redis_url)
-    queue = Queue(s.queue_name, connection=conn, serializer=JSONSerializer)
-    worker_cls = Worker
-    if args.simple:
-        from rq import SimpleWorker
-        worker_cls = SimpleWorker
-    worker_cls([queue], connection=conn, serializer=JSONSerializer).work(
-        with_scheduler=True, burst=args.burst)
+    worker_cls = SimpleWorker if args.simple else Worker
+    while True:
+        try:
+            conn = Redis.from_url(s.redis_url)
+            queue = Queue(s.queue_name, connection=conn, serializer=JSONSerializer)
+            worker_cls([queue], connection=conn, serializer=JSONSerializer).work(
+                with_scheduler=True, burst=args.burst)
+            return
+        except RedisDown as exc:
+            print(f"worker: Redis unavailable ({exc}); reconnecting in 2 s", file=sys.stderr)
+            time.sleep(2)
 
 
 def _sweeper(args: argparse.Namespace) -> None:
