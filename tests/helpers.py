@@ -34,7 +34,13 @@ def detail(client, token: str, order_id: int) -> dict:
     return r.json()
 
 
-def wait_state(client, token: str, order_id: int, *states: str, timeout: float = 20.0) -> dict:
-    """Wait for the routing job (in-process or an RQ worker) to move the order on."""
-    return wait_until(lambda: (d := detail(client, token, order_id))["state"] in states and d,
-                      timeout=timeout)
+def wait_state(client, token: str, order_id: int, *states: str, timeout: float = 30.0) -> dict:
+    """Wait for the routing job (in-process or an RQ worker) to move the order on; until then
+    the order may still be outside this user's reach (404), e.g. before a platform transfer."""
+    def reached():
+        r = client.get(f"/api/v1/orders/{order_id}", headers=auth(token))
+        if r.status_code == 404:
+            return None
+        assert r.status_code == 200, r.text
+        return r.json() if r.json()["state"] in states else None
+    return wait_until(reached, timeout=timeout)
