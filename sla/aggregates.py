@@ -12,14 +12,13 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Table, delete, insert, select as sa_select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from dispatch.orders.enums import TERMINAL_STATES
 from dispatch.orders.models import Assignment, Order
 from dispatch.sqltypes import utcnow
 from sla import counts
+from sla.service import insert_on_conflict
 from sla.models import KpiFact, kpi_aggregate, kpi_unit_aggregate
 
 FINAL_STATES = frozenset(s.value for s in TERMINAL_STATES)
@@ -60,18 +59,13 @@ def as_rows(table: Table, agg: Mapping[AggKey, Mapping[str, int]]) -> list[dict[
             for key, values in sorted(agg.items())]
 
 
-def _upsertable(session: Session, table: Table):
-    """An INSERT that takes ON CONFLICT clauses (PostgreSQL and SQLite spell them alike)."""
-    return (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(table)
-
-
 def add_to_aggregates(session: Session, agg: Mapping[Table, Mapping[AggKey, Mapping[str, int]]]) -> None:
     """Add (or subtract) per-row amounts: one upsert per row."""
     for table in TABLES:
         rows = as_rows(table, agg.get(table, {}))
         if not rows:
             continue
-        ins = _upsertable(session, table)
+        ins = insert_on_conflict(session, table)
         stmt = ins.on_conflict_do_update(
             index_elements=key_columns(table),
             set_={n: table.c[n] + ins.excluded[n] for n in counts.COUNT_FIELDS})
@@ -81,7 +75,7 @@ def add_to_aggregates(session: Session, agg: Mapping[Table, Mapping[AggKey, Mapp
 def _lock_fact(session: Session, order_id: int) -> KpiFact:
     blank = {"order_id": order_id, "version": -1, "final": False, "channel": "", "category": "",
              "updated_at": utcnow()}
-    session.execute(_upsertable(session, KpiFact.__table__).values(**blank)
+    session.execute(insert_on_conflict(session, KpiFact.__table__).values(**blank)
                     .on_conflict_do_nothing(index_elements=["order_id"]))
     # A no-op update write-locks the row on PostgreSQL and the database on SQLite.
     session.execute(update(KpiFact).where(KpiFact.order_id == order_id)

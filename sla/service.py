@@ -5,7 +5,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import Table, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -24,12 +26,19 @@ ESCALATING = (HopStatus.dispatched.value, HopStatus.handling.value,
 
 # -- configuration version -------------------------------------------------------------------
 
+def insert_on_conflict(session: Session, table: Table):
+    """An INSERT that takes ON CONFLICT clauses (PostgreSQL and SQLite spell them alike)."""
+    return (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(table)
+
+
 def state(session: Session) -> SlaState:
+    """The single state row (created race-free on first use)."""
     row = session.get(SlaState, 1)
     if row is None:
-        row = SlaState(id=1)
-        session.add(row)
-        session.flush()
+        session.execute(insert_on_conflict(session, SlaState.__table__)
+                        .values(id=1, config_version=0, kpi_weights={}, updated_at=utcnow())
+                        .on_conflict_do_nothing(index_elements=["id"]))
+        row = session.get(SlaState, 1)
     return row
 
 
