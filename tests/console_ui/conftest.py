@@ -28,8 +28,9 @@ def _has_cjk_font() -> bool:
     return bool(out.strip())
 
 
-# screenshots are committed docs: only (re)written where Chinese renders (not as empty boxes)
-SAVE_SHOTS = os.environ.get("HOTLINE_SCREENSHOTS", "1") != "0" and _has_cjk_font()
+# screenshots are committed docs: rewritten only on request (HOTLINE_SCREENSHOTS=1), so ordinary
+# test runs leave the working tree clean, and only where Chinese renders (not as empty boxes)
+SAVE_SHOTS = os.environ.get("HOTLINE_SCREENSHOTS") == "1" and _has_cjk_font()
 
 
 @pytest.fixture(scope="session")
