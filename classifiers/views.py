@@ -1,0 +1,33 @@
+"""Suggestions while the operator types: category, type, urgency, place and responsible unit."""
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from classifiers.routing import ClassifierRouter, _classifier
+from dispatch.deps import CurrentPrincipal, SessionDep
+from dispatch.orgs import service as orgs
+
+router = APIRouter(tags=["classify"])
+
+
+class ClassifyRequest(BaseModel):
+    text: str = Field(min_length=1, max_length=5000)
+    address: str | None = Field(default=None, max_length=300)
+    division_code: str | None = Field(default=None, max_length=32)
+
+
+@router.post("/classify")
+async def classify(body: ClassifyRequest, session: SessionDep,
+                   principal: CurrentPrincipal) -> dict:
+    """The classifier's proposal for a text, and the unit the routing policy would pick."""
+    c = await run_in_threadpool(_classifier().classify, body.text, address=body.address,
+                                division_code=body.division_code)
+    out = c.to_dict()
+    division = orgs.get_unit(session, c.place.code) if c.place else None
+    platform = orgs.platform_of(session, principal.unit)
+    unit = ClassifierRouter().target(session, platform, division, c.category) \
+        if c.category else None
+    out["unit"] = {"id": unit.id, "name": unit.name} if unit else None
+    return out
