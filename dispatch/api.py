@@ -10,7 +10,11 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from channels import views as channels
+from classifiers import views as classify
+from console_ui import views as console
 from dispatch import health
+from sla import views as sla
 from dispatch.attachments import views as attachments
 from dispatch.auth import views as auth
 from dispatch.config import get_settings
@@ -38,20 +42,10 @@ api_v1.include_router(orders.router)
 api_v1.include_router(attachments.router)
 api_v1.include_router(realtime.router)
 api_v1.include_router(knowledge.router)
-
-
-def extra_routers() -> list[APIRouter]:
-    """Routers of the other packages (channels, classifiers, sla, console) when present."""
-    found = []
-    for mod in ("channels.views", "classifiers.views", "sla.views", "console_ui.views"):
-        try:
-            module = __import__(mod, fromlist=["router"])
-        except ModuleNotFoundError as exc:
-            if exc.name != mod:
-                raise
-            continue
-        found.append(module.router)
-    return found
+api_v1.include_router(channels.router)
+api_v1.include_router(classify.router)
+api_v1.include_router(sla.router)
+api_v1.include_router(console.router)
 
 
 @asynccontextmanager
@@ -93,8 +87,6 @@ def create_app(*, run_sweeper: bool = True) -> FastAPI:
     app.include_router(health.router)
     app.add_route("/metrics", metrics_response, include_in_schema=False)
     app.include_router(api_v1)
-    for router in extra_routers():
-        app.include_router(router, prefix="/api/v1")
     if CONSOLE_DIR.is_dir():
         app.mount("/console", StaticFiles(directory=CONSOLE_DIR, html=True), name="console")
 
