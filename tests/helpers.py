@@ -44,3 +44,21 @@ def wait_state(client, token: str, order_id: int, *states: str, timeout: float =
         assert r.status_code == 200, r.text
         return r.json() if r.json()["state"] in states else None
     return wait_until(reached, timeout=timeout)
+
+
+def unrouted_order(session, **fields):
+    """An order straight from intake, with no routing job racing the test."""
+    import uuid as _uuid
+
+    from dispatch.intake import flows as intake
+    from dispatch.intake.schemas import IntakeRequest
+    from dispatch.orders.models import TimelineEntry
+
+    req = IntakeRequest(**{"channel": "12345", "external_id": _uuid.uuid4().hex, **fields})
+    order = intake.build_order(session, req, intake.utcnow())
+    session.add(order)
+    session.flush()
+    order.number = intake.number_for(order.id, order.received_at)
+    session.add(TimelineEntry(order_id=order.id, action="intake", to_state="received"))
+    session.commit()
+    return order

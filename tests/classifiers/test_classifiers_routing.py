@@ -3,16 +3,14 @@ to the township, unclear ones to a person with suggestions; every decision recor
 from __future__ import annotations
 
 import csv
-import uuid
 
 import pytest
 
 from classifiers.routing import ClassifierRouter, _classifier
-from dispatch.intake import flows as intake
-from dispatch.intake.schemas import IntakeRequest
 from dispatch.jobs.tasks import route_order
 from dispatch.orders.models import Order, TimelineEntry
 from dispatch.routing import set_router
+from tests.helpers import unrouted_order
 
 TRAIN = "classifiers/data/taidi2020_train.csv"
 
@@ -30,15 +28,8 @@ def _confident_text(label: str) -> str:
 
 
 def _order(session, seeded, text: str, *, division: str | None, platform=None) -> Order:
-    req = IntakeRequest(channel="12345", external_id=uuid.uuid4().hex, content=text,
-                        division_code=division, platform_id=(platform or seeded.county).id)
-    order = intake.build_order(session, req, intake.utcnow())
-    session.add(order)
-    session.flush()
-    order.number = intake.number_for(order.id, order.received_at)
-    session.add(TimelineEntry(order_id=order.id, action="intake", to_state="received"))
-    session.commit()
-    return order
+    return unrouted_order(session, content=text, division_code=division,
+                          platform_id=(platform or seeded.county).id)
 
 
 def test_confident_transport_matter_goes_to_the_countys_transport_department(session, seeded):

@@ -2,7 +2,6 @@
 invariants of the closed loop hold after every step, whatever was tried."""
 from __future__ import annotations
 
-import uuid
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -10,13 +9,13 @@ from sqlmodel import select
 
 from dispatch.errors import DomainError
 from dispatch.intake import flows as intake
-from dispatch.intake.schemas import IntakeRequest
 from dispatch.orders import flows
 from dispatch.orders.effects import ActionInput
 from dispatch.orders.enums import Action, HopRole, Role, State
 from dispatch.orders.lifecycle import (ActionForbidden, Actor, IllegalTransition, allowed_actions,
                                        decide)
 from dispatch.orgs.models import OrgUnit
+from tests.helpers import unrouted_order
 from dispatch.orders.models import Assignment, Order, TimelineEntry
 from dispatch.orgs import service as orgs
 
@@ -45,17 +44,9 @@ def _cast(session, seeded):
 
 
 def _new_order(session, seeded, grid: bool) -> int:
-    """An order straight from intake, without the routing job racing the test."""
-    req = IntakeRequest(channel="grid" if grid else "12345", external_id=uuid.uuid4().hex,
-                        content="路灯不亮，晚上出行不安全", division_code=seeded.village.id,
-                        platform_id=seeded.county.id)
-    order = intake.build_order(session, req, intake.utcnow())
-    session.add(order)
-    session.flush()
-    order.number = intake.number_for(order.id, order.received_at)
-    session.add(TimelineEntry(order_id=order.id, action="intake", to_state="received"))
-    session.commit()
-    return order.id
+    return unrouted_order(session, channel="grid" if grid else "12345",
+                          content="路灯不亮，晚上出行不安全", division_code=seeded.village.id,
+                          platform_id=seeded.county.id).id
 
 
 def _related(actor: Actor, order: Order, hops: list[Assignment]) -> bool:
