@@ -265,6 +265,8 @@ def generate(args) -> None:
                     like = SimpleNamespace(**{**writer.order_tpl, **o})
                     contrib = counts.contribution(like, [SimpleNamespace(**{**writer.hop_tpl, **h})
                                                          for h in hops])
+                    if min(d for d, _ in contrib) < day:   # would reopen a day already written
+                        raise SystemExit(f"order {order_id}: a bucket falls before the day it was received")
                     for key, values in aggregates.with_dims(contrib, o["channel"], o["category"] or "").items():
                         counts.accumulate(pending, key, values)
                     writer.add(o, hops, contrib)

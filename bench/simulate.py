@@ -115,7 +115,8 @@ class Simulator:
         return self.limits[key]
 
     def _later(self, moment: datetime, mean_hours: float) -> datetime:
-        return moment + timedelta(hours=self.rng.expovariate(1 / mean_hours))
+        """A random delay after ``moment``; a hop capped below its start still takes some time."""
+        return moment + timedelta(hours=self.rng.expovariate(1 / max(mean_hours, 0.25)))
 
     def _working_hours_after(self, moment: datetime, days: int = 1) -> datetime:
         day = self.cal.local_date(moment)
