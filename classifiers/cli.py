@@ -5,6 +5,9 @@
                 confusion matrix, accuracy at each coverage, auto-dispatch coverage/accuracy
     predict     classify one or more texts with the current model (JSON lines)
     versions    list stored versions; promote VERSION; rollback
+    retrain     the learning loop's retraining: base set + dispatchers' stored examples,
+                promoted only if not worse on the fixed split (HOTLINE_* settings; --enqueue
+                hands it to the workers instead of running it here)
     userdict    regenerate classifiers/data/userdict.txt from a divisions CSV
 """
 
@@ -98,6 +101,35 @@ def cmd_rollback(args) -> int:
     return 0
 
 
+def cmd_retrain(args) -> int:
+    from classifiers.learning import flows
+    from classifiers.learning.models import RetrainingRun
+    from dispatch.db import init_db, session_scope
+    from dispatch.errors import DomainError
+
+    init_db()
+    try:
+        with session_scope() as session:
+            run_id = flows.request_retraining(session, trigger="cli", requested_by=None,
+                                              enqueue=args.enqueue).id
+    except DomainError as exc:
+        print(f"retrain: {exc.message}", file=sys.stderr)
+        return 1
+    if args.enqueue:
+        print(f"queued retraining {run_id} as job {flows.job_id(run_id)}")
+        return 0
+    t0 = time.perf_counter()
+    outcome = flows.run_retraining(run_id, progress=True)
+    with session_scope() as session:
+        run = session.get(RetrainingRun, run_id)
+        print(f"retraining {run_id}: {outcome} in {time.perf_counter() - t0:.1f}s")
+        print(json.dumps({k: run.model_dump(mode="json")[k] for k in (
+            "current_version", "candidate_version", "promoted", "metrics", "skipped", "error")},
+            ensure_ascii=False, indent=2))
+        print(f"examples used: {len(run.example_ids)}")
+    return 0 if outcome in ("promoted", "kept") else 1
+
+
 def cmd_userdict(args) -> int:
     from classifiers.tokenizer import DEFAULT_USERDICT, build_userdict
 
@@ -133,6 +165,9 @@ def build_parser() -> argparse.ArgumentParser:
     pm.add_argument("version")
     pm.set_defaults(func=cmd_promote)
     sub.add_parser("rollback", help="back to the previously promoted version").set_defaults(func=cmd_rollback)
+    rt = sub.add_parser("retrain", help="retrain with the stored examples, promote if not worse")
+    rt.add_argument("--enqueue", action="store_true", help="run it on the job queue's workers")
+    rt.set_defaults(func=cmd_retrain)
     u = sub.add_parser("userdict", help="regenerate the jieba user dictionary")
     u.add_argument("--divisions", default=str(DEFAULT_DIVISIONS_CSV))
     u.add_argument("--out")

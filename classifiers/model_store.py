@@ -24,7 +24,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score
@@ -84,6 +84,14 @@ class ModelStore:
     def current_version(self) -> str | None:
         f = self.root / "CURRENT"
         return (f.read_text(encoding="utf-8").strip() or None) if f.is_file() else None
+
+    def current_marker(self) -> tuple[int, int] | None:
+        """(inode, mtime) of the CURRENT pointer: one stat call tells any process of a promotion."""
+        try:
+            st = os.stat(self.root / "CURRENT")
+        except FileNotFoundError:
+            return None
+        return st.st_ino, st.st_mtime_ns
 
     def save(self, model: CategoryModel, metrics: dict, extra: Iterable[Example] = ()) -> str:
         """Store a fitted model as a new version (not promoted)."""
@@ -159,26 +167,41 @@ class ModelStore:
             self.train(promote=True, progress=progress)
         return self.load()
 
-    def evaluate_candidate(self, extra: Iterable[Example | tuple[str, str]], progress: bool = False) -> CandidateReport:
+    def validation_texts(self) -> set[str]:
+        """Texts of the fixed validation split: no extra example may be one of them."""
+        return {e.text for e in _fixed_split(load_examples(self.base_csv))[1]}
+
+    def evaluate_candidate(self, extra: Iterable[Example | tuple[str, str]], progress: bool = False,
+                           include_current_extra: bool = True,
+                           on_stage: Callable[[str], None] | None = None) -> CandidateReport:
         """Train a candidate with more examples; promote it only if not worse on the fixed split.
 
         Both sides are refitted on the training part of the fixed split (current:
-        base + its extras; candidate: base + its extras + ``extra``) and scored on
-        the validation part, which no extra example may touch.
+        base + its extras; candidate: base + its extras + ``extra``, or base +
+        ``extra`` alone when ``include_current_extra`` is false) and scored on the
+        validation part, which no extra example may touch. ``on_stage`` hears
+        "current", "candidate" and "final" as each fit starts.
         """
+        stage = on_stage or (lambda name: None)
         current = self.current_version()
         current_extra = self.extra_examples(current)
-        candidate_extra = current_extra + as_examples(extra)
+        candidate_extra = (current_extra if include_current_extra else []) + as_examples(extra)
         base = load_examples(self.base_csv)
         train_part, valid_part = _fixed_split(base)
         valid_texts = {e.text for e in valid_part}
         tokens: dict[str, list[str]] = {}  # each text is tokenised once for the three fits
         scores = {}
         for side, extras in (("current", current_extra), ("candidate", candidate_extra)):
+            stage(side)
             usable = [e for e in extras if e.text not in valid_texts]
             model = _fit(train_part + usable, tokens, progress)
             scores[side] = _score(model, valid_part, tokens)
-        version = self.train(candidate_extra, promote=False, progress=progress, _tokens=tokens)
+        stage("final")
+        model = _fit(base + candidate_extra, tokens, progress)
+        metrics = _training_metrics(model, len(base) + len(candidate_extra), len(candidate_extra))
+        version = self.save(model, {**metrics, "validation": scores["candidate"],
+                                    "compared_with": {"version": current, **scores["current"]}},
+                            candidate_extra)
         promoted = current is None or (
             scores["candidate"]["accuracy"] >= scores["current"]["accuracy"]
             and scores["candidate"]["macro_f1"] >= scores["current"]["macro_f1"] - MACRO_F1_TOLERANCE

@@ -13,6 +13,8 @@ to 110/119/120 whatever the category.
 
 from __future__ import annotations
 
+import logging
+import pickle
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +29,7 @@ from classifiers.rules import RequestType, Rules, RuleResult, Urgency, default_r
 from classifiers.tokenizer import Tokenizer, get_tokenizer
 
 TOP_K = 3
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -134,25 +137,50 @@ class Classifier:
         )
 
 
-_CACHE: dict[tuple[str, str], Classifier] = {}
+_CACHE: dict[tuple[str, str], tuple[Classifier, tuple[int, int] | None]] = {}
 _CACHE_LOCK = threading.Lock()
 
 
 def get_classifier(model_dir: str | Path | None = None, divisions_csv: str | Path | None = None) -> Classifier:
-    """A shared Classifier per (model_dir, divisions_csv); trains a model on first use if none is stored."""
+    """A shared Classifier per (model_dir, divisions_csv); trains a model on first use if none is stored.
+
+    Each call stats the store's CURRENT pointer (one system call): after a promotion or a
+    rollback, by this process or any other sharing the directory, the next call loads the
+    version now current.
+    """
     store = ModelStore(model_dir)
     divisions = Path(divisions_csv) if divisions_csv is not None else DEFAULT_DIVISIONS_CSV
     key = (str(store.root.resolve()), str(divisions.resolve()))
+    marker = store.current_marker()
     with _CACHE_LOCK:
-        if key not in _CACHE:
+        cached = _CACHE.get(key)
+        if cached is not None and (cached[1] == marker or marker is None):
+            return cached[0]
+        if cached is None:
             bundle = store.load_or_train()
             tokenizer = get_tokenizer()
             tokenizer.warm_up()
-            _CACHE[key] = Classifier(bundle, get_gazetteer(divisions), tokenizer)
-        return _CACHE[key]
+            clf = Classifier(bundle, get_gazetteer(divisions), tokenizer)
+        elif store.current_version() != cached[0].model_version:
+            clf = _reloaded(store, cached[0])
+        else:
+            clf = cached[0]
+        _CACHE[key] = (clf, store.current_marker())
+        return clf
+
+
+def _reloaded(store: ModelStore, old: Classifier) -> Classifier:
+    """The same classifier with the store's current model; the old one if it cannot be read."""
+    try:
+        bundle = store.load()
+    except (OSError, TypeError, pickle.UnpicklingError):
+        log.exception("could not load the current model of %s; keeping %s", store.root, old.model_version)
+        return old
+    log.info("category model %s replaces %s", bundle.version, old.model_version)
+    return Classifier(bundle, old.gazetteer, old.tokenizer, old.rules)
 
 
 def reset_cache() -> None:
-    """Forget cached classifiers (after a promotion or in tests)."""
+    """Forget cached classifiers (tests)."""
     with _CACHE_LOCK:
         _CACHE.clear()

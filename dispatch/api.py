@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from channels import views as channels
 from classifiers import views as classify
+from classifiers.learning import views as classifier_learning
 from console_ui import views as console
 from dispatch import health
 from sla import views as sla
@@ -44,6 +45,7 @@ api_v1.include_router(realtime.router)
 api_v1.include_router(knowledge.router)
 api_v1.include_router(channels.router)
 api_v1.include_router(classify.router)
+api_v1.include_router(classifier_learning.router)
 api_v1.include_router(sla.router)
 api_v1.include_router(console.router)
 

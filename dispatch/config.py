@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     channel_rate_per_minute: int = 3000        # public channel endpoints, per client address
     json_logs: bool = False
     router: str = "classifier"                 # classifier | rule (channel hint + given place)
+    # learning loop: the labelled base set a retraining starts from (None: the shipped messages),
+    # and how many new dispatcher-labelled examples start a retraining by themselves (0: never)
+    retrain_base_csv: Path | None = None
+    retrain_after_examples: int = 0
 
     @model_validator(mode="after")
     def _production_needs_real_parts(self) -> "Settings":

@@ -14,7 +14,8 @@ from dispatch.jobs.queue import resolve
 from dispatch.orders.models import Order
 
 log = logging.getLogger(__name__)
-LISTENERS: list[str] = ["sla.listeners.refresh_kpis", "channels.outbound.flows.on_order_event"]
+LISTENERS: list[str] = ["sla.listeners.refresh_kpis", "channels.outbound.flows.on_order_event",
+                        "classifiers.learning.flows.on_order_event"]
 
 
 @lru_cache

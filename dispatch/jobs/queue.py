@@ -1,7 +1,9 @@
 """The job queue: RQ on Redis in production, a worker thread in the embedded default.
 
 Jobs are named by import path, take JSON-serialisable ids and are safe to re-run; each has a
-deterministic id so a second enqueue of the same work is harmless.
+deterministic id so a second enqueue of the same work is harmless. A long-running job (model
+retraining) gets a long RQ timeout, and its own thread in the embedded queue so that routing
+does not wait behind it.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from dispatch.config import get_settings
 
 log = logging.getLogger(__name__)
 RETRY_INTERVALS = [1, 5, 30]
+LONG_JOB_TIMEOUT = 3600   # seconds; RQ's default (180) would kill a retraining
 
 
 def resolve(func_path: str):
@@ -25,7 +28,8 @@ def resolve(func_path: str):
 
 
 class JobQueue(Protocol):
-    def enqueue(self, func_path: str, *args: Any, job_id: str) -> None: ...
+    def enqueue(self, func_path: str, *args: Any, job_id: str,
+                long_running: bool = False) -> None: ...
 
 
 class EmbeddedQueue:
@@ -38,11 +42,15 @@ class EmbeddedQueue:
         self._thread: threading.Thread | None = None
         self.failed = 0
 
-    def enqueue(self, func_path: str, *args: Any, job_id: str) -> None:
+    def enqueue(self, func_path: str, *args: Any, job_id: str, long_running: bool = False) -> None:
         with self._lock:
             if job_id in self._pending:
                 return
             self._pending.add(job_id)
+            if long_running:
+                threading.Thread(target=self._run_once, args=(func_path, args, job_id),
+                                 name=f"embedded-{job_id}", daemon=True).start()
+                return
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="embedded-worker",
                                                 daemon=True)
@@ -65,6 +73,16 @@ class EmbeddedQueue:
             with self._lock:
                 self._pending.discard(job_id)
             self._q.task_done()
+
+    def _run_once(self, func_path: str, args: tuple, job_id: str) -> None:
+        try:
+            resolve(func_path)(*args)
+        except Exception:
+            log.exception("job %s failed", job_id)
+            self.failed += 1
+        finally:
+            with self._lock:
+                self._pending.discard(job_id)
 
     def depth(self) -> int:
         return len(self._pending)
@@ -91,11 +109,12 @@ class RQQueue:
         self.redis = Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
         self.queue = Queue(name, connection=self.redis, serializer=JSONSerializer)
 
-    def enqueue(self, func_path: str, *args: Any, job_id: str) -> None:
+    def enqueue(self, func_path: str, *args: Any, job_id: str, long_running: bool = False) -> None:
         from rq import Retry
 
         self.queue.enqueue(func_path, *args, job_id=job_id, retry=Retry(max=3,
-                           interval=RETRY_INTERVALS), result_ttl=300, failure_ttl=7 * 86400)
+                           interval=RETRY_INTERVALS), result_ttl=300, failure_ttl=7 * 86400,
+                           job_timeout=LONG_JOB_TIMEOUT if long_running else None)
 
 
 @lru_cache

@@ -30,6 +30,8 @@ class ActionInput:
     service: str | None = None           # 110 | 119 | 120 for hand-over
     master_id: int | None = None
     attachment_ids: list[int] = field(default_factory=list)
+    category: str | None = None          # dispatch: the dispatcher's category
+    reason_code: str | None = None       # return_order: a ReturnReason code
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -72,8 +74,21 @@ def _point_at(order: Order, hop: Assignment | None, unit_path: str | None = None
     order.due_at = hop.deadline if hop else None
 
 
+def _set_category(c: Change) -> None:
+    """The dispatcher's category, beside what the order had and what the model proposed."""
+    new = (c.inp.category or "").strip()
+    if not new:
+        return
+    routing = c.order.routing or {}
+    top = (routing.get("scores") or [{}])[0]
+    c.data["category"] = {"from": c.order.category, "to": new, "proposed": top.get("category"),
+                          "model_version": routing.get("model_version")}
+    c.order.category = new
+
+
 def _dispatch(c: Change) -> None:
     o = c.order
+    _set_category(c)
     hop = _new_hop(c, to=c.target, frm_id=o.platform_id, frm_path=o.platform_path,
                    from_platform=True)
     o.dispatched_at = o.dispatched_at or c.now
@@ -132,6 +147,8 @@ def _sign_for(c: Change) -> None:
 
 
 def _return(c: Change) -> None:
+    if c.inp.reason_code:
+        c.data["reason_code"] = str(c.inp.reason_code)
     c.hop.status = HopStatus.return_requested.value
     c.hop.returns += 1
     c.order.return_count += 1

@@ -54,6 +54,14 @@ class Action(StrEnum):
     close = "close"                        # 结案
 
 
+class ReturnReason(StrEnum):
+    """Why a unit returns an order (退回原因); `wrong_unit` teaches the category model."""
+    wrong_unit = "wrong_unit"        # 非本单位职责（错派）
+    outside_area = "outside_area"    # 不属本辖区
+    unclear = "unclear"              # 诉求不清、信息不全
+    other = "other"                  # 其他
+
+
 class Role(StrEnum):
     operator = "operator"            # 话务员
     dispatcher = "dispatcher"        # 派单员 / 审核员

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from dispatch.orders.enums import Action, Role
+from dispatch.orders.enums import Action, ReturnReason, Role
 
 # roles that call citizens back or take their calls see the number; handlers too unless confidential
 _SEES_CONTACT = {Role.operator, Role.dispatcher, Role.callback_agent}
@@ -126,3 +126,7 @@ class ActionRequest(BaseModel):
     service: str | None = Field(default=None, pattern=r"^(110|119|120)$")
     master_id: int | None = None
     attachment_ids: list[int] = Field(default_factory=list, max_length=20)
+    category: str | None = Field(default=None, min_length=1, max_length=64,
+                                 description="dispatch: the category the dispatcher confirms or "
+                                             "corrects (recorded, and learned from)")
+    reason_code: ReturnReason | None = Field(default=None, description="return_order: why")

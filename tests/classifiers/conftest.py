@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import logging
+import os
+import tempfile
 from pathlib import Path
 
 import jieba
@@ -43,3 +45,9 @@ def trained_store(tmp_path_factory, subset_csv) -> ModelStore:
     store = ModelStore(tmp_path_factory.mktemp("models"), base_csv=subset_csv)
     store.train(promote=True)
     return store
+
+
+# The learning loop retrains from a small base set, so its tests train in seconds. Set while
+# collecting, before the session's RQ worker starts (it inherits it); only retraining reads it.
+os.environ.setdefault("HOTLINE_RETRAIN_BASE_CSV", str(
+    write_subset(Path(tempfile.mkdtemp(prefix="retrain-base-")) / "base.csv", 25)))

@@ -75,3 +75,24 @@ def test_get_classifier_is_cached_per_arguments(trained_store):
     assert a.model_version == trained_store.current_version()
     reset_cache()
     assert get_classifier(trained_store.root) is not a
+
+
+def test_get_classifier_follows_a_promotion_made_elsewhere(tmp_path, trained_store):
+    """Another process (a retraining worker, an admin's rollback) moves CURRENT; the next call
+    here serves the version now current, and keeps serving the same object while it stays."""
+    import shutil
+
+    from classifiers.model_store import ModelStore
+
+    shutil.copytree(trained_store.root, tmp_path / "models")
+    mine, theirs = ModelStore(tmp_path / "models"), ModelStore(tmp_path / "models")
+    first = mine.current_version()
+    reset_cache()
+    a = get_classifier(mine.root)
+    assert a.model_version == first and get_classifier(mine.root) is a
+    second = theirs.save(theirs.load().model, {"note": "same weights, new version"})
+    theirs.promote(second)
+    assert get_classifier(mine.root).model_version == second
+    theirs.rollback()
+    assert get_classifier(mine.root).model_version == first
+    reset_cache()
