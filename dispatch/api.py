@@ -19,6 +19,7 @@ from sla import views as sla
 from dispatch.attachments import views as attachments
 from dispatch.auth import views as auth
 from dispatch.config import get_settings
+from dispatch.duplicates import views as duplicates
 from dispatch.db import init_db
 from dispatch.errors import install_error_handlers
 from dispatch.intake import views as intake
@@ -40,6 +41,7 @@ api_v1.include_router(auth.router)
 api_v1.include_router(orgs.router)
 api_v1.include_router(intake.router)
 api_v1.include_router(orders.router)
+api_v1.include_router(duplicates.router)
 api_v1.include_router(attachments.router)
 api_v1.include_router(realtime.router)
 api_v1.include_router(knowledge.router)

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
+from dispatch.duplicates.schemas import DuplicatePublic
 from dispatch.orders.enums import Channel, RequestType, Urgency
 
 
@@ -46,3 +47,5 @@ class IntakeResult(BaseModel):
     number: str
     state: str
     created: bool = Field(description="false when this (channel, external_id) was seen before")
+    possible_duplicates: list[DuplicatePublic] = Field(
+        default_factory=list, description="open or recent orders about the same matter (并单)")

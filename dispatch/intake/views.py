@@ -6,9 +6,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 
 from dispatch.deps import Principal, SessionDep, require_roles
+from dispatch.duplicates.flows import possible_duplicates
 from dispatch.intake import flows
 from dispatch.intake.schemas import IntakeRequest, IntakeResult
 from dispatch.orders.enums import Role
+from dispatch.orders.models import Order
 
 router = APIRouter(tags=["intake"])
 DeskDep = Annotated[Principal, Depends(require_roles(Role.operator, Role.dispatcher))]
@@ -24,4 +26,7 @@ def intake(body: IntakeRequest, session: SessionDep, principal: DeskDep,
                            actor_name=principal.user.full_name or principal.user.username)
     if not result.created:
         response.status_code = 200
-    return result
+        return result
+    order = session.get(Order, result.order_id)
+    return result.model_copy(update={"possible_duplicates": possible_duplicates(
+        session, order=order, reach_path=principal.unit.path)})

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query
 from sqlmodel import Session
 
 from dispatch.deps import CurrentPrincipal, Principal, SessionDep
+from dispatch.duplicates.flows import check_master
 from dispatch.errors import Forbidden
 from dispatch.orders import deadlines, flows
 from dispatch.orders import service as orders
@@ -96,6 +97,9 @@ def act(order_id: int, action: Action, body: ActionRequest, session: SessionDep,
     if action in (Action.auto_dispatch, Action.queue_for_dispatcher):
         raise Forbidden(f"{action.value} is taken by the routing job only")
     orders.get_visible_order(session, order_id=order_id, unit_path=principal.unit.path)
+    if action == Action.merge:
+        check_master(session, order_id=order_id, master_id=body.master_id,
+                     reach_path=principal.unit.path)
     order = flows.apply_action(session, order_id=order_id, action=action, actor=principal.actor,
                                actor_name=principal.user.full_name or principal.user.username,
                                inp=ActionInput(**body.model_dump()))
