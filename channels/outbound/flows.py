@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlmodel import Session, col, select
 
 from channels.config import get_channel_settings
-from channels.enums import DeliveryStatus, Transport
+from channels.enums import DeliveryKind, DeliveryStatus, Transport
 from channels.outbound import messages, service
 from channels.outbound.transports import is_configured
 from dispatch.db import session_scope
@@ -17,6 +17,8 @@ from dispatch.sqltypes import utcnow
 
 log = logging.getLogger(__name__)
 DELIVER_JOB = "channels.outbound.jobs.deliver"
+MAX_MERGED = 500       # reports told of one master's result
+MAX_CHAIN = 10         # masters followed from a merged report
 
 
 def facts_of(session: Session, order: Order, action: str) -> messages.OrderFacts:
@@ -40,18 +42,19 @@ def on_order_event(session: Session, *, order: Order, action: str) -> None:
     if action not in messages.WATCHED_ACTIONS:
         return
     s = get_channel_settings()
-    planned = messages.plan(facts_of(session, order, action), action,
-                            messages.Texts(centre_name=s.centre_name, app_name=s.app_name))
+    texts = messages.Texts(centre_name=s.centre_name, app_name=s.app_name)
+    planned = [(order.id, p) for p in messages.plan(facts_of(session, order, action), action, texts)]
+    planned += _merged_notices(session, order, action, texts, {p.recipient for _, p in planned})
     if not planned:
         return
     queued: list[int] = []
     now = utcnow()
     try:   # the caller's change is committed already: this transaction is ours alone
-        for p in planned:
+        for order_id, p in planned:
             status = (DeliveryStatus.sent if p.transport == Transport.wechat_passive
                       else DeliveryStatus.pending if is_configured(p.transport, p.kind, s)
                       else DeliveryStatus.skipped)
-            new_id = service.add_delivery(session, order_id=order.id, planned=p, status=status,
+            new_id = service.add_delivery(session, order_id=order_id, planned=p, status=status,
                                           now=now)
             if new_id is not None and status == DeliveryStatus.pending:
                 queued.append(new_id)
@@ -61,6 +64,51 @@ def on_order_event(session: Session, *, order: Order, action: str) -> None:
         raise
     for delivery_id in queued:
         enqueue_safely(DELIVER_JOB, delivery_id, job_id=f"delivery-{delivery_id}")
+
+
+def _merged_notices(session: Session, order: Order, action: str, texts: messages.Texts,
+                    told: set[str]) -> list[tuple[int, messages.Planned]]:
+    """并单: a closed master's result goes to every report merged into it (also one merged
+    after the close), once per report and once per recipient."""
+    if action in messages.CLOSING_ACTIONS:
+        master, reports = order, merged_reports(session, order)
+    elif action == "merge":
+        master, reports = root_master(session, order), [order]
+    else:
+        return []
+    if master is None or master.state != "closed" or not reports:
+        return []
+    family = [master.id, *(o.id for o in merged_reports(session, master))]
+    told |= service.recipients(session, order_ids=family, kind=DeliveryKind.closed)
+    master_facts = facts_of(session, master, "close")
+    return messages.plan_merged([facts_of(session, o, "close") for o in reports], master_facts,
+                                texts, told)
+
+
+def merged_reports(session: Session, master: Order) -> list[Order]:
+    """Orders merged into ``master``, and into those, breadth first (bounded)."""
+    out: list[Order] = []
+    seen, frontier = {master.id}, [master.id]
+    while frontier and len(out) < MAX_MERGED:
+        rows = session.exec(select(Order).where(col(Order.master_id).in_(frontier),
+                                                Order.state == "merged")
+                            .order_by(Order.id)).all()
+        frontier = [o.id for o in rows if o.id not in seen]
+        seen.update(frontier)
+        out += [o for o in rows if o.id in frontier]
+    return out[:MAX_MERGED]
+
+
+def root_master(session: Session, order: Order) -> Order | None:
+    """The order at the end of ``order``'s chain of masters."""
+    master = None
+    for _ in range(MAX_CHAIN):
+        if not order.master_id:
+            break
+        order = master = session.get(Order, order.master_id)
+        if master is None:
+            break
+    return master
 
 
 def requeue_waiting(*, older_than_seconds: int = 120) -> int:

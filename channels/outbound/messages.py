@@ -1,7 +1,7 @@
 """What to tell whom when an order moves: a pure plan, no DB, no network, no clock."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -9,7 +9,7 @@ from channels.enums import DeliveryKind, Transport
 from dispatch.orders.enums import State
 
 CLOSING_ACTIONS = frozenset({"close", "direct_close"})
-WATCHED_ACTIONS = CLOSING_ACTIONS | {"intake", "refuse", "hand_over"}
+WATCHED_ACTIONS = CLOSING_ACTIONS | {"intake", "refuse", "hand_over", "merge"}
 SURVEY = {"question": "请对办理结果评价", "options": {"1": "满意", "2": "基本满意", "3": "不满意"}}
 
 
@@ -34,6 +34,7 @@ class OrderFacts:
     received_at: datetime | None = None
     closed_at: datetime | None = None
     reason: str | None = None          # of the action being announced
+    merged_into: str | None = None     # the master's number, for a report merged into it (并单)
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,8 @@ def accepted_text(f: OrderFacts, t: Texts) -> str:
 def closed_text(f: OrderFacts, t: Texts) -> str:
     reply = (f.public_reply or "已办结").rstrip("。")
     options = "，".join(f"{k} {v}" for k, v in SURVEY["options"].items())
-    return (f"【{t.centre_name}】您的工单 {f.number} 已办结：{reply}。"
+    merged = f"（已与工单 {f.merged_into} 合并办理）" if f.merged_into else ""
+    return (f"【{t.centre_name}】您的工单 {f.number}{merged}已办结：{reply}。"
             f"{SURVEY['question']}，请回复：{options}。")
 
 
@@ -106,6 +108,30 @@ def police_handover(f: OrderFacts) -> Planned:
         "caller": f.citizen_phone, "caller_name": f.citizen_name, "address": f.address,
         "latitude": f.latitude, "longitude": f.longitude,
         "received_at": f.received_at.isoformat() if f.received_at else None})
+
+
+def as_merged(report: OrderFacts, master: OrderFacts) -> OrderFacts:
+    """A report merged into ``master`` (并单), told the master's result as its own closure."""
+    return replace(report, state=master.state, public_reply=master.public_reply,
+                   close_kind=master.close_kind, closed_at=master.closed_at,
+                   merged_into=master.number)
+
+
+def plan_merged(reports: list[OrderFacts], master: OrderFacts, t: Texts,
+                told: set[str]) -> list[tuple[int, Planned]]:
+    """The closing notice for every report merged into a closed master, by (order id, plan).
+
+    A recipient in ``told`` (the master's own caller, or one already told through another
+    report) is not told again: the same person calling three times hears the result once."""
+    if master.state != State.closed:
+        return []
+    out = []
+    for report in reports:
+        for p in plan(as_merged(report, master), "close", t):
+            if p.recipient not in told:
+                told.add(p.recipient)
+                out.append((report.order_id, p))
+    return out
 
 
 def plan(f: OrderFacts, action: str, t: Texts) -> list[Planned]:

@@ -57,6 +57,12 @@ def deliveries_for(session: Session, *, order_id: int) -> list[Delivery]:
                              .order_by(Delivery.id)).all())
 
 
+def recipients(session: Session, *, order_ids: list[int], kind: str) -> set[str]:
+    """Who the orders' deliveries of this kind went (or go) to."""
+    return set(session.exec(select(Delivery.recipient).where(
+        col(Delivery.order_id).in_(order_ids), Delivery.kind == kind)).all())
+
+
 def waiting(session: Session, *, older_than: datetime, limit: int = 500) -> list[int]:
     """Deliveries still pending (their job was never queued) or held by a worker that died."""
     stmt = select(Delivery.id).where(

@@ -5,7 +5,7 @@ import pytest
 
 from channels.enums import DeliveryKind as K
 from channels.enums import Transport as T
-from channels.outbound.messages import OrderFacts, Texts, plan, reply_route
+from channels.outbound.messages import OrderFacts, Texts, plan, plan_merged, reply_route
 
 TEXTS = Texts(centre_name="永州12345", app_name="我的永州")
 
@@ -76,3 +76,30 @@ def test_handover_to_110_carries_reason_and_caller():
     f = facts(citizen_phone="139", emergency="110", reason="有人持刀", address="冷水滩区某路")
     (p,) = plan(f, "hand_over", TEXTS)
     assert p.payload["reason"] == "有人持刀" and p.payload["caller"] == "139"
+
+
+MASTER = facts(order_id=10, number="GD202503010000010", state="closed",
+               citizen_phone="13900000010", public_reply="已修复")
+
+
+@pytest.mark.parametrize("reports,told,expected", [
+    ([facts(order_id=2, citizen_phone="13900000002")], set(), [(2, T.sms, "13900000002")]),
+    ([facts(order_id=2, reply_to=WECHAT)], set(), [(2, T.wechat, "o-abc")]),
+    ([facts(order_id=2, reply_to=POLICE)], set(), [(2, T.police, "110-77")]),
+    ([facts(order_id=2, citizen_phone="13900000010")], {"13900000010"}, []),   # the master's caller
+    ([facts(order_id=2, citizen_phone="139"), facts(order_id=3, citizen_phone="139")], set(),
+     [(2, T.sms, "139")]),                                                      # one person, once
+    ([facts(order_id=2)], set(), []),                                            # nobody to tell
+])
+def test_merged_reports_hear_the_masters_result_once_per_recipient(reports, told, expected):
+    out = plan_merged(reports, MASTER, TEXTS, set(told))
+    assert [(oid, p.transport, p.recipient) for oid, p in out] == expected
+    for _, p in out:
+        if p.transport != T.police:
+            text = p.payload.get("text") or p.payload.get("body")
+            assert "已修复" in text and "已与工单 GD202503010000010 合并办理" in text
+
+
+def test_an_open_master_tells_no_merged_report():
+    assert plan_merged([facts(order_id=2, citizen_phone="139")],
+                       facts(order_id=10, state="handling"), TEXTS, set()) == []
