@@ -213,3 +213,38 @@ def test_one_retraining_at_a_time_and_a_dead_one_frees_the_slot(seeded, session)
 def test_only_an_admin_manages_the_model(client, tokens, method, path, user):
     r = getattr(client, method)(path, headers=auth(tokens[user]))
     assert r.status_code == 403, r.text
+
+
+def test_enough_new_examples_queue_a_retraining_by_themselves(client, tokens, seeded, session,
+                                                               monkeypatch):
+    queued = []
+
+    class Queue:
+        def enqueue(self, func_path, *args, job_id, long_running=False):
+            queued.append((func_path, args, job_id, long_running))
+
+    monkeypatch.setattr(flows, "get_queue", Queue)
+    monkeypatch.setattr(get_settings(), "retrain_after_examples", learning.count_unused(session) + 1)
+    order = _queued(session, seeded, "乡道上的桥栏杆断了，晚上骑车很危险", proposed="城乡建设")
+    act(client, tokens["county_dispatcher"], order.id, "dispatch",
+        target_unit_id=_transport(seeded), category="交通运输")
+    session.expire_all()
+    run = learning.active_run(session)
+    assert run is not None and run.trigger == "threshold"
+    assert queued == [("classifiers.jobs.retrain", (run.id,), f"retrain-{run.id}", True)]
+    learning.finish(run, status="failed", error="test: not run")
+    session.commit()
+
+
+def test_cli_retrain_queues_one_and_refuses_a_second_while_it_waits(seeded, session, monkeypatch,
+                                                                      capsys):
+    from classifiers.cli import main
+
+    monkeypatch.setattr(flows, "get_queue", lambda: type("Q", (), {"enqueue": lambda *a, **k: None}))
+    assert main(["retrain", "--enqueue"]) == 0
+    assert "queued retraining" in capsys.readouterr().out
+    assert main(["retrain"]) == 1
+    assert "already queued or running" in capsys.readouterr().err
+    session.expire_all()
+    learning.finish(learning.active_run(session), status="failed", error="test: not run")
+    session.commit()
