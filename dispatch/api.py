@@ -28,6 +28,7 @@ from dispatch.knowledge import views as knowledge
 from dispatch.orders import views as orders
 from dispatch.observability import RequestContext, configure_logging, metrics_response
 from dispatch.orgs import views as orgs
+from dispatch.topics import views as topics
 from dispatch.ratelimit import MemoryCounter, RateLimit, RedisCounter, Rule
 from dispatch.realtime.broker import get_broker
 from dispatch.realtime import views as realtime
@@ -42,6 +43,7 @@ api_v1.include_router(orgs.router)
 api_v1.include_router(intake.router)
 api_v1.include_router(orders.router)
 api_v1.include_router(duplicates.router)
+api_v1.include_router(topics.router)
 api_v1.include_router(attachments.router)
 api_v1.include_router(realtime.router)
 api_v1.include_router(knowledge.router)
