@@ -1,4 +1,5 @@
-"""Admin endpoints of the learning loop: versions, retraining runs, promote and roll back."""
+"""Admin endpoints of the learning loop (versions, retraining runs, promote and roll back), and
+the categories a dispatcher may choose from."""
 from __future__ import annotations
 
 from typing import Annotated
@@ -10,7 +11,8 @@ from classifiers.learning import flows
 from classifiers.learning import service as learning
 from classifiers.learning.models import RetrainingRun
 from classifiers.learning.schemas import CurrentPublic, ExamplePublic, RunPublic, VersionPublic
-from dispatch.deps import Principal, SessionDep, require_roles
+from classifiers.routing import _classifier
+from dispatch.deps import CurrentPrincipal, Principal, SessionDep, require_roles
 from dispatch.errors import NotFound
 from dispatch.orders.enums import Role
 
@@ -20,6 +22,12 @@ router = APIRouter(prefix="/classifier", tags=["classifier learning"])
 
 def _run_public(run: RetrainingRun) -> RunPublic:
     return RunPublic(**run.model_dump(), job_id=flows.job_id(run.id))
+
+
+@router.get("/categories", response_model=list[str])
+async def categories(_: CurrentPrincipal) -> list[str]:
+    """The categories the model in use knows: what a dispatcher picks from when correcting one."""
+    return (await run_in_threadpool(_classifier)).classes
 
 
 @router.get("/versions", response_model=list[VersionPublic])

@@ -169,6 +169,13 @@ def test_the_next_retraining_learns_the_correction_and_rollback_restores_routing
     assert session.get(Order, routed.id).routing["model_version"] == before
 
 
+def test_dispatchers_choose_among_the_categories_of_the_model_in_use(client, tokens, model_in_use):
+    r = client.get("/api/v1/classifier/categories", headers=auth(tokens["county_dispatcher"]))
+    assert r.status_code == 200
+    assert r.json() == [str(c) for c in model_in_use.load().model.classes_]
+    assert "交通运输" in r.json()
+
+
 def test_a_worse_candidate_is_kept_but_not_promoted(seeded, session, model_in_use):
     before = model_in_use.current_version()
     # real messages of every category, all mislabelled as one: the candidate must get worse

@@ -44,6 +44,9 @@ export default {
   hop_role: { lead: "主办", co: "协办" },
   close_kind: { direct: "直接办结", dispatched: "派单办结", on_spot: "现场办结" },
   service: { "110": "110 公安", "119": "119 消防", "120": "120 急救" },
+  example_source: { correction: "派单员更正分类", return: "错派退回后改派" },
+  run_status: { queued: "排队中", running: "训练中", done: "已完成", failed: "失败" },
+  return_reason: { wrong_unit: "非本单位职责（错派）", outside_area: "不属本辖区", unclear: "诉求不清、信息不全", other: "其他" },
   kpi: {
     closure_rate: "结案率", on_time_closure_rate: "按期结案率", effective_closure_rate: "有效结案率",
     overall_closure_rate: "综合办结率", direct_closure_rate: "直接办结率", response_rate: "响应率",
@@ -67,7 +70,7 @@ export default {
     done_ok: "操作成功", required: "请填写{field}", all: "全部",
     menu: {
       intake: "来电受理", workbench: "派单工作台", callback: "回访工作台", inbox: "我的待办",
-      dashboard: "指挥大屏", orders: "工单查询", knowledge: "知识库",
+      dashboard: "指挥大屏", orders: "工单查询", knowledge: "知识库", model: "分类模型",
     },
     menu_desc: {
       intake: "登记来电、查询来电人历史工单、知识库直接答复",
@@ -77,6 +80,7 @@ export default {
       dashboard: "结案率、按期结案率、三率、超期工单、热点",
       orders: "按编号、内容、状态检索工单",
       knowledge: "政策问答检索与维护",
+      model: "模型版本与指标、人工标注样本、重新训练与回滚",
     },
     // operator
     intake_title: "来电受理", caller_phone: "来电号码", caller_name: "来电人姓名",
@@ -143,6 +147,19 @@ export default {
     kb_keywords_ph: "用逗号或空格分隔", kb_category: "分类", kb_updated: "更新",
     kb_search_ph: "输入问题或关键词", kb_score: "相关度 {score}", kb_new: "新增条目",
     kb_delete_confirm: "确定删除该条目？",
+    // learning loop: category correction, return reasons, model versions (admin)
+    category_confirm: "诉求分类（可更正）", category_unknown: "未分类",
+    category_confirm_hint: "与智能分类不同的更正会作为训练样本，用于下一次模型训练",
+    return_reason: "退回原因", return_reason_pick: "请选择退回原因",
+    model_title: "分类模型", model_versions: "模型版本", model_version: "版本",
+    model_trained_at: "训练时间", model_examples: "训练样本数", model_extra: "其中人工样本",
+    model_accuracy: "验证集准确率", model_macro_f1: "验证集宏F1", model_current: "当前使用",
+    model_promote: "启用此版本", model_rollback: "回滚到上一版本", model_retrain: "立即重新训练",
+    model_rollback_confirm: "确定回滚到上一个启用的版本？", model_promote_confirm: "确定启用版本 {version}？",
+    model_runs: "训练记录", model_run_status: "状态", model_run_stage: "阶段", model_run_progress: "进度",
+    model_run_outcome: "结果", model_promoted: "已启用", model_kept: "未启用（不优于当前版本）",
+    model_examples_title: "人工标注样本", model_example_source: "来源", model_example_used: "已用于版本",
+    model_not_yet: "尚未使用",
     // errors by API code
     err_illegal_transition: "工单当前状态为“{state}”，不能执行“{action}”",
     err_conflict: "工单已被他人更新，请刷新后重试",

@@ -12,12 +12,13 @@ import { mountDashboard } from "./views/dashboard.js";
 import { mountOrders } from "./views/orders.js";
 import { mountOrder } from "./views/order.js";
 import { mountKnowledge } from "./views/knowledge.js";
+import { mountModel } from "./views/model.js";
 import { MENUS } from "./menus.js";
 
 const ROUTES = {
   home: mountHome, intake: mountIntake, workbench: mountWorkbench, callback: mountWorkbench,
   inbox: mountInbox, dashboard: mountDashboard, orders: mountOrders, order: mountOrder,
-  knowledge: mountKnowledge,
+  knowledge: mountKnowledge, model: mountModel,
 };
 
 const root = document.getElementById("app");

@@ -9,7 +9,7 @@ import { readItem } from "./suggest.js";
 
 // reason: "!" required, "?" optional; the other keys name the extra inputs each action needs
 const SPECS = {
-  dispatch: { reason: "?", unit: "search" },
+  dispatch: { reason: "?", unit: "search", category: true },
   add_cohandler: { reason: "?", unit: "search" },
   transfer_platform: { reason: "?", unit: "platforms" },
   pass_down: { reason: "?", unit: "children" },
@@ -18,7 +18,7 @@ const SPECS = {
   hand_over: { reason: "!", service: true },
   merge: { reason: "?", master: true },
   sign_for: {},
-  return_order: { reason: "!" },
+  return_order: { reason: "!", reasonCode: true },
   approve_return: { reason: "?" },
   reject_return: { reason: "!" },
   request_extension: { reason: "!", days: true },
@@ -40,14 +40,30 @@ const SPECS = {
 const NEGATIVE = new Set(["refuse", "return_order", "reject_return", "reject_extension",
   "reject_suspension", "audit_fail", "site_check_fail", "hand_over"]);
 const REASON_LABEL = { feedback: "ui.feedback_reason", callback: "ui.callback_note" };
+const RETURN_REASONS = ["wrong_unit", "outside_area", "unclear", "other"];
 
-function unitInput(kind, order, me) {
+// The category the dispatcher confirms or corrects (learned from when it differs from the model's).
+function categoryInput(order) {
+  const proposed = (order.suggestions || []).map(readItem).map((s) => s.name).filter(Boolean);
+  const current = order.category || order.category_hint || proposed[0] || "";
+  const box = select({ name: "category" }, [[current, current || t("ui.category_unknown")]], current);
+  api("/classifier/categories").then((cats) => {
+    const all = [...new Set([current, ...proposed, ...cats].filter(Boolean))].map((c) => [c, c]);
+    const options = current ? all : [["", t("ui.category_unknown")], ...all];
+    const chosen = box.value;
+    box.replaceChildren(...select({}, options, current).children);
+    box.value = chosen;   // what the dispatcher picked while the list loaded, else the current one
+  }).catch(() => { /* the current category stays the only choice */ });
+  return { el: box, value: () => box.value || null, set: (c) => { if (c) box.value = c; } };
+}
+
+function unitInput(kind, order, me, onPick = () => {}) {
   if (kind === "search") {
     const picker = unitPicker({ under: order.platform_id, accept: (u) => u.kind !== "platform", name: "target" });
     const picks = (order.suggestions || []).map(readItem).filter((s) => s.unitId);
     const quick = picks.length ? h("div", { class: "quick-picks" }, h("span", { class: "muted" }, t("ui.top_suggestions")),
       picks.slice(0, 3).map((s) => h("button", { type: "button", class: "chip-button", dataset: { unitId: s.unitId },
-        onClick: () => picker.set({ id: s.unitId, name: s.unitName || s.unitId, level: "", kind: "" }) },
+        onClick: () => { picker.set({ id: s.unitId, name: s.unitName || s.unitId, level: "", kind: "" }); onPick(s); } },
       s.unitName || s.unitId))) : null;
     return { el: h("div", {}, quick, picker.el), value: () => picker.value };
   }
@@ -92,10 +108,18 @@ function buildForm(action, order, me, onDone) {
   const spec = SPECS[action] || { reason: "?" };
   const parts = {};
   const rows = [];
+  if (spec.category) parts.category = categoryInput(order);
   if (spec.unit) {
-    parts.unit = unitInput(spec.unit, order, me);
+    parts.unit = unitInput(spec.unit, order, me, (s) => parts.category?.set(s.name));
     rows.push(field(spec.unit === "children" ? t("ui.children_units")
       : spec.unit === "platforms" ? t("ui.county_platform") : t("ui.target_unit"), parts.unit.el));
+  }
+  if (parts.category) rows.push(field(t("ui.category_confirm"), parts.category.el, t("ui.category_confirm_hint")));
+  if (spec.reasonCode) {
+    const code = select({ name: "reason_code" }, [["", t("ui.return_reason_pick")],
+      ...RETURN_REASONS.map((c) => [c, label("return_reason", c)])], "");
+    parts.reasonCode = { value: () => code.value || null };
+    rows.push(field(t("ui.return_reason"), code));
   }
   if (spec.service) {
     const s = select({ name: "service" }, ["110", "119", "120"].map((c) => [c, label("service", c)]), order.emergency || "110");
@@ -140,6 +164,11 @@ function buildForm(action, order, me, onDone) {
       const unit = parts.unit.value();
       if (!unit) { msg.textContent = t("ui.pick_unit"); return; }
       body.target_unit_id = unit.id;
+    }
+    if (parts.category?.value()) body.category = parts.category.value();
+    if (parts.reasonCode) {
+      if (!parts.reasonCode.value()) { msg.textContent = t("ui.required", { field: t("ui.return_reason") }); return; }
+      body.reason_code = parts.reasonCode.value();
     }
     if (parts.service) body.service = parts.service.value();
     if (parts.master) {
