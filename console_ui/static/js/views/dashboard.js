@@ -8,12 +8,15 @@ import { onOrderEvent } from "../live.js";
 import { fmtDate, fmtTime } from "../time.js";
 import { errorText } from "../components/errors.js";
 import { orderHref, stateBadge } from "../components/format.js";
+import { hotTopicList } from "../components/hotTopics.js";
 import { areaOption, busyRows, categoryOption, channelOption, stateOption, trendOption } from "./dashboardCharts.js";
 
 const OPEN = ["received", "pending_dispatch", "dispatched", "handling", "return_requested", "suspended", "feedback_submitted", "site_check",
   "callback_pending", "verified"];
 const KPI_TILES = ["closure_rate", "on_time_closure_rate", "effective_closure_rate", "response_rate",
   "resolution_rate", "satisfaction_rate", "three_rates_composite"];
+const HOT_DAYS = 7;
+const HOT_REFRESH_MS = 5 * 60 * 1000;
 const PALETTE = ["#4fc3f7", "#81c784", "#ffb74d", "#e57373", "#ba68c8", "#4db6ac", "#f06292", "#aed581",
   "#90a4ae", "#ffd54f", "#7986cb", "#a1887f", "#64b5f6", "#dce775"];
 
@@ -73,6 +76,7 @@ export async function mountDashboard(root, { me }) {
   const areaTitle = h("span");
   const areaUp = h("button", { class: "link", hidden: true, onClick: () => { areaStack.pop(); refreshArea(); } }, t("ui.drill_up"));
   const overdueBox = h("div", { id: "overdue-list", class: "overdue-list" });
+  const hotBox = h("div", { id: "hot-topics" });
   const box = (id) => h("div", { class: "chart", id });
 
   const panels = {
@@ -91,7 +95,7 @@ export async function mountDashboard(root, { me }) {
         h("small", { class: "muted" }, ` ${t("ui.drill_hint")}`)), panels.area),
       h("section", { class: "panel" }, h("h3", {}, t("ui.breakdown_channel")), panels.channel),
       h("section", { class: "panel wide" }, h("h3", {}, t("ui.breakdown_category")), panels.category),
-      h("section", { class: "panel" }, h("h3", {}, t("ui.hot_topics")), placeholder("hot-topics", t("ui.hot_pending"))),
+      h("section", { class: "panel" }, h("h3", {}, t("ui.hot_topics")), hotBox),
       h("section", { class: "panel full" }, h("h3", {}, t("ui.overdue_list")), overdueBox)));
 
   function chart(name, option) {
@@ -211,6 +215,15 @@ export async function mountDashboard(root, { me }) {
     clear(overdueBox).append(rows.length ? overdueTable(rows) : h("p", { class: "muted" }, t("ui.empty")));
   }
 
+  // clustering costs a second or two: on opening and every few minutes, not on every live event
+  async function refreshHot() {
+    try {
+      clear(hotBox).append(hotTopicList(await api("/insights/hot-topics", { params: { days: HOT_DAYS } })));
+    } catch (err) {
+      clear(hotBox).append(h("p", { class: "error" }, errorText(err)));
+    }
+  }
+
   async function exportFile(kind) {
     try {
       if (kind === "kpi") await download("/sla/kpi.xlsx", { group_by: "unit", period, at: fmtDate(new Date()) }, "kpi.xlsx");
@@ -232,9 +245,11 @@ export async function mountDashboard(root, { me }) {
   window.addEventListener("resize", resize);
   const later = debounce(refresh, 1200);
   const unsubscribe = onOrderEvent(later);
-  await refresh();
+  const hotTimer = setInterval(refreshHot, HOT_REFRESH_MS);
+  await Promise.all([refresh(), refreshHot()]);
   return () => {
     unsubscribe();
+    clearInterval(hotTimer);
     later.cancel();
     window.removeEventListener("resize", resize);
     charts.forEach((c) => c.dispose());

@@ -5,6 +5,7 @@ import { clear, debounce, field, h, select, toast } from "../dom.js";
 import { label, t } from "../i18n.js";
 import { errorText } from "../components/errors.js";
 import { callerHistory } from "../components/callerHistory.js";
+import { duplicateList } from "../components/duplicates.js";
 import { orderHref } from "../components/format.js";
 import { kbAnswers } from "../components/kbAnswers.js";
 import { renderSuggestion } from "../components/suggestionPanel.js";
@@ -159,6 +160,9 @@ export function mountIntake(root) {
       h("p", { class: "muted" }, t("ui.read_back")),
       h("div", { class: "big-number", id: "big-number", dataset: { orderId: result.order_id } }, result.number),
       h("div", { class: "read-back" }, readBack(result.number)),
+      result.possible_duplicates?.length ? h("div", { class: "panel-inset", id: "intake-duplicates" },
+        h("h3", {}, t("ui.dup_title")), duplicateList(result.possible_duplicates),
+        h("p", { class: "muted" }, t("ui.dup_operator_hint"))) : null,
       h("div", { class: "form-buttons" },
         h("button", { class: "primary", id: "new-call", onClick: () => { clear(root); mountIntake(root); } }, t("ui.new_call")),
         h("a", { class: "button secondary", href: orderHref(result) }, t("ui.view_order")))));

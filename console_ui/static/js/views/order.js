@@ -1,10 +1,11 @@
 // One order: who has it now and the SLA clock, what was asked, every hop and the whole timeline.
 import { api } from "../api.js";
-import { clear, h } from "../dom.js";
+import { clear, h, toast } from "../dom.js";
 import { label, t, yesNo } from "../i18n.js";
 import { onOrderEvent } from "../live.js";
 import { fmtSpan, fmtTime } from "../time.js";
 import { actionPanel } from "../components/actions.js";
+import { duplicateList } from "../components/duplicates.js";
 import { gallery } from "../components/attachments.js";
 import { errorText } from "../components/errors.js";
 import { lightDot, stateBadge, urgencyTag } from "../components/format.js";
@@ -115,6 +116,22 @@ function suggestionsPanel(o) {
       `${s.name ?? ""}${pct(s.score)}${s.unitName ? ` → ${s.unitName}` : ""}`))));
 }
 
+/** 并单: candidates with a one-click merge for whoever may merge; the reports merged into it. */
+function duplicatesPanel(o, dup, onMerge) {
+  if (!dup) return null;
+  const canMerge = (o.allowed_actions || []).includes("merge");
+  const parts = [];
+  if (canMerge) {
+    parts.push(h("h3", {}, t("ui.dup_title")), dup.candidates.length
+      ? duplicateList(dup.candidates, { id: "duplicate-candidates", onMerge })
+      : h("p", { class: "muted", id: "duplicates-none" }, t("ui.dup_none")));
+  }
+  if (dup.merged.length) {
+    parts.push(h("h3", {}, t("ui.dup_merged_title")), duplicateList(dup.merged, { id: "merged-reports" }));
+  }
+  return parts.length ? h("section", { class: "panel", id: "order-duplicates" }, parts) : null;
+}
+
 export async function mountOrder(root, { me, args }) {
   const id = Number(args[0]);
   let clock = null;
@@ -125,8 +142,9 @@ export async function mountOrder(root, { me, args }) {
   async function render() {
     const mine = ++seq;
     let o;
+    let dup = null;
     try {
-      o = await api(`/orders/${id}`);
+      [o, dup] = await Promise.all([api(`/orders/${id}`), api(`/orders/${id}/duplicates`).catch(() => null)]);
     } catch (err) {
       clear(root).append(back, h("p", { class: "error" }, errorText(err)));
       return;
@@ -151,7 +169,18 @@ export async function mountOrder(root, { me, args }) {
                 .map((c) => h("th", {}, c)))), h("tbody", {}, o.hops.map(hopRow))) : h("p", { class: "muted" }, t("ui.empty"))),
           h("section", { class: "panel" }, h("h3", {}, t("ui.timeline")),
             h("ol", { class: "timeline", id: "timeline" }, o.timeline.map(timelineItem)))),
-        h("aside", { class: "detail-side" }, clock.el, suggestionsPanel(o))));
+        h("aside", { class: "detail-side" }, clock.el, duplicatesPanel(o, dup, merge), suggestionsPanel(o))));
+  }
+
+  async function merge(master) {
+    try {
+      await api(`/orders/${id}/actions/merge`, { method: "POST",
+        json: { master_id: master.order_id, reason: t("ui.dup_merge_reason", { number: master.number }) } });
+      toast(t("ui.dup_merged_ok", { number: master.number }));
+    } catch (err) {
+      toast(errorText(err), "error");
+    }
+    render();
   }
 
   await render();
