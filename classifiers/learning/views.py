@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from starlette.concurrency import run_in_threadpool
 
 from classifiers.learning import flows
@@ -17,6 +17,7 @@ from dispatch.errors import NotFound
 from dispatch.orders.enums import Role
 
 Admin = Annotated[Principal, Depends(require_roles(Role.admin))]
+Version = Annotated[str, Path(pattern=r"^[0-9A-Za-z][0-9A-Za-z-]{0,39}$")]   # as ModelStore names them
 router = APIRouter(prefix="/classifier", tags=["classifier learning"])
 
 
@@ -38,7 +39,7 @@ async def versions(_: Admin) -> list[VersionPublic]:
 
 
 @router.post("/versions/{version}/promote", response_model=CurrentPublic)
-def promote(version: str, _: Admin) -> CurrentPublic:
+def promote(version: Version, _: Admin) -> CurrentPublic:
     return CurrentPublic(current=flows.promote(version))
 
 

@@ -169,6 +169,13 @@ def test_the_next_retraining_learns_the_correction_and_rollback_restores_routing
     assert session.get(Order, routed.id).routing["model_version"] == before
 
 
+@pytest.mark.parametrize("version, status", [("20000101T000000000000Z", 404), (".tmp-x", 422),
+                                             ("a%00b", 422)])
+def test_promoting_a_version_that_is_not_stored_is_refused(client, tokens, version, status):
+    r = client.post(f"/api/v1/classifier/versions/{version}/promote", headers=auth(tokens["admin"]))
+    assert r.status_code == status, r.text
+
+
 def test_dispatchers_choose_among_the_categories_of_the_model_in_use(client, tokens, model_in_use):
     r = client.get("/api/v1/classifier/categories", headers=auth(tokens["county_dispatcher"]))
     assert r.status_code == 200
