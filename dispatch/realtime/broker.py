@@ -1,7 +1,10 @@
 """Order events to live consoles: in-process fan-out, bridged through Redis pub/sub in production.
 
 `publish` is synchronous and thread-safe (flows run in worker threads and RQ workers); each API
-process keeps its own subscribers and, in production, relays the Redis channel to them.
+process keeps its own subscribers and, in production, relays the Redis channel to them through
+one subscription per process. Subscribers are indexed by unit path, so an event costs a lookup
+per ancestor of each path it names, not a test per connected console; it is encoded once and
+every console gets the same text.
 """
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ import asyncio
 import json
 import logging
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -17,6 +21,9 @@ from dispatch.config import get_settings
 
 log = logging.getLogger(__name__)
 CHANNEL = "hotline:events"
+PING_SECONDS = 25
+PING = json.dumps({"type": "ping"})
+MAX_BACKLOG = 1000       # events waiting for one console; beyond that a stalled console drops them
 
 
 def visible_to(event: dict[str, Any], unit_path: str) -> bool:
@@ -24,48 +31,113 @@ def visible_to(event: dict[str, Any], unit_path: str) -> bool:
     return any(p and p.startswith(unit_path) for p in event.get("paths", []))
 
 
+def enclosing_paths(path: str) -> Iterator[str]:
+    """Every unit path that ``path`` starts with: "/43/4311/" → "/", "/43/", "/43/4311/".
+
+    A unit path ends with "/", so these are exactly the units ``visible_to`` lets see it."""
+    i = path.find("/")
+    while i != -1:
+        yield path[:i + 1]
+        i = path.find("/", i + 1)
+
+
+def encode(event: dict[str, Any]) -> str:
+    return json.dumps(event, ensure_ascii=False, default=str)
+
+
+def console_text(event: dict[str, Any]) -> str:
+    """What a console receives: the event without its routing paths, which name other units
+    (and, for a notice to many units, would make every frame as long as the audience)."""
+    return encode({k: v for k, v in event.items() if k != "paths"})
+
+
 @dataclass(eq=False)
 class Subscriber:
     unit_path: str
     loop: asyncio.AbstractEventLoop
-    queue: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(maxsize=1000))
+    queue: asyncio.Queue[str | None] = field(default_factory=asyncio.Queue)
 
-    def offer(self, event: dict[str, Any]) -> None:
-        if self.queue.full():  # a stalled console must not hold the others back
+    def offer(self, text: str) -> None:
+        if self.queue.qsize() >= MAX_BACKLOG:  # a stalled console must not hold the others back
             return
-        self.queue.put_nowait(event)
+        self.queue.put_nowait(text)
+
+    def close(self) -> None:
+        """Wake the sender: the console has gone."""
+        self.queue.put_nowait(None)
+
+
+def _offer_all(subs: list[Subscriber], text: str) -> None:
+    for sub in subs:
+        sub.offer(text)
 
 
 class LocalHub:
-    """Subscribers of this process."""
+    """Subscribers of this process, by unit path."""
 
     def __init__(self) -> None:
-        self._subs: set[Subscriber] = set()
+        self._by_path: dict[str, set[Subscriber]] = {}
         self._lock = threading.Lock()
 
     def subscribe(self, unit_path: str) -> Subscriber:
         sub = Subscriber(unit_path=unit_path, loop=asyncio.get_running_loop())
         with self._lock:
-            self._subs.add(sub)
+            self._by_path.setdefault(unit_path, set()).add(sub)
         return sub
 
     def unsubscribe(self, sub: Subscriber) -> None:
         with self._lock:
-            self._subs.discard(sub)
+            subs = self._by_path.get(sub.unit_path)
+            if subs is not None:
+                subs.discard(sub)
+                if not subs:
+                    del self._by_path[sub.unit_path]
+
+    def audience(self, event: dict[str, Any]) -> set[Subscriber]:
+        """The subscribers ``visible_to`` admits, found through the index."""
+        with self._lock:
+            found: set[Subscriber] = set()
+            for path in {p for p in event.get("paths", []) if p}:
+                for unit_path in enclosing_paths(path):
+                    subs = self._by_path.get(unit_path)
+                    if subs:
+                        found.update(subs)
+            return found
 
     def deliver(self, event: dict[str, Any]) -> None:
+        """Queue the event's text (encoded once) for every subscriber that may see it."""
+        subs = self.audience(event)
+        if subs:
+            self._hand_over(subs, console_text(event))
+
+    def ping(self) -> None:
+        """Keep idle sockets alive through proxies: one pass for all, no timer per socket."""
         with self._lock:
-            subs = list(self._subs)
+            subs = {s for group in self._by_path.values() for s in group}
+        self._hand_over(subs, PING)
+
+    def _hand_over(self, subs: set[Subscriber], text: str) -> None:
+        by_loop: dict[asyncio.AbstractEventLoop, list[Subscriber]] = {}
         for sub in subs:
-            if visible_to(event, sub.unit_path):
-                try:
-                    sub.loop.call_soon_threadsafe(sub.offer, event)
-                except RuntimeError:  # its loop has closed
+            by_loop.setdefault(sub.loop, []).append(sub)
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        for loop, group in by_loop.items():
+            if loop is running:
+                _offer_all(group, text)
+                continue
+            try:   # one wake-up per event loop, not one per console
+                loop.call_soon_threadsafe(_offer_all, group, text)
+            except RuntimeError:  # its loop has closed
+                for sub in group:
                     self.unsubscribe(sub)
 
     @property
     def count(self) -> int:
-        return len(self._subs)
+        with self._lock:
+            return sum(len(s) for s in self._by_path.values())
 
 
 class Broker:
@@ -73,7 +145,7 @@ class Broker:
         self.hub = LocalHub()
         self.redis_url = redis_url
         self._redis = None
-        self._relay: asyncio.Task | None = None
+        self._tasks: list[asyncio.Task] = []
 
     def publish(self, event: dict[str, Any]) -> None:
         if not self.redis_url:
@@ -83,19 +155,44 @@ class Broker:
             if self._redis is None:
                 from redis import Redis
                 self._redis = Redis.from_url(self.redis_url, socket_connect_timeout=2)
-            self._redis.publish(CHANNEL, json.dumps(event, ensure_ascii=False, default=str))
+            self._redis.publish(CHANNEL, encode(event))
         except Exception as exc:  # live push is best effort; the order itself is committed
             log.warning("could not publish event: %s", exc)
 
+    def publish_many(self, events: list[dict[str, Any]]) -> None:
+        """Several events in one Redis round trip (intake's micro-batches)."""
+        if not self.redis_url:
+            for event in events:
+                self.hub.deliver(event)
+            return
+        try:
+            if self._redis is None:
+                from redis import Redis
+                self._redis = Redis.from_url(self.redis_url, socket_connect_timeout=2)
+            pipe = self._redis.pipeline(transaction=False)
+            for event in events:
+                pipe.publish(CHANNEL, json.dumps(event, ensure_ascii=False, default=str))
+            pipe.execute()
+        except Exception as exc:  # live push is best effort; the orders are committed
+            log.warning("could not publish %d events: %s", len(events), exc)
+
     async def start_relay(self) -> None:
-        """In production: relay the Redis channel to this process's subscribers."""
-        if self.redis_url and self._relay is None:
-            self._relay = asyncio.create_task(self._relay_forever())
+        """The keep-alive pass and, in production, the relay of the Redis channel."""
+        if self._tasks:
+            return
+        self._tasks.append(asyncio.create_task(self._ping_forever()))
+        if self.redis_url:
+            self._tasks.append(asyncio.create_task(self._relay_forever()))
 
     async def stop_relay(self) -> None:
-        if self._relay:
-            self._relay.cancel()
-            self._relay = None
+        for task in self._tasks:
+            task.cancel()
+        self._tasks = []
+
+    async def _ping_forever(self) -> None:
+        while True:
+            await asyncio.sleep(PING_SECONDS)
+            self.hub.ping()
 
     async def _relay_forever(self) -> None:
         from redis.asyncio import Redis

@@ -14,7 +14,6 @@ from dispatch.realtime.broker import get_broker
 
 router = APIRouter(tags=["realtime"])
 WS_UNAUTHORIZED = 4401   # the token was missing, expired or revoked
-PING_SECONDS = 25
 
 
 def _principal(token: str | None):
@@ -24,7 +23,8 @@ def _principal(token: str | None):
 
 @router.websocket("/ws")
 async def feed(websocket: WebSocket, token: str | None = None) -> None:
-    """Connect with ?token=<JWT>; receives {"type":"order",...} for orders within reach."""
+    """Connect with ?token=<JWT>; receives {"type":"order",...} for orders within reach, and a
+    {"type":"ping"} now and then."""
     try:
         principal = await run_in_threadpool(_principal, token)
     except DomainError as exc:
@@ -32,19 +32,20 @@ async def feed(websocket: WebSocket, token: str | None = None) -> None:
         return
     await websocket.accept()
     sub = get_broker().hub.subscribe(principal.unit.path)
+    receiver = asyncio.create_task(_drain(websocket))
+    receiver.add_done_callback(lambda _: sub.close())
     try:
         await websocket.send_json({"type": "hello", "unit_id": principal.unit.id,
                                    "role": principal.role.value})
-        receiver = asyncio.create_task(_drain(websocket))
-        while not receiver.done():
-            try:
-                event = await asyncio.wait_for(sub.queue.get(), timeout=PING_SECONDS)
-            except TimeoutError:
-                event = {"type": "ping"}
-            await websocket.send_json(event)
+        while True:   # the hub's keep-alive pass wakes this up at least every PING_SECONDS
+            text = await sub.queue.get()
+            if text is None:
+                break
+            await websocket.send_text(text)
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:
+        receiver.cancel()
         get_broker().hub.unsubscribe(sub)
 
 

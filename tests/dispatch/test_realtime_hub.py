@@ -1,0 +1,68 @@
+"""The hub's path index finds exactly the consoles the reach rule admits; it encodes once and
+keeps the routing paths (other units) to itself."""
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from dispatch.realtime.broker import LocalHub, enclosing_paths, visible_to
+
+
+@pytest.mark.parametrize("path, expected", [
+    ("/43/", ["/", "/43/"]),
+    ("/43/4311/431102/", ["/", "/43/", "/43/4311/", "/43/4311/431102/"]),
+    ("/43/4311", ["/", "/43/"]),          # not a unit path: no unit "/43/4311/" lies above it
+    ("", []),
+])
+def test_enclosing_paths_are_the_units_a_path_lies_inside(path, expected):
+    assert list(enclosing_paths(path)) == expected
+
+
+UNITS = ["/43/", "/43/11/", "/43/11/001/", "/43/11/001/007/", "/43/12/", "/43/12/001/",
+         "/43/1/", "/43/11/00/"]
+EVENTS = [["/43/11/001/007/"], ["/43/12/"], ["/43/"], ["/43/11/", "/43/12/001/"], [],
+          ["/43/11/001/007/", "/43/11/001/007/"], ["/44/"]]
+
+
+@pytest.mark.parametrize("paths", EVENTS)
+def test_the_index_admits_the_same_consoles_as_the_reach_rule(paths):
+    async def scenario():
+        hub = LocalHub()
+        subs = {u: hub.subscribe(u) for u in UNITS}
+        event = {"type": "order", "paths": paths}
+        hub.deliver(event)
+        await asyncio.sleep(0)
+        got = {u for u, s in subs.items() if not s.queue.empty()}
+        assert got == {u for u in UNITS if visible_to(event, u)}
+        assert all(s.queue.qsize() <= 1 for s in subs.values())   # once, even if named twice
+
+    asyncio.run(scenario())
+
+
+def test_every_console_gets_the_same_text_and_a_stalled_one_stops_growing():
+    async def scenario():
+        hub = LocalHub()
+        a, b = hub.subscribe("/43/11/"), hub.subscribe("/43/11/")
+        for i in range(1005):
+            hub.deliver({"type": "order", "order_id": i, "paths": ["/43/11/001/"]})
+        first_a, first_b = a.queue.get_nowait(), b.queue.get_nowait()
+        assert first_a is first_b and json.loads(first_a)["order_id"] == 0
+        assert a.queue.qsize() == 999      # 1,000 kept, the rest dropped for the stalled console
+        hub.unsubscribe(a)
+        hub.deliver({"type": "order", "order_id": -1, "paths": ["/43/11/"]})
+        assert a.queue.qsize() == 999 and hub.count == 1
+
+    asyncio.run(scenario())
+
+
+def test_a_publish_from_another_thread_reaches_the_loop():
+    async def scenario():
+        hub = LocalHub()
+        sub = hub.subscribe("/43/")
+        await asyncio.to_thread(hub.deliver, {"type": "order", "paths": ["/43/11/"]})
+        text = await asyncio.wait_for(sub.queue.get(), 2)
+        assert json.loads(text) == {"type": "order"}     # the routing paths stay on the server
+
+    asyncio.run(scenario())
