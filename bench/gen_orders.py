@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import psycopg  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
+from dispatch.orders.copy_rows import HOP_COLS, ORDER_COLS, RowShape, copy_rows, templates  # noqa: E402
 from dispatch.orders.models import Assignment, Order  # noqa: E402
 from sla import aggregates, counts  # noqa: E402
 from sla.calendar import SHANGHAI, WorkingCalendar  # noqa: E402
@@ -39,17 +40,8 @@ from sla.models import KpiFact, kpi_aggregate  # noqa: E402
 from simulate import Simulator, Units  # noqa: E402
 
 FINAL = aggregates.FINAL_STATES
-ORDER_COLS = [c.name for c in Order.__table__.columns]
-HOP_COLS = [c.name for c in Assignment.__table__.columns]
 FACT_COLS = [c.name for c in KpiFact.__table__.columns]
 AGG_COLS = [c.name for c in kpi_aggregate.columns]   # grain, period_start, unit_path, channel, category, counts
-
-
-def templates() -> tuple[dict, dict]:
-    """Every column's default (so columns added later still get a value), JSON as text."""
-    order = Order(channel="", external_id="", platform_id="", platform_path="").model_dump()
-    hop = Assignment(order_id=0, from_unit_id="", from_path="", to_unit_id="", to_path="").model_dump()
-    return order, hop
 
 
 def daily_volumes(total: int, first: date, days: int, cal: WorkingCalendar, rng: random.Random) -> list[int]:
@@ -118,22 +110,6 @@ def secondary_indexes(drop: bool, conn) -> None:
                 conn.execute(f'CREATE {unique}INDEX IF NOT EXISTS "{index.name}" ON "{table.name}" ({cols})')
 
 
-class RowShape:
-    """A table's columns with the template's values already converted; a row fills in the rest."""
-
-    def __init__(self, cols: list[str], template: dict) -> None:
-        self.base = [_cell(template.get(c)) for c in cols]
-        self.index = {c: i for i, c in enumerate(cols)}
-
-    def row(self, values: dict) -> list:
-        row, index = self.base.copy(), self.index
-        for key, value in values.items():
-            i = index.get(key)
-            if i is not None:
-                row[i] = _cell(value)
-        return row
-
-
 class Copier(threading.Thread):
     """COPYs batches on its own connection while the main thread simulates the next ones."""
 
@@ -199,19 +175,6 @@ class Writer:
         self.copier.put([("work_order", ORDER_COLS, self.orders), ("assignment", HOP_COLS, self.hops),
                          ("sla_kpi_fact", FACT_COLS, self.facts), ("sla_kpi_aggregate", AGG_COLS, buckets or [])])
         self.orders, self.hops, self.facts = [], [], []
-
-
-def copy_rows(conn, table: str, cols: list[str], rows: list[tuple]) -> None:
-    if not rows:
-        return
-    names = ", ".join(f'"{c}"' for c in cols)
-    with conn.cursor() as cur, cur.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
-def _cell(value):
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else value
 
 
 def final_days(pending: dict, before: date | None) -> list[tuple]:

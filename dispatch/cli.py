@@ -103,6 +103,32 @@ def _create_user(args: argparse.Namespace) -> None:
     print(f"user {u.username} ({u.role}) created in unit {u.unit_id}")
 
 
+def _import_orders(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from tqdm import tqdm
+
+    from dispatch.db import init_db
+    from dispatch.orders.bulk_import import import_orders
+
+    init_db()
+    path = Path(args.file)
+    with open(path, "rb") as fh:
+        total = max(sum(1 for _ in fh) - 1, 0)
+    with tqdm(total=total, unit="row", desc="导入工单", smoothing=0.1) as bar:
+        try:
+            report = import_orders(path, batch=args.batch, progress=bar.update)
+        except (OSError, ValueError) as exc:
+            sys.exit(f"import-orders: {exc}")
+    print(f"read {report.read:,} rows: imported {report.imported:,}, already present "
+          f"{report.duplicates:,}, rejected {report.rejected:,} in {report.seconds:.1f} s "
+          f"({report.rate:,.0f} orders/s)")
+    for line in report.first_errors:
+        print(f"  {line}")
+    if report.error_file:
+        print(f"rejected rows with their errors: {report.error_file}")
+
+
 def main(argv: list[str] | None = None) -> None:
     from dispatch.config import get_settings
     from dispatch.observability import configure_logging
@@ -125,13 +151,17 @@ def main(argv: list[str] | None = None) -> None:
     i.add_argument("--departments")
     rv = sub.add_parser("revision", help="autogenerate a migration after changing the models")
     rv.add_argument("-m", "--message", required=True)
+    im = sub.add_parser("import-orders", help="import historical orders from a CSV file")
+    im.add_argument("file")
+    im.add_argument("--batch", type=int, default=20_000, help="orders per transaction")
     cu = sub.add_parser("create-user")
     for flag in ("--username", "--role", "--unit", "--password"):
         cu.add_argument(flag, required=True)
     cu.add_argument("--name")
     args = p.parse_args(argv)
     {"demo": lambda a: _serve(a, demo=True), "serve": _serve, "worker": _worker,
-     "sweeper": _sweeper, "init-db": _init_db, "revision": _revision, "create-user": _create_user}[args.cmd](args)
+     "sweeper": _sweeper, "init-db": _init_db, "revision": _revision, "create-user": _create_user,
+     "import-orders": _import_orders}[args.cmd](args)
 
 
 if __name__ == "__main__":
