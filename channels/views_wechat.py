@@ -15,10 +15,12 @@ router = APIRouter(prefix="/wechat", tags=["channels"])
 Query = Annotated[WeChatQuery, Depends()]
 
 
-@router.get("", response_class=PlainTextResponse)
-def wechat_verify(q: Query) -> str:
+# the echostr comes back as plain text; refusals keep the JSON error shape of every endpoint
+@router.get("", response_model=None, responses={200: {
+    "description": "the echostr", "content": {"text/plain": {"schema": {"type": "string"}}}}})
+def wechat_verify(q: Query) -> PlainTextResponse:
     """WeChat checks the URL: the echostr comes back when the signature is ours."""
-    return registry.wechat.verify_url(q)
+    return PlainTextResponse(registry.wechat.verify_url(q))
 
 
 @router.post("", response_class=Response,

@@ -21,7 +21,7 @@ from dispatch.auth import views as auth
 from dispatch.config import get_settings
 from dispatch.duplicates import views as duplicates
 from dispatch.db import init_db
-from dispatch.errors import install_error_handlers
+from dispatch.errors import ERROR_RESPONSES, install_error_handlers
 from dispatch.intake import views as intake
 from dispatch.jobs import sweeper
 from dispatch.knowledge import views as knowledge
@@ -37,7 +37,7 @@ from sla import scheduled as sla_scheduled
 log = logging.getLogger(__name__)
 CONSOLE_DIR = Path(__file__).resolve().parent.parent / "console_ui" / "static"
 
-api_v1 = APIRouter(prefix="/api/v1")
+api_v1 = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
 api_v1.include_router(auth.router)
 api_v1.include_router(orgs.router)
 api_v1.include_router(intake.router)

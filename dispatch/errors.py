@@ -6,6 +6,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -51,6 +52,25 @@ class Unavailable(DomainError):
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"code": code, "message": message, "details": details}
+
+
+class ErrorBody(BaseModel):
+    """The one shape of every error answer."""
+    code: str
+    message: str
+    details: Any = None
+
+
+# what any operation under /api/v1 may answer besides its success: declared once in the OpenAPI
+# schema (api.py), so clients and the schema fuzz test know every status that can come back
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": text} for status, text in (
+        (400, "malformed request"), (401, "not signed in, or a bad or revoked token or signature"),
+        (403, "the role or unit may not do this"),
+        (404, "not found, or outside the user's reach"), (409, "conflicts with the current state"),
+        (413, "request body too large"), (422, "invalid request"),
+        (429, "rate limit reached; Retry-After says when to retry"),
+        (503, "the database or a remote system is unavailable; Retry-After says when to retry"))}
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, UploadFile
+from fastapi import APIRouter, Depends, Path, Query, Response, UploadFile
 from sqlmodel import Session
 
 from dispatch.deps import CurrentPrincipal, Principal, SessionDep, require_roles
@@ -26,6 +26,11 @@ router = APIRouter(prefix="/sla", tags=["sla"])
 Admin = Annotated[Principal, Depends(require_roles(Role.admin))]
 Analyst = Annotated[Principal, Depends(require_roles(Role.supervisor, Role.dispatcher, Role.admin))]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_RESPONSE = {200: {"description": "an Excel workbook",
+                       "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}}
+# years the calendars can hold (dates before year 1 do not exist; a range stays small)
+Year = Annotated[int, Path(ge=1900, le=2199)]
+YearQuery = Annotated[int | None, Query(ge=1900, le=2199)]
 
 
 def _today() -> date:
@@ -40,8 +45,8 @@ def _actor_name(p: Principal) -> str:
 # -- calendar --------------------------------------------------------------------------------
 
 @router.get("/calendar/years", response_model=list[CalendarYearPublic])
-def calendar_years(session: SessionDep, _: CurrentPrincipal, first: int | None = None,
-                   last: int | None = None) -> list[CalendarYearPublic]:
+def calendar_years(session: SessionDep, _: CurrentPrincipal, first: YearQuery = None,
+                   last: YearQuery = None) -> list[CalendarYearPublic]:
     """Each year's source: loaded (admin), chinese_calendar, or the weekends-only fallback."""
     rows = {r.year: r for r in service.calendar_years(session)}
     this_year = _today().year
@@ -50,7 +55,7 @@ def calendar_years(session: SessionDep, _: CurrentPrincipal, first: int | None =
 
 
 @router.get("/calendar/years/{year}", response_model=CalendarYearPublic)
-def calendar_year(year: int, session: SessionDep, _: CurrentPrincipal) -> CalendarYearPublic:
+def calendar_year(year: Year, session: SessionDep, _: CurrentPrincipal) -> CalendarYearPublic:
     return year_public(current.calendar(), year, session.get(CalendarYear, year))
 
 
@@ -82,7 +87,7 @@ async def upload_years(file: UploadFile, session: SessionDep, principal: Admin) 
 
 
 @router.delete("/calendar/years/{year}", status_code=204)
-def unload_year(year: int, session: SessionDep, _: Admin) -> Response:
+def unload_year(year: Year, session: SessionDep, _: Admin) -> Response:
     if not service.delete_schedule(session, year=year):
         raise NotFound(f"no loaded schedule for {year}")
     current.invalidate()
@@ -198,7 +203,7 @@ def kpi(session: SessionDep, principal: Analyst, q: Annotated[KpiQuery, Depends(
     return table_public(q.table(session, principal))
 
 
-@router.get("/kpi.xlsx")
+@router.get("/kpi.xlsx", response_class=Response, responses=XLSX_RESPONSE)
 def kpi_xlsx(session: SessionDep, principal: Analyst, q: Annotated[KpiQuery, Depends()]) -> Response:
     table = q.table(session, principal)
     span = table.periods[0].label + (f"~{table.periods[-1].label}" if len(table.periods) > 1 else "")
@@ -242,7 +247,7 @@ def overdue(session: SessionDep, principal: Analyst, unit_id: str | None = None,
     return [OverduePublic(**row) for row in _overdue(session, principal, unit_id, limit)[1]]
 
 
-@router.get("/overdue.xlsx")
+@router.get("/overdue.xlsx", response_class=Response, responses=XLSX_RESPONSE)
 def overdue_xlsx(session: SessionDep, principal: Analyst, unit_id: str | None = None,
                  limit: Annotated[int, Query(ge=1, le=20000)] = 5000) -> Response:
     scope, rows = _overdue(session, principal, unit_id, limit)

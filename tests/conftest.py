@@ -127,3 +127,8 @@ def wait_until(predicate, timeout: float = 20.0, interval: float = 0.05):
             return value
         time.sleep(interval)
     raise AssertionError("condition not met in time")
+
+
+def pytest_collection_modifyitems(config, items):
+    """The fuzz run goes last: it rewrites shared settings (calendars, policies, weights)."""
+    items.sort(key=lambda item: item.get_closest_marker("fuzz") is not None)
