@@ -22,6 +22,7 @@ from dispatch.config import get_settings
 from dispatch.duplicates import views as duplicates
 from dispatch.db import init_db
 from dispatch.errors import ERROR_RESPONSES, install_error_handlers
+from dispatch.exports import views as exports
 from dispatch.intake import views as intake
 from dispatch.jobs import sweeper
 from dispatch.knowledge import views as knowledge
@@ -42,6 +43,7 @@ api_v1.include_router(auth.router)
 api_v1.include_router(orgs.router)
 api_v1.include_router(intake.router)
 api_v1.include_router(orders.router)
+api_v1.include_router(exports.router)
 api_v1.include_router(duplicates.router)
 api_v1.include_router(topics.router)
 api_v1.include_router(attachments.router)

@@ -6,3 +6,4 @@ from dispatch.orgs.models import OrgUnit  # noqa: F401
 import sla.models  # noqa: F401,E402  calendars, policies, escalations, notifications, KPI aggregates
 import channels.models  # noqa: F401,E402  channel client keys, uploads, delivery log
 import classifiers.learning.models  # noqa: F401,E402  labelled examples, retraining runs
+import dispatch.exports.models  # noqa: F401,E402  background export jobs

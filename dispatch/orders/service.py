@@ -88,7 +88,15 @@ class OrderFilter:
 def list_orders(session: Session, *, reach_path: str, flt: OrderFilter, now: datetime,
                 before_id: int | None, limit: int) -> list[Order]:
     """Newest first, keyset-paginated on id."""
-    stmt = select(Order).where(reach_clause(reach_path))
+    stmt = filtered(select(Order), reach_path=reach_path, flt=flt, now=now)
+    if before_id:
+        stmt = stmt.where(Order.id < before_id)
+    return list(session.exec(stmt.order_by(col(Order.id).desc()).limit(limit)).all())
+
+
+def filtered(stmt, *, reach_path: str, flt: OrderFilter, now: datetime):
+    """``stmt`` narrowed to the orders within reach that match the filter (lists and exports)."""
+    stmt = stmt.where(reach_clause(reach_path))
     if flt.state:
         stmt = stmt.where(col(Order.state).in_(flt.state))
     if flt.unit_path:
@@ -112,9 +120,7 @@ def list_orders(session: Session, *, reach_path: str, flt: OrderFilter, now: dat
         like = f"%{flt.q}%"
         stmt = stmt.where(or_(col(Order.title).like(like), col(Order.content).like(like),
                               col(Order.number).like(like), col(Order.address).like(like)))
-    if before_id:
-        stmt = stmt.where(Order.id < before_id)
-    return list(session.exec(stmt.order_by(col(Order.id).desc()).limit(limit)).all())
+    return stmt
 
 
 def count_by_state(session: Session, *, reach_path: str) -> dict[str, int]:
