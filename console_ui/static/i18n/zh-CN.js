@@ -145,6 +145,8 @@ export default {
     drill_up: "返回上级", drill_hint: "点击柱条查看下级", period_label: "统计周期",
     export_kpi: "导出指标 Excel", export_overdue: "导出超期清单 Excel", overdue_days: "超期（工作日）",
     sla_missing_short: "待接入", kpi_total_scope: "{unit} · {period}", export_excel: "导出 Excel", export_pending: "导出接口尚未接入",
+    export_button: "导出", export_queued: "排队中…", export_running: "正在导出 {done} / {total} 行（{percent}%）",
+    export_done: "导出完成：", export_failed: "导出失败：{error}",
     formula: "计算公式", count_formula: "按状态计数：{states}",
     f_total: "本单位可见的全部工单数",
     f_open: "未办结的工单数 = 已受理+待派单+已派单+处置中+退回申请中+挂起+已反馈+待核查+待回访+已回访",
