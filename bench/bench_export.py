@@ -25,7 +25,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.bench_fanout import loadavg, pct, rss_mib  # noqa: E402
+from bench.bench_fanout import loadavg, pct, rss_mib, stop_all  # noqa: E402
 from bench.bench_intake import serve  # noqa: E402
 
 REDIS = "redis://127.0.0.1:6379/12"
@@ -118,13 +118,7 @@ def main() -> None:
             run(client, "orders", {}, worker.pid)
             run(client, "kpi", {"group_by": "unit", "period": "month", "count": 12}, worker.pid)
     finally:
-        for proc in (api, worker):
-            proc.terminate()
-        for proc in (api, worker):
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop_all([api, worker])
 
 
 if __name__ == "__main__":

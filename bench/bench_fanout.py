@@ -56,6 +56,17 @@ def rss_mib(pid: int) -> float:
     return float("nan")
 
 
+def stop_all(procs: list[subprocess.Popen]) -> None:
+    """Terminate, give them 10 s to close their sockets, then kill."""
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 def loadavg() -> str:
     return " ".join(open("/proc/loadavg").read().split()[:3])
 
@@ -231,13 +242,7 @@ def main() -> None:
         report("village", got, expected)
         report("broadcast", got, expected)
     finally:
-        for s in servers:
-            s.terminate()
-        for s in servers:
-            try:
-                s.wait(10)
-            except subprocess.TimeoutExpired:
-                s.kill()
+        stop_all(servers)
 
 
 if __name__ == "__main__":
