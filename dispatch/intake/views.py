@@ -19,13 +19,16 @@ DeskDep = Annotated[Principal, Depends(require_roles(Role.operator, Role.dispatc
 @router.post("/intake", response_model=IntakeResult, status_code=201,
              responses={200: {"description": "seen before: the existing order"}})
 def intake(body: IntakeRequest, session: SessionDep, principal: DeskDep,
-           response: Response) -> IntakeResult:
-    """Log a call or an intake at the signed-in user's platform; a retry returns the same order."""
+           response: Response, duplicates: bool = False) -> IntakeResult:
+    """Log a call or an intake at the signed-in user's platform; a retry returns the same order.
+    ``?duplicates=true`` (the operator's screen) adds the open or recent orders that look like
+    the same matter; it costs a similarity search, so machine clients leave it off."""
     body = body.model_copy(update={"platform_id": principal.unit.id})
     result = flows.receive(session, body, actor=principal.actor,
                            actor_name=principal.user.full_name or principal.user.username)
     if not result.created:
         response.status_code = 200
+    if not (result.created and duplicates):
         return result
     order = session.get(Order, result.order_id)
     return result.model_copy(update={"possible_duplicates": possible_duplicates(

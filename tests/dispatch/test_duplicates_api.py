@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import uuid
 
-from tests.helpers import act, auth, new_call, wait_state
+from tests.helpers import act, auth, wait_state
+from tests.helpers import new_call as plain_call
+
+
+def new_call(client, token, **fields) -> dict:
+    """A call logged from the operator's screen, which asks for possible duplicates."""
+    r = client.post("/api/v1/intake", params={"duplicates": True}, headers=auth(token), json={
+        "channel": "12345", "external_id": f"call-{uuid.uuid4().hex}", **fields})
+    assert r.status_code == 201, r.text
+    return r.json()
 
 
 MATTERS = {
@@ -40,6 +49,14 @@ def test_operator_sees_the_earlier_order_when_logging_the_same_matter(client, to
     assert [d["order_id"] for d in found] == [a["order_id"]]
     assert found[0]["number"] == a["number"] and found[0]["place"] == "village"
     assert found[0]["score"] >= 0.35
+
+
+def test_machine_intakes_do_not_pay_for_the_search(client, tokens, seeded):
+    first, again = _matter("lamp")
+    new_call(client, tokens["county_operator"], content=first, division_code=seeded.village.id)
+    b = plain_call(client, tokens["county_operator"], content=again,
+                   division_code=seeded.village.id)
+    assert b["possible_duplicates"] == []
 
 
 def test_an_unrelated_call_lists_no_duplicates(client, tokens, seeded):

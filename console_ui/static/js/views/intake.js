@@ -128,7 +128,7 @@ export function mountIntake(root) {
     try {
       const extra = direct ? { direct_answer: answer.value.trim(), request_type: rtype.value || "consultation" } : {};
       if (handOver) extra.urgency = "extra_urgent";
-      const result = await api("/intake", { method: "POST", json: body(extra) });
+      const result = await api("/intake", { method: "POST", json: body(extra), params: { duplicates: !direct && !handOver } });
       let outcome = direct ? t("ui.intake_closed") : label("state", result.state);
       if (handOver) {
         await handOverOrder(result.order_id, handOver);
