@@ -232,8 +232,8 @@ def main() -> None:
         print(f"  {th:.2f}      {tp:.3f}     {tr:.3f}   {tf:.3f}")
     flagged = [(m.similarity, new.text, old.text) for m, (new, old) in zip(neg, neg_pairs)
                if dup.is_duplicate(m, w)]
-    print(f"\nnegatives flagged ({len(flagged)}; read them: the source has the same message "
-          "posted under different user ids):")
+    print(f"\nnegatives flagged ({len(flagged)}; read them: the source often holds the same "
+          "message posted under two user ids, which no label can call different):")
     for s, a, b in sorted(flagged, reverse=True)[:8]:
         print(f"  {s:.2f}  {a[:26]}  |  {b[:26]}")
     rec5, false = stream(orders, pos_pairs, sim, w)
