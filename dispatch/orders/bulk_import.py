@@ -11,6 +11,8 @@ staging table. Other databases (SQLite): the same batches through plain INSERTs.
 from __future__ import annotations
 
 import csv
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -310,6 +312,45 @@ class PlainWriter(Writer):
         return len(new)
 
 
+class BatchWriter(threading.Thread):
+    """Writes batches on its own connection while the caller parses the next ones (the driver
+    releases the GIL while PostgreSQL works)."""
+
+    def __init__(self, engine, now: datetime, report: ImportReport,
+                 progress: Callable[[int], None] | None) -> None:
+        super().__init__(name="import-writer", daemon=True)
+        self.engine, self.now, self.report, self.progress = engine, now, report, progress
+        self.batches: queue.Queue = queue.Queue(maxsize=2)
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            with self.engine.connect() as conn:
+                writer = (PostgresWriter if self.engine.dialect.name == "postgresql" else PlainWriter)(conn)
+                while (item := self.batches.get()) is not None:
+                    rows, read = item
+                    new = writer.write(rows, self.now)
+                    self.report.imported += new
+                    self.report.duplicates += len(rows) - new
+                    if self.progress:
+                        self.progress(read)
+        except BaseException as exc:  # reported to the caller
+            self.error = exc
+            while self.batches.get() is not None:
+                pass
+
+    def put(self, rows: list[ImportRow], read: int) -> None:
+        if self.error:
+            raise self.error
+        self.batches.put((rows, read))
+
+    def finish(self) -> None:
+        self.batches.put(None)
+        self.join()
+        if self.error:
+            raise self.error
+
+
 def import_orders(path: Path, *, batch: int = 20_000, error_path: Path | None = None,
                   progress: Callable[[int], None] | None = None, now: datetime | None = None) -> ImportReport:
     """Import ``path``; ``progress(n)`` is called with the rows read since the last call."""
@@ -325,21 +366,20 @@ def import_orders(path: Path, *, batch: int = 20_000, error_path: Path | None = 
     with open(path, encoding="utf-8-sig", newline="") as fh:
         fieldnames = next(csv.reader(fh), [])
     errors = ErrorFile(error_path or path.with_name(path.stem + ".errors.csv"), fieldnames)
+    writer = BatchWriter(engine, now, report, progress)
+    writer.start()
     try:
-        with engine.connect() as conn:
-            writer = (PostgresWriter if engine.dialect.name == "postgresql" else PlainWriter)(conn)
-            last = 0
-            for rows in read_rows(path, units=units, now=now, deadline=deadline, report=report,
-                                  errors=errors, batch=batch):
-                new = writer.write([r for _, r in rows], now)
-                report.imported += new
-                report.duplicates += len(rows) - new
-                if progress:
-                    progress(report.read - last)
-                    last = report.read
-            if progress:
-                progress(report.read - last)
+        last = 0
+        for rows in read_rows(path, units=units, now=now, deadline=deadline, report=report,
+                              errors=errors, batch=batch):
+            writer.put([r for _, r in rows], report.read - last)
+            last = report.read
+        writer.finish()
+        if progress:
+            progress(report.read - last)
     finally:
+        if writer.is_alive():
+            writer.finish()
         errors.close()
         report.seconds = monotonic() - started
     return report

@@ -22,6 +22,9 @@ def templates() -> tuple[dict, dict]:
     return order, hop
 
 
+_JSON = (dict, list)
+
+
 def cell(value: Any) -> Any:
     return json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else value
 
@@ -38,8 +41,8 @@ class RowShape:
         row, index = self.base.copy(), self.index
         for key, value in values.items():
             i = index.get(key)
-            if i is not None:
-                row[i] = cell(value)
+            if i is not None:   # cell(), inlined: this runs for every column of every row
+                row[i] = json.dumps(value, ensure_ascii=False) if value.__class__ in _JSON else value
         return row
 
 
