@@ -127,7 +127,7 @@ def cmd_retrain(args) -> int:
             "current_version", "candidate_version", "promoted", "metrics", "skipped", "error")},
             ensure_ascii=False, indent=2))
         print(f"examples used: {len(run.example_ids)}")
-    return 0 if outcome in ("promoted", "kept") else 1
+    return 0 if outcome in ("promoted", "kept", "unchanged") else 1
 
 
 def cmd_userdict(args) -> int:

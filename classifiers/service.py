@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import pickle
 import threading
+from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -87,7 +88,7 @@ class Classifier:
         text = text or ""
         if not text.strip():
             return self._assemble(None, self.rules.apply(""), self._place(text, address, division_code))
-        proba = self.model.proba_one(text, self.tokenizer.cut(text))
+        proba = self.model.proba_one(text, self.tokenizer.cut(text, hmm=self.model.tokens_hmm))
         return self._assemble(proba, self.rules.apply(text), self._place(text, address, division_code))
 
     def classify_many(self, texts: Iterable[str]) -> list[Classification]:
@@ -97,7 +98,7 @@ class Classifier:
         probas: dict[int, np.ndarray] = {}
         if keep:
             batch = [texts[i] for i in keep]
-            p = self.model.proba(batch, [self.tokenizer.cut(t) for t in batch])
+            p = self.model.proba(batch, [self.tokenizer.cut(t, hmm=self.model.tokens_hmm) for t in batch])
             probas = dict(zip(keep, p))
         return [
             self._assemble(probas.get(i), self.rules.apply(t), self._place(t, None, None))
@@ -148,9 +149,8 @@ def get_classifier(model_dir: str | Path | None = None, divisions_csv: str | Pat
     rollback, by this process or any other sharing the directory, the next call loads the
     version now current.
     """
-    store = ModelStore(model_dir)
-    divisions = Path(divisions_csv) if divisions_csv is not None else DEFAULT_DIVISIONS_CSV
-    key = (str(store.root.resolve()), str(divisions.resolve()))
+    key = _key(model_dir, divisions_csv)
+    store = ModelStore(key[0])
     marker = store.current_marker()
     with _CACHE_LOCK:
         cached = _CACHE.get(key)
@@ -160,13 +160,21 @@ def get_classifier(model_dir: str | Path | None = None, divisions_csv: str | Pat
             bundle = store.load_or_train()
             tokenizer = get_tokenizer()
             tokenizer.warm_up()
-            clf = Classifier(bundle, get_gazetteer(divisions), tokenizer)
+            clf = Classifier(bundle, get_gazetteer(Path(key[1])), tokenizer)
         elif store.current_version() != cached[0].model_version:
             clf = _reloaded(store, cached[0])
         else:
             clf = cached[0]
         _CACHE[key] = (clf, store.current_marker())
         return clf
+
+
+@lru_cache(maxsize=64)
+def _key(model_dir: str | Path | None, divisions_csv: str | Path | None) -> tuple[str, str]:
+    """Resolved paths of the arguments (resolving costs a system call per path component)."""
+    root = ModelStore(model_dir).root
+    divisions = Path(divisions_csv) if divisions_csv is not None else DEFAULT_DIVISIONS_CSV
+    return str(root.resolve()), str(divisions.resolve())
 
 
 def _reloaded(store: ModelStore, old: Classifier) -> Classifier:

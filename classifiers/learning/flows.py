@@ -95,7 +95,8 @@ def _release_stale(session: Session) -> None:
 def run_retraining(run_id: int, store: ModelStore | None = None, progress: bool = False) -> str:
     """Train a candidate on the base set + every usable stored example; promote if not worse.
 
-    Safe to re-run: a finished run is skipped. Returns promoted | kept | failed | skipped.
+    Safe to re-run: a finished run is skipped. Returns promoted | kept | unchanged (the model in
+    use learned exactly these examples already) | failed | skipped.
     """
     store = store or learning.model_store()
     with session_scope() as session:
@@ -107,6 +108,9 @@ def run_retraining(run_id: int, store: ModelStore | None = None, progress: bool 
             used, skipped = _training_examples(session, store)
             run.current_version = store.current_version()
             run.example_ids, run.skipped = [e.id for e in used], dict(skipped)
+            if run.current_version and _pairs(used) == _pairs(store.extra_examples(run.current_version)):
+                learning.finish(run, status="done", stage="nothing_new")
+                return "unchanged"   # the model in use learned exactly these: minutes saved
             report = store.evaluate_candidate([(e.text, e.label) for e in used],
                                               progress=progress, include_current_extra=False,
                                               on_stage=lambda name: _stage(session, run, name))
@@ -123,6 +127,10 @@ def run_retraining(run_id: int, store: ModelStore | None = None, progress: bool 
     log.info("retraining %s: %s %s", run_id, report.candidate_version,
              "promoted" if report.promoted else "kept (worse than current)")
     return "promoted" if report.promoted else "kept"
+
+
+def _pairs(examples) -> set[tuple[str, str]]:
+    return {(e.text, e.label) for e in examples}
 
 
 def _training_examples(session: Session, store: ModelStore):

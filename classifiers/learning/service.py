@@ -73,7 +73,8 @@ def set_stage(run: RetrainingRun, *, stage: str, progress: int, status: str | No
         run.status = status
 
 
-def finish(run: RetrainingRun, *, status: str, error: str | None = None) -> None:
+def finish(run: RetrainingRun, *, status: str, error: str | None = None,
+           stage: str | None = None) -> None:
     """Done or failed: the run stops holding the one-at-a-time slot."""
-    set_stage(run, stage=status, progress=100, status=status)
+    set_stage(run, stage=stage or status, progress=100, status=status)
     run.active, run.finished_at, run.error = None, utcnow(), error

@@ -156,6 +156,11 @@ def test_the_next_retraining_learns_the_correction_and_rollback_restores_routing
     # the routers pick the promoted version up without a restart
     learned = get_classifier(model_in_use.root).classify(CRAFTED)
     assert (learned.model_version, learned.category) == (run["candidate_version"], CRAFTED_LABEL)
+    # nothing new since: the next run answers at once, without training another version
+    again = flows.request_retraining(session, trigger="cli", requested_by=None, enqueue=False)
+    assert flows.run_retraining(again.id) == "unchanged"
+    assert model_in_use.current_version() == run["candidate_version"]
+    assert len(model_in_use.versions()) == len(versions)
 
     r = client.post("/api/v1/classifier/rollback", headers=auth(tokens["admin"]))
     assert r.status_code == 200 and r.json()["current"] == before

@@ -168,7 +168,7 @@ export default {
     model_runs: "训练记录", model_run_status: "状态", model_run_stage: "阶段", model_run_progress: "进度",
     model_run_outcome: "结果", model_promoted: "已启用", model_kept: "未启用（不优于当前版本）",
     model_examples_title: "人工标注样本", model_example_source: "来源", model_example_used: "已用于版本",
-    model_not_yet: "尚未使用",
+    model_not_yet: "尚未使用", model_nothing_new: "无新样本，未训练新版本",
     // errors by API code
     err_illegal_transition: "工单当前状态为“{state}”，不能执行“{action}”",
     err_conflict: "工单已被他人更新，请刷新后重试",

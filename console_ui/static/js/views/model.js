@@ -42,7 +42,8 @@ export function mountModel(root) {
   }
 
   function runRow(r) {
-    const outcome = r.status !== "done" ? (r.error || "") : r.promoted ? t("ui.model_promoted") : t("ui.model_kept");
+    const outcome = r.status !== "done" ? (r.error || "") : r.stage === "nothing_new" ? t("ui.model_nothing_new")
+      : r.promoted ? t("ui.model_promoted") : t("ui.model_kept");
     return h("tr", { dataset: { runId: r.id, status: r.status } },
       h("td", {}, String(r.id)), h("td", {}, fmtTime(r.created_at)), h("td", {}, label("run_status", r.status)),
       h("td", {}, r.stage), h("td", {}, h("progress", { max: 100, value: r.progress }), ` ${r.progress}%`),
