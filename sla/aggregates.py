@@ -1,30 +1,38 @@
 """KPI aggregates kept exact: each order's contribution is retracted and re-added on every change.
 
-``refresh_order`` is idempotent (a re-run adds a zero difference) and safe under concurrency:
-it write-locks the order's fact row before reading the order, so two refreshes of one order
-run one after the other and the later one sees the latest committed order. Aggregate rows
-are updated in sorted key order, so concurrent refreshes of different orders cannot deadlock.
+``refresh_orders`` is idempotent (a re-run adds a zero difference) and safe under concurrency:
+it write-locks the orders' fact rows before reading the orders, so two refreshes of one order
+run one after the other and the later one sees the latest committed order. Facts are locked in
+id order and aggregate rows updated in key order, so concurrent refreshes cannot deadlock.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
+from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Table, delete, insert, select as sa_select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select as sa_select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from dispatch.orders.enums import TERMINAL_STATES
 from dispatch.orders.models import Assignment, Order
 from dispatch.sqltypes import utcnow
 from sla import counts
-from sla.service import insert_on_conflict
 from sla.models import KpiFact, kpi_aggregate, kpi_unit_aggregate
 
 FINAL_STATES = frozenset(s.value for s in TERMINAL_STATES)
 TABLES = (kpi_aggregate, kpi_unit_aggregate)
 FullKey = tuple[date, str, str, str]                 # day, unit path, channel, category
 AggKey = tuple                                       # a table's primary key values, in order
+# what sla.counts.contribution reads (and dims, and the fact's version)
+ORDER_FIELDS = ("id", "version", "state", "received_at", "close_kind", "platform_path", "repeat_of_id",
+                "master_id", "rehandle_count", "failed_site_checks", "callback", "channel", "category")
+HOP_FIELDS = ("id", "order_id", "role", "from_platform", "status", "to_path", "dispatched_at", "deadline",
+              "sign_deadline", "signed_at", "reported_at")
 
 
 def dims(order: Any) -> tuple[str, str]:
@@ -59,58 +67,175 @@ def as_rows(table: Table, agg: Mapping[AggKey, Mapping[str, int]]) -> list[dict[
             for key, values in sorted(agg.items())]
 
 
+@lru_cache
+def _statements(dialect: str) -> SimpleNamespace:
+    """Every statement a refresh runs, built once per dialect (so each is compiled once)."""
+    fact, orders, hops = KpiFact.__table__, Order.__table__, Assignment.__table__
+    ins = pg_insert if dialect == "postgresql" else sqlite_insert
+    if dialect == "postgresql":   # one array parameter: the same SQL text for any number of ids
+        among = lambda column: column == func.any(bindparam("ids"))  # noqa: E731
+    else:
+        among = lambda column: column.in_(bindparam("ids", expanding=True))  # noqa: E731
+    upserts = {}
+    for table in TABLES:
+        stmt = ins(table)
+        upserts[table] = stmt.on_conflict_do_update(
+            index_elements=key_columns(table),
+            set_={n: table.c[n] + stmt.excluded[n] for n in counts.COUNT_FIELDS})
+    save = ins(fact)
+    return SimpleNamespace(
+        upserts=upserts,
+        blank_facts=ins(fact).on_conflict_do_nothing(index_elements=["order_id"]),
+        # FOR UPDATE on PostgreSQL; on SQLite the blank insert above already took the write lock
+        lock_facts=sa_select(fact).where(among(fact.c.order_id)).order_by(fact.c.order_id).with_for_update(),
+        orders=sa_select(*[orders.c[n] for n in ORDER_FIELDS]).where(among(orders.c.id)),
+        hops=sa_select(*[hops.c[n] for n in HOP_FIELDS]).where(among(hops.c.order_id)).order_by(hops.c.id),
+        save_facts=save.on_conflict_do_update(
+            index_elements=["order_id"],
+            set_={c: save.excluded[c] for c in ("version", "final", "channel", "category", "buckets",
+                                                 "updated_at")}))
+
+
+@lru_cache
+def _pg_sql() -> dict[str, Any]:
+    """The PostgreSQL statements as SQL text for the driver (``%(name)s`` parameters)."""
+    from sqlalchemy.dialects.postgresql.psycopg import dialect
+
+    st, d = _statements("postgresql"), dialect()
+    text = {name: str(getattr(st, name).compile(dialect=d))
+            for name in ("blank_facts", "lock_facts", "orders", "hops", "save_facts")}
+    text["upserts"] = {table: str(stmt.compile(dialect=d)) for table, stmt in st.upserts.items()}
+    return text
+
+
 def add_to_aggregates(session: Session, agg: Mapping[Table, Mapping[AggKey, Mapping[str, int]]]) -> None:
-    """Add (or subtract) per-row amounts: one upsert per row."""
+    """Add (or subtract) per-row amounts: one executemany upsert per table, rows in key order."""
+    conn = session.connection()
+    upserts = _statements(conn.dialect.name).upserts
     for table in TABLES:
         rows = as_rows(table, agg.get(table, {}))
-        if not rows:
+        if rows:
+            conn.execute(upserts[table], rows)
+
+
+class _CoreRefresh:
+    """The two phases of a refresh through SQLAlchemy (SQLite): a few statements each."""
+
+    def __init__(self, session: Session) -> None:
+        self.session, self.conn = session, session.connection()
+        self.st = _statements(self.conn.dialect.name)
+
+    def read(self, ids: list[int], blanks: list[dict]) -> tuple[list, list, list]:
+        self.conn.execute(self.st.blank_facts, blanks)
+        facts = list(self.conn.execute(self.st.lock_facts, {"ids": ids}))
+        live = [f.order_id for f in facts if not f.final]
+        if not live:
+            return facts, [], []
+        return (facts, list(self.conn.execute(self.st.orders, {"ids": live})),
+                list(self.conn.execute(self.st.hops, {"ids": live})))
+
+    def write(self, agg: Mapping[Table, Mapping[AggKey, Mapping[str, int]]], facts: list[dict]) -> None:
+        add_to_aggregates(self.session, agg)
+        if facts:
+            self.conn.execute(self.st.save_facts, facts)
+        self.session.commit()
+
+
+class _PipelinedRefresh:
+    """The same on PostgreSQL through the driver's pipeline: each phase is one round trip, the
+    second one including an asynchronous COMMIT (``synchronous_commit = off``)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session, self.sql = session, _pg_sql()
+        self.raw = session.connection().connection.driver_connection   # in the session's transaction
+
+    def read(self, ids: list[int], blanks: list[dict]) -> tuple[list, list, list]:
+        from psycopg.rows import namedtuple_row
+
+        raw, sql = self.raw, self.sql
+        with raw.pipeline():
+            raw.execute("SELECT set_config('synchronous_commit', 'off', true)")
+            raw.cursor().executemany(sql["blank_facts"], blanks)
+            # the orders are read after the lock is granted (statements run in order), each with
+            # a fresh snapshot: a final order's rows come back too, and are simply not used
+            cursors = [raw.cursor(row_factory=namedtuple_row) for _ in range(3)]
+            for cur, name in zip(cursors, ("lock_facts", "orders", "hops")):
+                cur.execute(sql[name], {"ids": ids})
+            return tuple(cur.fetchall() for cur in cursors)
+
+    def write(self, agg: Mapping[Table, Mapping[AggKey, Mapping[str, int]]], facts: list[dict]) -> None:
+        from psycopg.types.json import Json
+
+        raw, sql = self.raw, self.sql
+        with raw.pipeline():
+            for table in TABLES:
+                rows = as_rows(table, agg.get(table, {}))
+                if rows:
+                    raw.cursor().executemany(sql["upserts"][table], rows)
+            if facts:
+                raw.cursor().executemany(sql["save_facts"], [
+                    {**f, "buckets": None if f["buckets"] is None else Json(f["buckets"])} for f in facts])
+            self.session.commit()
+
+
+def _fact_row(order: Any, new: counts.Contribution) -> dict[str, Any]:
+    final = order.state in FINAL_STATES
+    channel, category = dims(order)
+    return {"order_id": order.id, "version": order.version, "final": final, "channel": channel,
+            "category": category, "buckets": None if final else counts.to_json(new)}
+
+
+def _unchanged(fact: Any, row: Mapping[str, Any]) -> bool:
+    return all(getattr(fact, k) == v for k, v in row.items())
+
+
+def refresh_orders(session: Session, order_ids: Iterable[int]) -> int:
+    """Bring the aggregates in line with these orders as committed; how many changed them.
+
+    One transaction for the lot: the orders' facts are write-locked (in id order) before the
+    orders are read, so two refreshes of one order run one after the other and the later one
+    sees the latest commit; every order's change is summed first and written with one upsert
+    per aggregate table (rows in key order), the facts with one more; an order whose
+    contribution and fact are as stored writes nothing. On PostgreSQL the reads are one round
+    trip and the writes with the COMMIT another, and the commit does not wait for the disk: a
+    refresh lost in a crash takes its fact with it, so the fact stays behind the order and the
+    reconcile job redoes it. Commits; the caller passes a session of its own.
+    """
+    ids = sorted(set(order_ids))
+    if not ids:
+        return 0
+    io = _PipelinedRefresh(session) if session.get_bind().dialect.name == "postgresql" \
+        else _CoreRefresh(session)
+    now = utcnow()
+    blank = {"version": -1, "final": False, "channel": "", "category": "", "buckets": None,
+             "updated_at": now}
+    fact_rows, order_rows, hop_rows = io.read(ids, [{"order_id": i, **blank} for i in ids])
+    facts = {f.order_id: f for f in fact_rows}
+    hops: dict[int, list] = {}
+    for hop in hop_rows:
+        hops.setdefault(hop.order_id, []).append(hop)
+    total: dict[FullKey, dict[str, int]] = {}
+    saved, changed = [], 0
+    for order in order_rows:
+        fact = facts[order.id]
+        if fact.final:
             continue
-        ins = insert_on_conflict(session, table)
-        stmt = ins.on_conflict_do_update(
-            index_elements=key_columns(table),
-            set_={n: table.c[n] + ins.excluded[n] for n in counts.COUNT_FIELDS})
-        session.execute(stmt, rows)
-
-
-def _lock_fact(session: Session, order_id: int) -> KpiFact:
-    blank = {"order_id": order_id, "version": -1, "final": False, "channel": "", "category": "",
-             "updated_at": utcnow()}
-    session.execute(insert_on_conflict(session, KpiFact.__table__).values(**blank)
-                    .on_conflict_do_nothing(index_elements=["order_id"]))
-    # A no-op update write-locks the row on PostgreSQL and the database on SQLite.
-    session.execute(update(KpiFact).where(KpiFact.order_id == order_id)
-                    .values(version=KpiFact.version))
-    return session.exec(select(KpiFact).where(KpiFact.order_id == order_id)
-                        .execution_options(populate_existing=True)).one()
-
-
-def hops_of(session: Session, order_id: int) -> list[Assignment]:
-    stmt = select(Assignment).where(Assignment.order_id == order_id).order_by(col(Assignment.id))
-    return list(session.exec(stmt.execution_options(populate_existing=True)).all())
+        new = counts.contribution(order, hops.get(order.id, []))
+        delta = counts.difference(with_dims(new, *dims(order)),
+                                  with_dims(counts.from_json(fact.buckets), fact.channel, fact.category))
+        for key, values in delta.items():
+            counts.accumulate(total, key, values)
+        changed += bool(delta)
+        row = _fact_row(order, new)
+        if not _unchanged(fact, row):
+            saved.append({**row, "updated_at": now})
+    io.write(rollups(total), saved)
+    return changed
 
 
 def refresh_order(session: Session, *, order_id: int) -> bool:
-    """Bring the aggregates in line with the order as committed; True if anything changed.
-
-    Commits. The caller passes a session of its own (not one holding other pending work).
-    """
-    fact = _lock_fact(session, order_id)
-    order = session.exec(select(Order).where(Order.id == order_id)
-                         .execution_options(populate_existing=True)).first()
-    if fact.final or order is None:
-        session.commit()
-        return False
-    new = counts.contribution(order, hops_of(session, order_id))
-    old = counts.from_json(fact.buckets)
-    delta = counts.difference(with_dims(new, *dims(order)), with_dims(old, fact.channel, fact.category))
-    add_to_aggregates(session, rollups(delta))
-    final = order.state in FINAL_STATES
-    fact.version, fact.final, fact.updated_at = order.version, final, utcnow()
-    fact.channel, fact.category = dims(order)
-    fact.buckets = None if final else counts.to_json(new)
-    session.add(fact)
-    session.commit()
-    return bool(delta)
+    """``refresh_orders`` for one order; True if it changed the aggregates."""
+    return refresh_orders(session, [order_id]) > 0
 
 
 def stale_order_ids(session: Session, *, since: datetime, limit: int = 5000) -> list[int]:
@@ -126,7 +251,8 @@ def stale_order_ids(session: Session, *, since: datetime, limit: int = 5000) -> 
     return list(session.execute(stmt).scalars())
 
 
-def _batches(session: Session, size: int) -> Iterator[tuple[list[Order], dict[int, list]]]:
+def order_batches(session: Session, size: int) -> Iterator[tuple[list[Order], dict[int, list]]]:
+    """Every order (in id order) with its hops, ``size`` orders at a time."""
     last = 0
     while True:
         orders = list(session.exec(select(Order).where(Order.id > last)
@@ -149,7 +275,7 @@ def rebuild(session: Session, *, batch: int = 2000) -> int:
         session.execute(delete(table))
     total: dict[FullKey, dict[str, int]] = {}
     n = 0
-    for orders, hops in _batches(session, batch):
+    for orders, hops in order_batches(session, batch):
         facts = []
         for order in orders:
             contrib = counts.contribution(order, hops[order.id])

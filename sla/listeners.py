@@ -1,6 +1,9 @@
 """Post-commit order listeners of the SLA domain (registered in ``dispatch.hooks.LISTENERS``)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from sqlalchemy import inspect
 from sqlmodel import Session
 
 from dispatch.db import get_engine
@@ -10,5 +13,16 @@ from sla import aggregates
 
 def refresh_kpis(session: Session, *, order: Order, action: str) -> None:
     """Re-derive the order's KPI contribution; a failure here is repaired by the reconcile job."""
+    refresh_kpis_batch(session, orders=[order], action=action)
+
+
+def refresh_kpis_batch(session: Session, *, orders: Sequence[Order], action: str = "") -> None:
+    """The same for several committed orders at once: one transaction, one upsert per table."""
     with Session(get_engine(), expire_on_commit=False) as own:
-        aggregates.refresh_order(own, order_id=order.id)
+        aggregates.refresh_orders(own, [_id(o) for o in orders])
+
+
+def _id(order: Order) -> int:
+    """The order's id without reloading it (the caller's commit expired its attributes)."""
+    identity = inspect(order).identity
+    return identity[0] if identity else order.id

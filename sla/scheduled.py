@@ -71,9 +71,9 @@ def reconcile_kpis(now_iso: str | None = None) -> int:
     refreshed = 0
     with Session(get_engine()) as session:
         ids = aggregates.stale_order_ids(session, since=since)
-    for order_id in ids:
+    for i in range(0, len(ids), 200):
         with Session(get_engine()) as session:
-            refreshed += aggregates.refresh_order(session, order_id=order_id)
+            refreshed += aggregates.refresh_orders(session, ids[i:i + 200])
     if ids:
         log.info("KPI reconcile: %d orders behind, %d changed aggregates", len(ids), refreshed)
     return len(ids)
