@@ -215,7 +215,8 @@ def generate(args) -> None:
         pending: dict = {}
         order_id, hop_id, recent, bucket_rows, days = 0, 0, [], 0, []
         started = time.monotonic()
-        with tqdm(total=args.orders, unit="order", smoothing=0.05) as bar:
+        tty = sys.stderr.isatty()   # a log file gets a line every 30 s, not every redraw
+        with tqdm(total=args.orders, unit="order", smoothing=0.05, mininterval=0.1 if tty else 30) as bar:
             for offset, volume in enumerate(daily_volumes(args.orders, first, args.days, cal, rng)):
                 day = first + timedelta(days=offset)
                 days += final_days(pending, day)
@@ -246,11 +247,15 @@ def generate(args) -> None:
             copier.finish()
         print(f"orders {order_id:,}, hops {hop_id:,}, day buckets {bucket_rows:,} "
               f"in {time.monotonic() - started:.0f} s; roll-ups and indexes...", flush=True)
+        conn.execute("SET maintenance_work_mem = '1GB'")   # index builds sort in memory
+        conn.execute("SET work_mem = '256MB'")
         rollups_in_sql(conn)
         secondary_indexes(False, conn)
         for seq, value in (("work_order_id_seq", order_id), ("assignment_id_seq", hop_id)):
             conn.execute(f"SELECT setval('{seq}', {max(value, 1)})")
-        conn.execute("VACUUM ANALYZE")   # sets the visibility map: index-only scans need no heap
+        for table in ("sla_kpi_aggregate", "sla_kpi_unit_aggregate"):
+            conn.execute(f"VACUUM ANALYZE {table}")   # the visibility map: index-only scans skip the heap
+        conn.execute("ANALYZE")
         size = conn.execute("SELECT pg_size_pretty(pg_database_size(current_database()))").fetchone()[0]
         agg = [conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
                for t in ("sla_kpi_aggregate", "sla_kpi_unit_aggregate")]
