@@ -83,3 +83,23 @@ def test_logout_revokes_the_token_for_api_and_socket(client, tokens, seeded):
     with pytest.raises(WebSocketDisconnect):
         with client.websocket_connect(f"/api/v1/ws?token={token}") as ws:
             ws.receive_json()
+
+
+def test_an_expired_token_is_refused_by_api_and_socket(client, session):
+    from datetime import UTC, datetime, timedelta
+
+    from sqlmodel import select
+
+    from dispatch.auth.models import User
+    from dispatch.auth.security import create_token
+    from dispatch.config import get_settings
+
+    user = session.exec(select(User).where(User.username == "county_supervisor")).one()
+    token = create_token(user_id=user.id, token_version=user.token_version,
+                         secret=get_settings().secret_key, minutes=60,
+                         now=datetime.now(UTC) - timedelta(minutes=61))   # expired a minute ago
+    assert client.get("/api/v1/auth/me", headers=auth(token)).status_code == 401
+    with pytest.raises(WebSocketDisconnect) as err:
+        with client.websocket_connect(f"/api/v1/ws?token={token}") as ws:
+            ws.receive_json()
+    assert err.value.code == 4401
