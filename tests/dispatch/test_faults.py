@@ -123,7 +123,7 @@ def stack(seeded, tmp_path):
 
 def _token(stack: Stack) -> str:
     r = httpx.post(f"{stack.url}/api/v1/auth/token",
-                   data={"username": "county_operator", "password": DEMO_PASSWORD}, timeout=10)
+                   data={"username": "county_operator", "password": DEMO_PASSWORD}, timeout=60)
     return r.json()["access_token"]
 
 
