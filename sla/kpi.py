@@ -9,7 +9,7 @@ The three-rates composite (三率综合) is a weighted mean of 响应率/解决�
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 
 THREE_RATES: tuple[str, ...] = ("response_rate", "resolution_rate", "satisfaction_rate")
 # Our model's default weights; every city configures its own.
@@ -164,5 +164,5 @@ def compute(counts: Mapping[str, int] | KpiCounts, weights: Mapping[str, float] 
 
 
 def counts_as_dict(counts: KpiCounts) -> dict[str, int]:
-    """Plain dict of the counts (for storage or export)."""
-    return asdict(counts)
+    """Plain dict of the counts (for storage or export); flat, so no deep copy as ``asdict``."""
+    return {f.name: getattr(counts, f.name) for f in fields(counts)}
