@@ -71,7 +71,8 @@ def main() -> int:
 
     texts = load_texts(args.n)
     chars = sum(map(len, texts)) / len(texts)
-    print(f"{len(texts)} messages, {chars:.0f} characters on average, {args.rounds} rounds")
+    print(f"{len(texts)} messages, {chars:.0f} characters on average, {args.rounds} rounds; "
+          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
     from classifiers.model_store import ModelStore
     from classifiers.place import get_gazetteer
@@ -110,6 +111,9 @@ def main() -> int:
         print(f"  {k:<14} {v:8.0f}   ({1e3 / v:.2f} ms/message)")
     print(f"  classify / jieba.lcut      = {med['classify'] / med['jieba.lcut']:.2f}  (target >= 0.8)")
     print(f"  classify_many / jieba.lcut = {med['classify_many'] / med['jieba.lcut']:.2f}")
+    ratios = [c / j for c, j in zip(rates["classify"], rates["jieba.lcut"])]
+    print(f"  per-round classify / jieba.lcut: {' '.join(f'{r:.2f}' for r in ratios)}")
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 
 

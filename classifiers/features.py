@@ -10,8 +10,11 @@ Training fits scikit-learn ``TfidfVectorizer``s; ``transform_one`` then
 recomputes the same numbers for a single message with the fitted vocabulary and
 IDF, because the vectorizers' per-call overhead would cost more than the rest of
 the classification. Character n-grams are looked up as integer keys (code point,
-or two code points packed) with numpy ``unique``/``searchsorted``, so no n-gram
-string is built per message. A test checks that both paths give the same vector.
+or two code points packed; head n-grams carry one more flag bit) in one sorted
+table that holds both character blocks, with a single numpy ``unique`` and
+``searchsorted`` per message, so no n-gram string is built. The three blocks are
+then normalised together (``bincount`` of squared values per block). A test
+checks that both paths give the same vector.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ def identity(tokens: list[str]) -> list[str]:
 
 
 _BIGRAM = np.uint64(1 << 42)  # above every packed unigram key (code points < 2**21)
+_HEAD = np.uint64(1 << 43)  # a head-block key: the same key with this bit set
 _SHIFT = np.uint64(21)
 
 
@@ -52,6 +56,13 @@ def _gram_key(gram: str) -> int:
 def _char_keys(text: str) -> np.ndarray:
     cp = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     return np.concatenate([cp, ((cp[:-1] << _SHIFT) | cp[1:]) + _BIGRAM])
+
+
+def _text_and_head_keys(text: str, head: int) -> np.ndarray:
+    """Keys of the whole text's n-grams, then of its first ``head`` characters' (flagged)."""
+    cp = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    bi = ((cp[:-1] << _SHIFT) | cp[1:]) + _BIGRAM
+    return np.concatenate([cp, bi, cp[:head] | _HEAD, bi[:head - 1] | _HEAD])
 
 
 @dataclass
@@ -69,13 +80,6 @@ class _Block:
         items = sorted((_gram_key(g), j) for g, j in self.vocab.items())
         self.keys = np.fromiter((k for k, _ in items), dtype=np.uint64, count=len(items))
         self.key_index = np.fromiter((j for _, j in items), dtype=np.int64, count=len(items))
-
-    def lookup_chars(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """(columns, counts) of the known character n-grams of text."""
-        grams, counts = np.unique(_char_keys(text), return_counts=True)
-        pos = np.minimum(np.searchsorted(self.keys, grams), len(self.keys) - 1)
-        found = self.keys[pos] == grams
-        return self.key_index[pos[found]], counts[found].astype(np.float64)
 
     def lookup_words(self, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
         c = Counter(tokens)
@@ -113,6 +117,7 @@ class Featurizer:
             b.offset = offset
             offset += len(b.idf)
         self.n_features = offset
+        self._index()
         return sp.hstack(parts, format="csr")
 
     def transform(self, texts: list[str], tokens: list[list[str]]) -> sp.csr_matrix:
@@ -120,21 +125,50 @@ class Featurizer:
         inputs = self._inputs(texts, tokens)
         return sp.hstack([b.vectorizer.transform(inputs[b.name]) * b.weight for b in self.blocks], format="csr")
 
-    def transform_one(self, text: str, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(column indices, values) of one message; same numbers as ``transform``."""
-        inputs = {"chars": text, "words": tokens, "head": text[:HEAD_CHARS]}
-        all_idx, all_val = [], []
+    def _index(self) -> None:
+        """One sorted key table for the character blocks, and per-column idf/block arrays."""
+        keys, cols = [], []
         for b in self.blocks:
             if b.name == "words":
-                idx, tf = b.lookup_words(inputs["words"])
-            else:
-                idx, tf = b.lookup_chars(inputs[b.name])
-            if len(idx) == 0:
                 continue
-            val = (np.log(tf) + 1.0) * b.idf[idx]
-            val *= b.weight / np.sqrt(val @ val)
-            all_idx.append(idx + b.offset)
-            all_val.append(val)
-        if not all_idx:
+            flag = _HEAD if b.name == "head" else np.uint64(0)
+            keys.append(b.keys | flag)
+            cols.append(b.key_index + b.offset)
+        keys, cols = np.concatenate(keys), np.concatenate(cols)
+        order = np.argsort(keys, kind="stable")
+        self._keys, self._cols = keys[order], cols[order]
+        self._idf = np.concatenate([b.idf for b in self.blocks])
+        self._block = np.concatenate([np.full(len(b.idf), i, dtype=np.intp) for i, b in enumerate(self.blocks)])
+        self._weights = np.array([b.weight for b in self.blocks])
+        self._words = next(b for b in self.blocks if b.name == "words")
+        heads = [b for b in self.blocks if b.name == "head"]
+        self._head_chars = HEAD_CHARS if heads else 0
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        if self.n_features:
+            self._index()
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items()
+                if k not in ("_keys", "_cols", "_idf", "_block", "_weights", "_words", "_head_chars")}
+
+    def transform_one(self, text: str, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(column indices, values) of one message; same numbers as ``transform``."""
+        if not hasattr(self, "_keys"):
+            self._index()
+        keys = _text_and_head_keys(text, self._head_chars) if self._head_chars else _char_keys(text)
+        grams, counts = np.unique(keys, return_counts=True)
+        pos = np.searchsorted(self._keys, grams)
+        pos[pos == len(self._keys)] = 0
+        found = self._keys[pos] == grams
+        widx, wtf = self._words.lookup_words(tokens)
+        idx = np.concatenate([self._cols[pos[found]], widx + self._words.offset])
+        tf = np.concatenate([counts[found], wtf])
+        if len(idx) == 0:
             return np.empty(0, dtype=np.int64), np.empty(0)
-        return np.concatenate(all_idx), np.concatenate(all_val)
+        val = (np.log(tf) + 1.0) * self._idf[idx]
+        block = self._block[idx]
+        norm = np.sqrt(np.bincount(block, weights=val * val, minlength=len(self.blocks)))
+        val *= (self._weights / np.where(norm > 0, norm, 1.0))[block]
+        return idx, val

@@ -10,7 +10,10 @@ Layout (default ``var/models/``, any directory can be passed)::
 
 A version id is ``YYYYmmddTHHMMSSffffffZ`` (UTC): sortable and unique per store.
 Pickles are only loaded from the store's own directory; do not point it at files
-from elsewhere (unpickling can run code).
+from elsewhere (unpickling can run code). A version saved with another
+``category.MODEL_FORMAT`` is refused by ``load`` (``StaleModelError``), and
+``load_or_train`` then trains and promotes a new one from the base CSV (+ the
+stale version's extra examples).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import numpy as np
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import train_test_split
 
-from classifiers.category import CategoryModel
+from classifiers.category import MODEL_FORMAT, CategoryModel
 from classifiers.training import TRAIN_CSV, Example, as_examples, load_examples, tokenize_all
 
 DEFAULT_MODEL_DIR = Path("var/models")
@@ -40,6 +43,10 @@ VALIDATION_SHARE = 0.2
 # "Not worse": accuracy may not drop at all; macro-F1 may wobble by this much,
 # since one message more or less in a small class moves it.
 MACRO_F1_TOLERANCE = 0.01
+
+
+class StaleModelError(TypeError):
+    """A stored model of another format than this code's ``MODEL_FORMAT``."""
 
 
 @dataclass
@@ -120,6 +127,9 @@ class ModelStore:
             bundle = pickle.load(fh)
         if not isinstance(bundle, ModelBundle):
             raise TypeError(f"expected ModelBundle in {version}, got {type(bundle).__name__}")
+        found = vars(bundle.model).get("format", 1)  # not getattr: the class default is the new format
+        if found != MODEL_FORMAT:
+            raise StaleModelError(f"model {version} has format {found}, this code reads {MODEL_FORMAT}")
         return bundle
 
     def promote(self, version: str) -> None:
@@ -162,9 +172,15 @@ class ModelStore:
         return version
 
     def load_or_train(self, progress: bool = False) -> ModelBundle:
-        """The current model; trains and promotes one from the base CSV if there is none."""
-        if self.current_version() is None:
-            self.train(promote=True, progress=progress)
+        """The current model; trains and promotes one from the base CSV if there is none
+        or if the current one is of an older format (keeping its extra examples)."""
+        current = self.current_version()
+        if current is not None:
+            try:
+                return self.load()
+            except StaleModelError:
+                pass
+        self.train(self.extra_examples(current), promote=True, progress=progress)
         return self.load()
 
     def validation_texts(self) -> set[str]:
@@ -264,6 +280,7 @@ def _score(model: CategoryModel, examples: list[Example], cache: dict[str, list[
 def _training_metrics(model: CategoryModel, n_examples: int, n_extra: int) -> dict:
     return {
         "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "format": MODEL_FORMAT,
         "n_examples": n_examples,
         "n_extra": n_extra,
         "classes": [str(c) for c in model.classes_],

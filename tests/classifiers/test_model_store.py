@@ -71,3 +71,23 @@ def test_candidate_that_is_worse_is_kept_but_not_promoted(store):
     assert report.candidate["accuracy"] < report.current["accuracy"]
     assert store.current_version() == base
     assert report.candidate_version in [v["version"] for v in store.versions()]
+
+
+def test_a_model_of_an_older_format_is_retrained_not_loaded(store):
+    import pickle
+
+    from classifiers.category import MODEL_FORMAT
+    from classifiers.model_store import StaleModelError
+
+    extra = [("小区停水三天了没人管", "城乡建设")]
+    old = store.train(extra)
+    path = store.root / old / "model.pkl"
+    bundle = pickle.loads(path.read_bytes())
+    del bundle.model.__dict__["format"]  # as pickled by the code before formats were recorded
+    path.write_bytes(pickle.dumps(bundle))
+    with pytest.raises(StaleModelError):
+        store.load(old)
+    fresh = store.load_or_train()
+    assert fresh.version != old and store.current_version() == fresh.version
+    assert [(e.text, e.label) for e in store.extra_examples(fresh.version)] == extra
+    assert fresh.metrics["format"] == MODEL_FORMAT

@@ -57,3 +57,30 @@ def test_shipped_userdict_is_in_jieba_format():
     assert len(lines) > 5000
     word, freq, tag = lines[0].split(" ")
     assert int(freq) > 0 and tag in {"ns", "nt", "n"}
+
+
+def test_the_prefix_dictionary_is_cached_and_read_back(tmp_path, monkeypatch):
+    words = Tokenizer(cache_dir=tmp_path).cut("冷水滩区梧桐街道的住建局")
+    assert len(list(tmp_path.glob("prefix-*.marshal"))) == 1
+
+    def no_rebuild(self, *args, **kwargs):
+        raise AssertionError("the dictionary was rebuilt instead of read from the cache")
+
+    monkeypatch.setattr(jieba.Tokenizer, "initialize", no_rebuild)
+    assert Tokenizer(cache_dir=tmp_path).cut("冷水滩区梧桐街道的住建局") == words
+
+
+def test_a_changed_user_dictionary_gets_its_own_cache(tmp_path):
+    userdict = tmp_path / "words.txt"
+    userdict.write_text("梧桐树下社区 1000 ns\n", encoding="utf-8")
+    first = Tokenizer(userdict, cache_dir=tmp_path).cut("梧桐树下社区停水")
+    userdict.write_text("梧桐树下社区 1000 ns\n停水了 1000 n\n", encoding="utf-8")
+    second = Tokenizer(userdict, cache_dir=tmp_path).cut("梧桐树下社区停水了")
+    assert first[0] == "梧桐树下社区" and "停水了" in second
+    assert len(list(tmp_path.glob("prefix-*.marshal"))) == 2
+
+
+def test_hmm_can_be_switched_off_per_call():
+    tok = get_tokenizer()
+    assert "杭研" in tok.cut("他来到了网易杭研大厦")  # jieba's HMM guesses the unknown word
+    assert "杭研" not in tok.cut("他来到了网易杭研大厦", hmm=False)
