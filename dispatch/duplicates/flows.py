@@ -12,6 +12,7 @@ from dispatch.duplicates import service
 from dispatch.duplicates.schemas import DuplicatePublic, DuplicatesOf
 from dispatch.errors import Conflict, Invalid
 from dispatch.orders import service as orders
+from dispatch.orders.enums import State
 from dispatch.orders.models import Order
 
 
@@ -46,9 +47,12 @@ def possible_duplicates(session: Session, *, order: Order, reach_path: str,
 
 
 def duplicates_of(session: Session, *, order: Order, reach_path: str) -> DuplicatesOf:
+    """Candidates only while the order can still be merged (the search is the costly part)."""
+    mergeable = order.state in (State.received.value, State.pending_dispatch.value)
     return DuplicatesOf(
         order_id=order.id,
-        candidates=possible_duplicates(session, order=order, reach_path=reach_path),
+        candidates=possible_duplicates(session, order=order, reach_path=reach_path)
+        if mergeable else [],
         merged=[_public(o) for o in service.merged_into(session, master_id=order.id)])
 
 

@@ -22,5 +22,5 @@ class DuplicatePublic(BaseModel):
 
 class DuplicatesOf(BaseModel):
     order_id: int
-    candidates: list[DuplicatePublic]   # open or recent orders about the same matter
+    candidates: list[DuplicatePublic]   # while it can be merged: open or recent orders like it
     merged: list[DuplicatePublic]       # reports already merged into this order

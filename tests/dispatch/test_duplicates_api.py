@@ -110,3 +110,18 @@ def test_merge_needs_another_visible_order_that_can_still_give_a_result(client, 
                   master_id=a["order_id"])
     assert refused == {"code": "conflict", "message": "cannot merge into an order that is refused",
                        "details": None}
+
+
+def test_an_order_past_intake_lists_no_candidates_but_keeps_its_merged_reports(client, tokens,
+                                                                               seeded):
+    first, again = _matter("sewage")
+    disp = tokens["county_dispatcher"]
+    a = new_call(client, tokens["county_operator"], content=first, division_code=seeded.village.id)
+    b = new_call(client, tokens["county_operator"], content=again, division_code=seeded.village.id)
+    wait_state(client, disp, a["order_id"], "pending_dispatch")
+    wait_state(client, disp, b["order_id"], "pending_dispatch")
+    act(client, disp, b["order_id"], "merge", reason="同一事项", master_id=a["order_id"])
+    act(client, disp, a["order_id"], "dispatch", target_unit_id=seeded.township.id, reason="属地")
+    body = client.get(f"/api/v1/orders/{a['order_id']}/duplicates", headers=auth(disp)).json()
+    assert body["candidates"] == []
+    assert [m["order_id"] for m in body["merged"]] == [b["order_id"]]

@@ -144,7 +144,10 @@ export async function mountOrder(root, { me, args }) {
     let o;
     let dup = null;
     try {
-      [o, dup] = await Promise.all([api(`/orders/${id}`), api(`/orders/${id}/duplicates`).catch(() => null)]);
+      // units handling an order neither merge nor need the merged reports: no search for them
+      const dupWanted = me.user.role !== "handler";
+      [o, dup] = await Promise.all([api(`/orders/${id}`),
+        dupWanted ? api(`/orders/${id}/duplicates`).catch(() => null) : null]);
     } catch (err) {
       clear(root).append(back, h("p", { class: "error" }, errorText(err)));
       return;
