@@ -20,7 +20,7 @@ def _finished(client, token: str, job_id: str) -> dict:
     def done():
         body = client.get(f"/api/v1/exports/{job_id}", headers=H(token)).json()
         return body if body["status"] in ("done", "failed") else None
-    return wait_until(done, timeout=60)
+    return wait_until(done, timeout=180)   # a loaded CI machine runs the worker slowly
 
 
 def _sheet(client, token: str, job: dict) -> list[tuple]:
