@@ -1,4 +1,5 @@
-"""The baseline: a bare FastAPI app that durably inserts the same intake payload with asyncpg.
+"""The baseline: a bare FastAPI app that durably inserts the same intake payload with asyncpg,
+idempotent on (channel, external id) like intake.
 
 `uvicorn bench.bare_app:app` with BARE_DSN=postgresql://… ; the table is created at start-up.
 """
@@ -36,6 +37,9 @@ async def intake(request: Request) -> dict:
     async with app.state.pool.acquire() as conn:
         oid = await conn.fetchval(
             "INSERT INTO bare_order (channel, external_id, content, payload) VALUES ($1,$2,$3,$4)"
-            " RETURNING id", body["channel"], body["external_id"], body["content"],
-            json.dumps(body, ensure_ascii=False))
+            " ON CONFLICT (channel, external_id) DO NOTHING RETURNING id", body["channel"],
+            body["external_id"], body["content"], json.dumps(body, ensure_ascii=False))
+        if oid is None:   # a retry: the stored row, as intake answers it
+            oid = await conn.fetchval("SELECT id FROM bare_order WHERE channel=$1 AND "
+                                      "external_id=$2", body["channel"], body["external_id"])
     return {"order_id": oid}

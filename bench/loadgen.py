@@ -38,7 +38,7 @@ class Result:
                 if self.latencies else None}
 
 
-async def _one(reader, writer, raw: bytes) -> int:
+async def _one(reader, writer, raw: bytes) -> tuple[int, bytes]:
     writer.write(raw)
     await writer.drain()
     status_line = await reader.readline()
@@ -50,9 +50,7 @@ async def _one(reader, writer, raw: bytes) -> int:
             break
         if line.lower().startswith(b"content-length:"):
             length = int(line.split(b":")[1])
-    if length:
-        await reader.readexactly(length)
-    return status
+    return status, (await reader.readexactly(length) if length else b"")
 
 
 def request_bytes(host: str, port: int, method: str, path: str, body: dict | None,
@@ -67,8 +65,11 @@ def request_bytes(host: str, port: int, method: str, path: str, body: dict | Non
 
 
 async def run(host: str, port: int, make: Callable[[int], bytes], *, total: int,
-              concurrency: int, rate: float | None = None) -> Result:
-    """Send `total` requests from `concurrency` connections; `rate` paces the starts (req/s)."""
+              concurrency: int, rate: float | None = None,
+              on_ok: Callable[[int, float, bytes], None] | None = None) -> Result:
+    """Send `total` requests from `concurrency` connections; `rate` paces the starts (req/s);
+    `on_ok(i, sent_at, body)` is told of every acknowledged request (perf_counter time).
+    A connection the server dropped counts as error 0 and is reopened."""
     res, counter = Result(), iter(range(total))
     started = time.perf_counter()
 
@@ -80,10 +81,19 @@ async def run(host: str, port: int, make: Callable[[int], bytes], *, total: int,
                 if delay > 0:
                     await asyncio.sleep(delay)
             t0 = time.perf_counter()
-            status = await _one(reader, writer, make(i))
+            try:
+                status, body = await _one(reader, writer, make(i))
+            except (OSError, asyncio.IncompleteReadError, IndexError, ValueError):
+                # the server closed the connection (e.g. after a 500): count it, reconnect
+                res.errors[0] = res.errors.get(0, 0) + 1
+                writer.close()
+                reader, writer = await asyncio.open_connection(host, port)
+                continue
             if 200 <= status < 300:
                 res.ok += 1
                 res.latencies.append(time.perf_counter() - t0)
+                if on_ok is not None:
+                    on_ok(i, t0, body)
             else:
                 res.errors[status] = res.errors.get(status, 0) + 1
         writer.close()

@@ -21,6 +21,7 @@ from dispatch.errors import DomainError
 from dispatch.intake.flows import build_order, number_for
 from dispatch.intake.schemas import IntakeRequest
 from dispatch.jobs.queue import enqueue_safely
+from dispatch.realtime.broker import get_broker
 from dispatch.orders import flows as order_flows
 from dispatch.orders import service as orders
 from dispatch.orders.enums import Channel, State
@@ -125,6 +126,7 @@ def _insert_together(session: Session, reqs: dict[int, IntakeRequest],
         return {}
     ids = [o.id for o in made.values()]
     enqueue_safely(ROUTE_MANY_JOB, ids, job_id=f"route-batch-{ids[0]}-{ids[-1]}")
-    for order in made.values():
-        order_flows.announce(session, order=order, action="intake")
+    # the intake listeners (notices, KPIs) run in that routing job, as for a single intake
+    get_broker().publish_many([order_flows.event_for(o, "intake", [o.platform_path])
+                               for o in made.values()])
     return made

@@ -12,6 +12,11 @@ def _serve(args: argparse.Namespace, *, demo: bool = False) -> None:
 
     from dispatch.api import create_app
 
+    level = os.environ.get("HOTLINE_LOG_LEVEL", "INFO").lower()
+    if not demo and args.workers > 1:   # processes share nothing but PostgreSQL and Redis
+        uvicorn.run("dispatch.api:create_app", factory=True, host=args.host, port=args.port,
+                    workers=args.workers, log_level=level)
+        return
     app = create_app()
     if demo:
         from dispatch import demo as demo_mod
@@ -25,7 +30,7 @@ def _serve(args: argparse.Namespace, *, demo: bool = False) -> None:
             print(f"    {username:<18} {role.value:<15} {unit.name} {name}")
         print(f"\n  Console: http://{args.host}:{args.port}/console/   "
               f"API docs: http://{args.host}:{args.port}/docs\n")
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    uvicorn.run(app, host=args.host, port=args.port, log_level=level)
 
 
 def _worker(args: argparse.Namespace) -> None:
@@ -141,6 +146,8 @@ def main(argv: list[str] | None = None) -> None:
         sp = sub.add_parser(name, help=helptext)
         sp.add_argument("--host", default="127.0.0.1")
         sp.add_argument("--port", type=int, default=8000)
+    sub.choices["serve"].add_argument("--workers", type=int, default=1,
+                                      help="server processes (each with its own pool)")
     w = sub.add_parser("worker", help="RQ worker (production mode)")
     w.add_argument("--simple", action="store_true", help="SimpleWorker: no fork per job")
     w.add_argument("--burst", action="store_true")

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     # orders still "received" after this long are re-enqueued by the sweeper
     sweeper_stale_seconds: int = 60
     sweeper_interval_seconds: int = 15
+    # intake hands new orders to routing in groups: one job per group (see dispatch/jobs/batcher.py)
+    intake_batch_size: int = 100
+    intake_batch_ms: float = 5.0
     attachment_max_bytes: int = 10 * 1024 * 1024
     attachment_types: str = "image/jpeg,image/png,image/webp,audio/mpeg,audio/amr,audio/wav,application/pdf"
     storage: str = "local"               # local | s3

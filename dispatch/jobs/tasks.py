@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import logging
 
+from sqlmodel import col, select
+
+from dispatch import hooks
 from dispatch.db import session_scope
 from dispatch.errors import Conflict
 from dispatch.orders import flows as order_flows
@@ -17,42 +20,66 @@ log = logging.getLogger(__name__)
 
 def route_order(order_id: int) -> str:
     """Classify and route one received order; an order already routed is left alone."""
-    with session_scope() as session:
-        order = session.get(Order, order_id)
-        if order is None or order.state != State.received.value:
-            return "skipped"
-        decision = get_router().route(session, order)
-        _record(order, decision)
-        action, inp = _action_for(decision)
-        try:
-            _apply(session, order, action, inp)
-        except Conflict:
-            return "skipped"  # another worker routed it first: never dispatch twice
-        except IllegalTransition as exc:
-            # the proposal does not fit (e.g. a unit outside the platform): a person decides
-            log.warning("routing proposal for %s refused (%s); queued", order.number, exc)
-            session.rollback()
-            order = session.get(Order, order_id)
-            if order is None or order.state != State.received.value:
-                return "skipped"
-            _apply(session, order, Action.queue_for_dispatcher,
-                   ActionInput(reason=f"rule {decision.rule} refused: {exc}"))
-            return "queue"
-        return decision.kind
-
-
-def _apply(session, order: Order, action: Action, inp: ActionInput) -> None:
-    order_flows.apply_action(session, order_id=order.id, action=action,
-                             actor=order_flows.system_actor(order), actor_name="智能分拨", inp=inp)
+    counts = route_orders([order_id])
+    return next(iter(counts))
 
 
 def route_orders(order_ids: list[int]) -> dict[str, int]:
-    """Route a batch (the sweeper and bulk intake use one job per batch)."""
+    """Route a batch (intake's micro-batches, the sweeper, grid batches) in one session.
+
+    First the intake listeners of the orders still received (deferred from intake: notices,
+    KPIs), then each order, its live event pushed at once; then the routing listeners, one
+    call per listener and action. Orders routed meanwhile by another job are skipped."""
     counts: dict[str, int] = {}
-    for oid in order_ids:
-        result = route_order(oid)
-        counts[result] = counts.get(result, 0) + 1
+    done: dict[str, list[Order]] = {}
+    with session_scope() as session:
+        fresh = list(session.exec(select(Order).where(col(Order.id).in_(order_ids),
+                                                      Order.state == State.received.value)))
+        hooks.emit_many(session, orders=fresh, action="intake")
+        for order in fresh:
+            result, action = _route(session, order.id)
+            counts[result] = counts.get(result, 0) + 1
+            if action is not None:
+                done.setdefault(action, []).append(session.get(Order, order.id))
+        for action, group in done.items():
+            hooks.emit_many(session, orders=group, action=action)
+    if len(fresh) < len(order_ids):
+        counts["skipped"] = counts.get("skipped", 0) + len(order_ids) - len(fresh)
     return counts
+
+
+def _route(session, order_id: int) -> tuple[str, str | None]:
+    """(result, the action applied or None) for one order, committed and pushed."""
+    order = session.get(Order, order_id)
+    if order is None or order.state != State.received.value:
+        return "skipped", None
+    decision = get_router().route(session, order)
+    _record(order, decision)
+    action, inp = _action_for(decision)
+    try:
+        _apply(session, order, action, inp)
+    except Conflict:
+        session.rollback()
+        return "skipped", None  # another worker routed it first: never dispatch twice
+    except IllegalTransition as exc:
+        # the proposal does not fit (e.g. a unit outside the platform): a person decides
+        log.warning("routing proposal for %s refused (%s); queued", order.number, exc)
+        session.rollback()
+        order = session.get(Order, order_id)
+        if order is None or order.state != State.received.value:
+            return "skipped", None
+        action = Action.queue_for_dispatcher
+        _apply(session, order, action, ActionInput(reason=f"rule {decision.rule} refused: {exc}"))
+        return "queue", action.value
+    return decision.kind, action.value
+
+
+def _apply(session, order: Order, action: Action, inp: ActionInput) -> None:
+    """Apply and push the event now; the listeners wait for the end of the batch."""
+    order = order_flows.apply_action(session, order_id=order.id, action=action,
+                                     actor=order_flows.system_actor(order),
+                                     actor_name="智能分拨", inp=inp, publish=False)
+    order_flows.publish(session, order=order, action=action.value)
 
 
 def _record(order: Order, d: RoutingDecision) -> None:

@@ -114,11 +114,20 @@ def concerned_paths(session: Session, order: Order) -> list[str]:
     return [order.platform_path, *{h.to_path for h in orders.hops(session, order_id=order.id)}]
 
 
+def event_for(order: Order, action: str, paths: list[str]) -> dict:
+    """The live event for the consoles of `paths` (see dispatch.realtime.broker.visible_to)."""
+    return {"type": "order", "action": action, "order_id": order.id, "number": order.number,
+            "state": order.state, "current_unit_path": order.current_unit_path,
+            "paths": paths, "at": utcnow().isoformat()}
+
+
+def publish(session: Session, *, order: Order, action: str) -> None:
+    """Push the event to the consoles concerned (no listeners)."""
+    get_broker().publish(event_for(order, action, concerned_paths(session, order)))
+
+
 def announce(session: Session, *, order: Order, action: str) -> None:
-    event = {"type": "order", "action": action, "order_id": order.id, "number": order.number,
-             "state": order.state, "current_unit_path": order.current_unit_path,
-             "paths": concerned_paths(session, order), "at": utcnow().isoformat()}
-    get_broker().publish(event)
+    publish(session, order=order, action=action)
     hooks.emit(session, order=order, action=action)
 
 

@@ -62,12 +62,13 @@ def test_transport_not_configured_is_logged_as_skipped_and_never_queued(client, 
 
     monkeypatch.delenv("HOTLINE_SMS_GATEWAY_URL")
     get_channel_settings.cache_clear()
-    try:
-        made = new_call(client, tokens["city_operator"], citizen_phone="13307460003")
+    try:   # answered on the call: its notice is planned inside this request, in this process
+        made = new_call(client, tokens["city_operator"], citizen_phone="13307460003",
+                        direct_answer="已电话答复")
     finally:
         monkeypatch.undo()
         get_channel_settings.cache_clear()
-    skipped = deliveries(session, made["order_id"])["accepted"]
+    skipped = deliveries(session, made["order_id"])["closed"]
     assert skipped.status == "skipped" and skipped.attempts == 0
     assert skipped.last_error == "transport not configured"
-    assert remote_bodies("/sms/send", ref=f"{made['number']}-accepted") == []
+    assert remote_bodies("/sms/send", ref=f"{made['number']}-closed") == []
