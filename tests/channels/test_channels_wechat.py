@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 from channels_support import (REMOTE, WECHAT_AES_KEY, WECHAT_APP_ID, WECHAT_TOKEN, close_directly,
-                              count_rows, deliveries, orders_with, wait_delivery)
+                              count_rows, orders_with, wait_delivery)
 from defusedxml.ElementTree import fromstring
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.utils import WeChatSigner
@@ -92,7 +92,7 @@ def test_text_message_sent_three_times_makes_one_order_and_replies_its_number(cl
     assert all(order.number in c for c in replies)
     assert order.content == "小区垃圾三天没人清运了"
     assert order.raw["reply_to"] == {"transport": "wechat", "openid": "oCitizen001"}
-    accepted = deliveries(session, order.id)["accepted"]
+    accepted = wait_delivery(session, order.id, "accepted")   # planned by the routing job
     assert accepted.transport == "wechat_passive" and accepted.status == "sent"
 
 
