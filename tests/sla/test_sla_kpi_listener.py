@@ -112,3 +112,35 @@ def test_concurrent_refreshes_of_one_order_apply_its_change_once(client, tokens,
     # refused: still received, no longer valid; its hop was not cancelled in this hand-made row
     assert (total["received"], total["valid"], total["due_to_close"]) == (1, 0, 0)
     assert total["dispatched_assignments"] == 1
+
+
+def test_a_batch_refresh_counts_each_order_once_and_follows_a_later_change(client, tokens, seeded, session):
+    from sla import listeners
+    from tests.sla.conftest import local
+
+    b = Builder(session, seeded.county)
+    orders = []
+    for day in ("03", "06", "09"):
+        order = b.order(received=f"2001-08-{day} 08:00", state="handling")
+        b.hop(order, seeded.township, dispatched=f"2001-08-{day} 09:00", sign_deadline=f"2001-08-{day} 18:00",
+              signed=f"2001-08-{day} 10:00", deadline="2001-08-20 09:00", status="handling")
+        orders.append(order)
+    session.commit()   # expires the orders, as a flow's commit does before the listeners run
+    listeners.refresh_kpis_batch(session, orders=orders)
+    listeners.refresh_kpis_batch(session, orders=orders)   # a repeat adds nothing
+    total = lambda: client.get("/api/v1/sla/kpi", params={"unit_id": seeded.county.id, "at": "2001-08-15"},  # noqa: E731
+                               headers=auth(tokens["county_supervisor"])).json()["total"]["counts"]
+    before = total()
+    assert (before["received"], before["due_to_close"], before["closed"], before["dispatched_assignments"],
+            before["signed_on_time"]) == (3, 3, 0, 3, 3)
+    first = orders[0]
+    first.state, first.close_kind, first.closed_at = "closed", "dispatched", local("2001-08-12 10:00")
+    first.version += 1
+    hop = session.exec(select(Assignment).where(Assignment.order_id == first.id)).one()
+    hop.status, hop.reported_at = "done", local("2001-08-11 10:00")
+    session.commit()
+    listeners.refresh_kpis_batch(session, orders=orders)
+    after = total()
+    assert {k: after[k] - before[k] for k in after if after[k] != before[k]} == {
+        "closed": 1, "closed_on_time": 1, "closed_first_time": 1, "closed_after_dispatch": 1,
+        "callbacks_due": 1}   # closed without a callback that reached the citizen: due, not done
