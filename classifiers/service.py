@@ -4,7 +4,8 @@
     result = get_classifier().classify("冷水滩区梧桐街道停水两天了", address=None)
     result.category, result.auto, result.urgency, result.place, result.to_dict()
 
-One message is tokenised once; the tokens feed the category features, while the
+One message is tokenised once (``CategoryModel.tokens``: its first 150 characters,
+without jieba's HMM); the tokens feed the category features, while the
 keyword rules and the place gazetteer scan the raw text (they are cheaper than
 tokenising). ``auto`` only says the category is confident enough to dispatch
 without a human; an ``emergency`` value asks the caller to hand the message over
@@ -88,7 +89,7 @@ class Classifier:
         text = text or ""
         if not text.strip():
             return self._assemble(None, self.rules.apply(""), self._place(text, address, division_code))
-        proba = self.model.proba_one(text, self.tokenizer.cut(text, hmm=self.model.tokens_hmm))
+        proba = self.model.proba_one(text, self.model.tokens(self.tokenizer, text))
         return self._assemble(proba, self.rules.apply(text), self._place(text, address, division_code))
 
     def classify_many(self, texts: Iterable[str]) -> list[Classification]:
@@ -98,7 +99,7 @@ class Classifier:
         probas: dict[int, np.ndarray] = {}
         if keep:
             batch = [texts[i] for i in keep]
-            p = self.model.proba(batch, [self.tokenizer.cut(t, hmm=self.model.tokens_hmm) for t in batch])
+            p = self.model.proba(batch, [self.model.tokens(self.tokenizer, t) for t in batch])
             probas = dict(zip(keep, p))
         return [
             self._assemble(probas.get(i), self.rules.apply(t), self._place(t, None, None))

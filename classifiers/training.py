@@ -12,7 +12,7 @@ from sklearn.metrics import accuracy_score, classification_report, confusion_mat
 from sklearn.model_selection import StratifiedKFold
 from tqdm import tqdm
 
-from classifiers.category import TOKENS_HMM, CategoryModel, coverage_curve
+from classifiers.category import TOKEN_CHARS, TOKENS_HMM, CategoryModel, coverage_curve
 from classifiers.tokenizer import Tokenizer, get_tokenizer
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -45,10 +45,10 @@ def as_examples(extra: Iterable[Example | tuple[str, str]] | None) -> list[Examp
 
 
 def tokenize_all(texts: Sequence[str], tokenizer: Tokenizer | None = None, progress: bool = False) -> list[list[str]]:
-    """Tokens in the jieba mode the category model is fitted on (``category.TOKENS_HMM``)."""
+    """The tokens a new category model reads (``category.TOKENS_HMM``, ``TOKEN_CHARS``)."""
     tok = tokenizer or get_tokenizer()
     bar = tqdm(texts, desc="tokenize", unit="msg", disable=not progress, leave=False)
-    return [tok.cut(t, hmm=TOKENS_HMM) for t in bar]
+    return [tok.cut(t[:TOKEN_CHARS], hmm=TOKENS_HMM) for t in bar]
 
 
 def train_model(

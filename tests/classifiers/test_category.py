@@ -40,14 +40,14 @@ def test_obvious_messages_get_their_category(model):
         "医院乱收费，挂号难，医生态度差": "卫生计生",
     }
     for text, label in cases.items():
-        p = model.proba_one(text, tok.cut(text))
+        p = model.proba_one(text, model.tokens(tok, text))
         assert model.classes_[p.argmax()] == label, text
 
 
 def test_probabilities_are_calibrated_distributions(model):
     tok = get_tokenizer()
     texts = [e.text for e in load_examples()[:20]]
-    p = model.proba(texts, [tok.cut(t) for t in texts])
+    p = model.proba(texts, [model.tokens(tok, t) for t in texts])
     assert np.allclose(p.sum(1), 1.0) and (p >= 0).all()
     assert 0.0 < model.threshold <= 1.0
     assert set(model.inner_cv) >= {"accuracy", "macro_f1", "auto_coverage", "auto_accuracy"}
@@ -56,7 +56,7 @@ def test_probabilities_are_calibrated_distributions(model):
 def test_fast_single_path_equals_batch_path(model):
     tok = get_tokenizer()
     texts = [e.text for e in load_examples()[:10]]
-    toks = [tok.cut(t) for t in texts]
+    toks = [model.tokens(tok, t) for t in texts]
     batch = model.proba(texts, toks)
     for i, t in enumerate(texts):
         assert np.allclose(model.proba_one(t, toks[i]), batch[i])
@@ -70,3 +70,11 @@ def test_two_labels_are_supported():
     p = m.proba_one("学费", ["学", "费"])
     assert p.shape == (2,) and m.classes_[p.argmax()] == "教育文体"
     assert np.allclose(p, m.proba(["学费"], [["学", "费"]])[0])
+
+
+def test_serving_reads_the_same_tokens_as_training(model):
+    from classifiers.training import tokenize_all
+
+    text = "冷水滩区梧桐街道停水两天了，" * 30 + "网易杭研大厦"
+    assert tokenize_all([text]) == [model.tokens(get_tokenizer(), text)]
+    assert len("".join(model.tokens(get_tokenizer(), text))) <= model.token_chars
