@@ -23,8 +23,9 @@ checked against the 7,119 unlabelled ones (bench/data/taidi2020_unlabeled.csv):
    examples, so the synthetic figures can be compared with what real re-reports look like.
 
 It prints precision, recall and F1 at the configured threshold, a PR table over thresholds,
-and a stream figure: every positive re-report searched against all orders of its county in
-the window (as the intake does), counting recall@5 and false candidates per intake.
+a stream figure: every positive re-report searched against all orders of its county in the
+window (as the intake does), counting recall@5 and false candidates per intake; and the cost of
+one such search beside jieba's tokenisation of the same texts (medians, same run).
 
     .venv/bin/python bench/eval_duplicates.py [--pairs 1000] [--seed 7]
 """
@@ -183,6 +184,29 @@ def when(text: str) -> datetime:
     return datetime(y, m, d, hh, mm, ss[0] if ss else 0)
 
 
+def lookup_cost(orders, sim, w) -> None:
+    """One intake's search (320 candidates) beside jieba's cut of the same texts, medians."""
+    from classifiers.tokenizer import get_tokenizer
+
+    tok = get_tokenizer()
+    tok.warm_up()
+    pool = [rep for rep, _ in orders[:320]]
+    new = dup.Report(None, pool[5].text[:80], pool[5].at)
+
+    def median_ms(fn, n=7):
+        times = []
+        for _ in range(n):
+            t = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t)
+        return sorted(times)[n // 2] * 1000
+
+    find = median_ms(lambda: dup.find(new, pool, sim, w))
+    cut = median_ms(lambda: [tok.cut(r.text) for r in pool])
+    print(f"\none lookup among {len(pool)} orders: {find:.0f} ms median; jieba's cut of the same "
+          f"texts: {cut:.0f} ms (ratio {find / cut:.2f})")
+
+
 def real_near_duplicates(sim, w) -> None:
     rows = load_rows(UNLABELED)
     by_user: dict[str, list[dict]] = defaultdict(list)
@@ -239,6 +263,7 @@ def main() -> None:
     rec5, false = stream(orders, pos_pairs, sim, w)
     print(f"\nstream: each re-report searched among its county's {len(orders) // 13}-odd orders: "
           f"recall@5 {rec5:.3f}, false candidates shown per intake {false:.2f}")
+    lookup_cost(orders, sim, w)
     real_near_duplicates(sim, w)
     print(f"\n{time.perf_counter() - t0:.1f} s; load average {open('/proc/loadavg').read().split()[0]}")
 
