@@ -24,5 +24,5 @@ def refresh_kpis_batch(session: Session, *, orders: Sequence[Order], action: str
 
 def _id(order: Order) -> int:
     """The order's id without reloading it (the caller's commit expired its attributes)."""
-    identity = inspect(order).identity
-    return identity[0] if identity else order.id
+    state = inspect(order, raiseerr=False)
+    return state.identity[0] if state is not None and state.identity else order.id
