@@ -139,3 +139,40 @@ def test_each_role_is_allowed_or_refused_as_its_row_says(client, tokens, route, 
             assert status not in (401, 403), f"{role} refused ({status})"
         else:
             assert status == 403, f"{role} got {status}"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/sla/kpi.xlsx", "/api/v1/sla/overdue.xlsx",
+                                  "/api/v1/sla/kpi", "/api/v1/sla/overdue"])
+def test_exports_stay_inside_the_callers_reach(client, tokens, seeded, session, path):
+    """A county supervisor exports its own county, not a neighbour's nor the city's."""
+    from dispatch.orgs import service as orgs
+
+    other = [u for u in orgs.children(session, seeded.city.id)
+             if u.kind == "platform" and u.id != seeded.county.id][0]
+    me = auth(tokens["county_supervisor"])
+    assert client.get(path, params={"unit_id": seeded.county.id}, headers=me).status_code == 200
+    for unit in (other.id, seeded.city.id):
+        assert client.get(path, params={"unit_id": unit}, headers=me).status_code == 403
+    assert client.get(path, params={"unit_id": other.id},
+                      headers=auth(tokens["city_supervisor"])).status_code == 200
+
+
+def test_public_channel_doors_are_rate_limited_and_the_desk_api_is_not(app):
+    """The app's own limiter rules, tightened to 2 a minute, over a stub: the third delivery
+    from one address to a channel door is 429 with Retry-After; other paths are not counted."""
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    from dispatch.ratelimit import MemoryCounter, RateLimit, Rule
+
+    rules = [m.kwargs["rules"] for m in app.user_middleware if m.cls is RateLimit][0]
+    stub = Starlette(routes=[Route("/api/v1/{rest:path}", lambda r: PlainTextResponse("ok"),
+                                   methods=["POST"])])
+    c = TestClient(RateLimit(stub, counter=MemoryCounter(),
+                             rules=[Rule(r.prefix, 2, 60) for r in rules]))
+    codes = [c.post("/api/v1/channels/weibo/messages").status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    assert int(c.post("/api/v1/channels/app/reports").headers["retry-after"]) > 0
+    assert {c.post("/api/v1/intake").status_code for _ in range(5)} == {200}
