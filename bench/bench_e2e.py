@@ -107,7 +107,8 @@ def stream(*args) -> dict:
 
 def token(username: str, password: str) -> str:
     return httpx.post(f"http://127.0.0.1:{PORT}/api/v1/auth/token",
-                      data={"username": username, "password": password}).json()["access_token"]
+                      data={"username": username, "password": password},
+                      timeout=60).json()["access_token"]
 
 
 def one_router(router: str, a: argparse.Namespace) -> dict:

@@ -154,7 +154,7 @@ def main() -> None:
     loads = []
     try:
         token = httpx.post("http://127.0.0.1:8872/api/v1/auth/token",
-                           data={"username": "bench_op", "password": "bench-pass-123"}
+                           data={"username": "bench_op", "password": "bench-pass-123"}, timeout=60
                            ).json()["access_token"]
         for n in range(a.rounds):
             rounds[bare].append(measure(8871, "/intake", None, a.total, a.concurrency, n == 0))
