@@ -2,7 +2,7 @@
 of the OpenAPI schema, signed in as an admin, and every answer must be a declared status with a
 body of the declared shape, never a server error.
 
-A quick profile (HOTLINE_FUZZ_EXAMPLES examples per operation, 12 by default, derandomized so a
+A quick profile (HOTLINE_FUZZ_EXAMPLES examples per operation, 8 by default, derandomized so a
 CI run is repeatable); raise it for a deeper search, e.g. HOTLINE_FUZZ_EXAMPLES=300. The fuzzer
 rewrites calendars, time-limit policies and KPI weights with arbitrary valid data, so the
 conftest runs this module after every other test of the session.
@@ -26,7 +26,7 @@ from dispatch.demo import DEMO_PASSWORD
 from tests.helpers import auth
 
 pytestmark = pytest.mark.fuzz
-EXAMPLES = int(os.environ.get("HOTLINE_FUZZ_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("HOTLINE_FUZZ_EXAMPLES", "8"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
 
