@@ -7,7 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dispatch.orders.lifecycle import ActionForbidden, IllegalTransition
@@ -100,6 +100,11 @@ def install_error_handlers(app: FastAPI) -> None:
         # the database is restarting or failing over: nothing was acknowledged, so retry
         return JSONResponse(error_body("unavailable", "the database is unavailable; retry shortly"),
                             503, headers={"Retry-After": "5"})
+
+    @app.exception_handler(DataError)
+    async def _out_of_range(_: Request, exc: DataError) -> JSONResponse:
+        # e.g. an id beyond the column's integer range (PostgreSQL): a bad request, not a crash
+        return JSONResponse(error_body("invalid", "a value is out of range for its field"), 422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

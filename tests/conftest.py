@@ -76,7 +76,11 @@ def seeded():
     yield units
     if worker is not None:
         worker.terminate()
-        worker.wait(10)
+        try:
+            worker.wait(10)
+        except subprocess.TimeoutExpired:  # a long job (a retraining the fuzz started) runs on
+            worker.kill()
+            worker.wait(10)
 
 
 @pytest.fixture(scope="session")
