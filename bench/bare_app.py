@@ -23,7 +23,10 @@ TABLE = """CREATE TABLE IF NOT EXISTS bare_order (
 async def lifespan(app: FastAPI):
     app.state.pool = await asyncpg.create_pool(DSN, min_size=4, max_size=16)
     async with app.state.pool.acquire() as conn:
-        await conn.execute(TABLE)
+        try:
+            await conn.execute(TABLE)
+        except asyncpg.exceptions.UniqueViolationError:
+            pass  # the other server process created it at the same moment
     yield
     await app.state.pool.close()
 
