@@ -4,10 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 
 import pytest
 
 from dispatch.realtime.broker import LocalHub, enclosing_paths, visible_to
+
+
+def run(coro) -> None:
+    """asyncio.run on a thread of its own: the browser tests' driver may own this thread's loop."""
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            asyncio.run(coro)
+        except BaseException as exc:  # re-raised in the test's thread
+            failure.append(exc)
+
+    t = threading.Thread(target=target)
+    t.start()
+    t.join()
+    if failure:
+        raise failure[0]
 
 
 @pytest.mark.parametrize("path, expected", [
@@ -38,7 +56,7 @@ def test_the_index_admits_the_same_consoles_as_the_reach_rule(paths):
         assert got == {u for u in UNITS if visible_to(event, u)}
         assert all(s.queue.qsize() <= 1 for s in subs.values())   # once, even if named twice
 
-    asyncio.run(scenario())
+    run(scenario())
 
 
 def test_every_console_gets_the_same_text_and_a_stalled_one_stops_growing():
@@ -54,7 +72,7 @@ def test_every_console_gets_the_same_text_and_a_stalled_one_stops_growing():
         hub.deliver({"type": "order", "order_id": -1, "paths": ["/43/11/"]})
         assert a.queue.qsize() == 999 and hub.count == 1
 
-    asyncio.run(scenario())
+    run(scenario())
 
 
 def test_a_publish_from_another_thread_reaches_the_loop():
@@ -65,4 +83,4 @@ def test_a_publish_from_another_thread_reaches_the_loop():
         text = await asyncio.wait_for(sub.queue.get(), 2)
         assert json.loads(text) == {"type": "order"}     # the routing paths stay on the server
 
-    asyncio.run(scenario())
+    run(scenario())
