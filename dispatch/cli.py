@@ -48,8 +48,8 @@ def _worker(args: argparse.Namespace) -> None:
     s = get_settings()
     if not s.redis_url:
         sys.exit("HOTLINE_REDIS_URL is not set: the embedded mode runs jobs inside the API")
-    init_db()
     worker_cls = SimpleWorker if args.simple else Worker
+    _wait_for_database(init_db)
     while True:
         try:
             conn = Redis.from_url(s.redis_url)
@@ -59,6 +59,21 @@ def _worker(args: argparse.Namespace) -> None:
             return
         except RedisDown as exc:
             print(f"worker: Redis unavailable ({exc}); reconnecting in 2 s", file=sys.stderr)
+            time.sleep(2)
+
+
+def _wait_for_database(init_db) -> None:
+    """A worker started while the database is down (a failover, a restart) waits for it."""
+    import time
+
+    from sqlalchemy.exc import OperationalError
+
+    while True:
+        try:
+            init_db()
+            return
+        except OperationalError as exc:
+            print(f"worker: database unavailable ({exc.orig}); retrying in 2 s", file=sys.stderr)
             time.sleep(2)
 
 
