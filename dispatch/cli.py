@@ -43,13 +43,17 @@ def _worker(args: argparse.Namespace) -> None:
     from rq.serializers import JSONSerializer
 
     from dispatch.config import get_settings
-    from dispatch.db import init_db
+    from dispatch.db import get_engine, init_db
 
     s = get_settings()
     if not s.redis_url:
         sys.exit("HOTLINE_REDIS_URL is not set: the embedded mode runs jobs inside the API")
     worker_cls = SimpleWorker if args.simple else Worker
     _wait_for_database(init_db)
+    # The worker forks (RQ's scheduler process; with Worker, a work horse per job): a pooled
+    # connection opened before a fork would be shared by both processes, and a worker killed
+    # -9 would leave its open transaction alive in the child, holding its rows' locks.
+    get_engine().dispose()
     while True:
         try:
             conn = Redis.from_url(s.redis_url)

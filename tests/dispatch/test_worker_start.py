@@ -41,3 +41,30 @@ def test_worker_started_without_its_database_keeps_retrying():
         reader.join(10)
     assert alive, "".join(lines)
     assert sum("database unavailable" in ln for ln in lines) >= 2, "".join(lines)
+
+
+def test_worker_holds_no_database_connection_when_it_forks(seeded, monkeypatch):
+    """RQ forks the scheduler (and, with Worker, a horse per job) from the worker process: a
+    pooled connection opened before the fork would live on in the child, so a worker killed -9
+    mid-job would leave its transaction open and its orders locked (routing stalls)."""
+    import argparse
+
+    import rq
+
+    from dispatch import cli
+    from dispatch.config import get_settings
+    from dispatch.db import get_engine
+
+    pooled_at_start: list[int] = []
+
+    class FakeWorker:          # stands in for RQ: records the pool at the moment RQ would fork
+        def __init__(self, *args, **kwargs) -> None:
+            pass
+
+        def work(self, **kwargs) -> None:
+            pooled_at_start.append(get_engine().pool.checkedin())
+
+    monkeypatch.setattr(get_settings(), "redis_url", "redis://127.0.0.1:1/0")
+    monkeypatch.setattr(rq, "SimpleWorker", FakeWorker)
+    cli._worker(argparse.Namespace(simple=True, burst=True))
+    assert pooled_at_start == [0]
