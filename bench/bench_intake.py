@@ -4,8 +4,10 @@ of the same payload measured in the same run. Load comes from a second process o
     .venv/bin/python bench/bench_intake.py [--total 6000] [--concurrency 64] [--workers 2]
                                            [--rounds 3] [--db bench_intake] [--redis-db 5]
 
-Both servers run side by side for the whole run; the rounds alternate between them and the
-table shows the median round of each. Both answer a repeated (channel, external id) with the
+The three servers run side by side for the whole run — the bare baseline, hotline as deployed
+(plain intakes on the lean path, dispatch/intake/lean.py) and hotline with the lean path off
+(HOTLINE_LEAN_INTAKE=false: every intake on the full path) — the rounds alternate between them
+and the table shows the median round of each. Both answer a repeated (channel, external id) with the
 stored row, so the baseline is as idempotent as intake. Needs PostgreSQL on 127.0.0.1:5432
 (trust auth) and Redis on 127.0.0.1:6379; the database is recreated, and the routing jobs queued
 (no worker runs here) are removed at the end.
@@ -148,9 +150,12 @@ def main() -> None:
     servers = [serve([sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--port", "8871",
                       "--workers", str(a.workers), "--log-level", "warning"], env, 8871),
                serve([*hotline, "serve", "--port", "8872", "--workers", str(a.workers)],
-                     env, 8872)]
+                     env, 8872),
+               serve([*hotline, "serve", "--port", "8873", "--workers", str(a.workers)],
+                     {**env, "HOTLINE_LEAN_INTAKE": "false"}, 8873)]
     bare, mine = "bare FastAPI + asyncpg insert", "hotline intake (PostgreSQL + Redis)"
-    rounds: dict[str, list[dict]] = {bare: [], mine: []}
+    full = "hotline, full path only (no lean path)"
+    rounds: dict[str, list[dict]] = {bare: [], mine: [], full: []}
     loads = []
     try:
         token = httpx.post("http://127.0.0.1:8872/api/v1/auth/token",
@@ -159,6 +164,8 @@ def main() -> None:
         for n in range(a.rounds):
             rounds[bare].append(measure(8871, "/intake", None, a.total, a.concurrency, n == 0))
             rounds[mine].append(measure(8872, "/api/v1/intake", token, a.total, a.concurrency,
+                                        n == 0))
+            rounds[full].append(measure(8873, "/api/v1/intake", token, a.total, a.concurrency,
                                         n == 0))
             loads.append(loadavg())
     finally:
@@ -170,13 +177,14 @@ def main() -> None:
     print(f"\nintake benchmark: {a.rounds} rounds of {a.total} requests, {a.concurrency} "
           f"connections, {a.workers} server processes each, {os.cpu_count()} cores; "
           f"load average after each round: {'; '.join(loads)}")
-    print(f"{'server (median round)':<40}{'orders/s':>10}{'p50 ms':>10}{'p99 ms':>10}"
+    print(f"{'server (median round)':<42}{'orders/s':>10}{'p50 ms':>10}{'p99 ms':>10}"
           f"{'errors':>8}  rates of all rounds")
     for name, r in results.items():
-        print(f"{name:<40}{r['per_s']:>10}{r['p50_ms']:>10}{r['p99_ms']:>10}"
+        print(f"{name:<42}{r['per_s']:>10}{r['p50_ms']:>10}{r['p99_ms']:>10}"
               f"{sum(r['errors'].values()):>8}  {r['rates']}")
     ratio = results[mine]["per_s"] / results[bare]["per_s"]
-    print(f"ratio hotline / bare = {ratio:.2f}  (targets: >= 1000 orders/s and >= 0.5)")
+    print(f"ratio hotline / bare = {ratio:.2f}  (targets: >= 1000 orders/s and >= 0.5); "
+          f"lean / full path = {results[mine]['per_s'] / results[full]['per_s']:.1f}x")
     print(json.dumps(results, ensure_ascii=False))
 
 

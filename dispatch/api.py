@@ -24,6 +24,7 @@ from dispatch.db import init_db
 from dispatch.errors import ERROR_RESPONSES, install_error_handlers
 from dispatch.exports import views as exports
 from dispatch.intake import views as intake
+from dispatch.intake.lean import LeanIntake
 from dispatch.jobs import sweeper
 from dispatch.knowledge import views as knowledge
 from dispatch.orders import views as orders
@@ -67,11 +68,14 @@ async def lifespan(app: FastAPI):
         sweeper.start_background(stop)
         sla_scheduled.start_background(stop)  # escalations + KPI reconcile, once a minute
     await get_broker().start_relay()
+    app.state.lean = await LeanIntake.open(settings.database_url) if settings.lean_intake else None
     log.info("started: db=%s queue=%s", settings.database_url.split("@")[-1],
              "embedded" if settings.embedded_queue else "rq")
     yield
     stop.set()
     await get_broker().stop_relay()
+    if app.state.lean is not None:
+        await app.state.lean.close()
 
 
 def _install_middleware(app: FastAPI) -> None:
@@ -90,6 +94,7 @@ def create_app(*, run_sweeper: bool = True) -> FastAPI:
                   description="Unified hotline and incident-linkage dispatch centre. "
                               "Errors share one shape: {code, message, details}.")
     app.state.run_sweeper = run_sweeper
+    app.state.lean = None          # opened at start-up on PostgreSQL
     install_error_handlers(app)
     _install_middleware(app)
     app.include_router(health.router)

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     # intake hands new orders to routing in groups: one job per group (see dispatch/jobs/batcher.py)
     intake_batch_size: int = 100
     intake_batch_ms: float = 5.0
+    # on PostgreSQL, plain intakes take the lean async path (dispatch/intake/lean.py); off: all
+    # take the full path (the benchmark compares the two)
+    lean_intake: bool = True
     attachment_max_bytes: int = 10 * 1024 * 1024
     attachment_types: str = "image/jpeg,image/png,image/webp,audio/mpeg,audio/amr,audio/wav,application/pdf"
     storage: str = "local"               # local | s3

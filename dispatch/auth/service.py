@@ -1,6 +1,8 @@
 """User reads and writes."""
 from __future__ import annotations
 
+import time
+
 import jwt
 from sqlmodel import Session, select
 
@@ -33,14 +35,43 @@ def authenticate(session: Session, *, username: str, password: str) -> User:
 
 
 def user_from_token(session: Session, *, token: str, secret: str) -> User:
-    try:
-        claims = decode_token(token, secret)
-    except jwt.ExpiredSignatureError:
-        raise Unauthorized("token expired") from None
-    except jwt.InvalidTokenError:
-        raise Unauthorized("invalid token") from None
-    user = _with_unit(session, int(claims["sub"])) if str(claims["sub"]).isdigit() else None
-    if user is None or not user.active or claims.get("ver") != user.token_version:
+    user_id, version = token_claims(token, secret)
+    user = _with_unit(session, user_id) if user_id is not None else None
+    return check_current(user, version)
+
+
+def token_claims(token: str, secret: str) -> tuple[int | None, object]:
+    """(user id, token version) of a valid token; Unauthorized when expired or invalid.
+
+    A client sends the same token with every request: its signature is checked once and its
+    claims kept (a few thousand tokens at most), its expiry checked every time."""
+    key = (token, secret)
+    known = _verified.get(key)
+    if known is None:
+        try:
+            claims = decode_token(token, secret)
+        except jwt.ExpiredSignatureError:
+            raise Unauthorized("token expired") from None
+        except jwt.InvalidTokenError:
+            raise Unauthorized("invalid token") from None
+        sub = str(claims["sub"])
+        known = ((int(sub) if sub.isdigit() else None), claims.get("ver"), int(claims["exp"]))
+        if len(_verified) >= _VERIFIED_MAX:
+            _verified.clear()
+        _verified[key] = known
+    if known[2] <= time.time():
+        raise Unauthorized("token expired")
+    return known[0], known[1]
+
+
+_VERIFIED_MAX = 4096
+_verified: dict[tuple[str, str], tuple[int | None, object, int]] = {}
+
+
+def check_current(user, version: object):
+    """The user, unless gone, deactivated or signed out since the token was issued (a logout
+    bumps the user's token version, so every token issued before it is refused)."""
+    if user is None or not user.active or version != user.token_version:
         raise Unauthorized("token revoked")
     return user
 

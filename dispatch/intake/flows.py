@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
 from sqlmodel import Session
 
@@ -16,7 +18,7 @@ from dispatch.orders.effects import ActionInput
 from dispatch.orders.enums import Action, Channel, Level, State
 from dispatch.orders.lifecycle import Actor
 from dispatch.orders.models import Attachment, Order
-from dispatch.orgs import service as orgs
+from dispatch.orgs import directory
 from dispatch.sqltypes import utcnow
 
 log = logging.getLogger(__name__)
@@ -26,16 +28,16 @@ def _title(req: IntakeRequest) -> str:
     return req.title.strip() or req.content.strip().replace("\n", " ")[:30]
 
 
-def _owner(session: Session, req: IntakeRequest, division) -> object:
+def _owner(units: directory.Units, req: IntakeRequest, division) -> directory.UnitLike:
     if req.platform_id:
-        unit = orgs.get_unit(session, req.platform_id)
+        unit = units.get(req.platform_id)
         if unit is not None:
-            return orgs.platform_of(session, unit)
+            return directory.platform_of(units, unit)
     if req.channel == Channel.grid and division is not None:
-        county = orgs.county_platform_for_division(session, division.id)
+        county = directory.county_platform_for(units, division.id)
         if county is not None:
             return county
-    return orgs.city_platform(session)
+    return units.city_platform()
 
 
 def number_prefix(at: datetime) -> str:
@@ -47,11 +49,29 @@ def number_for(order_id: int, at: datetime) -> str:
 
 
 def build_order(session: Session, req: IntakeRequest, now: datetime) -> Order:
-    division = orgs.get_unit(session, req.division_code) if req.division_code else None
+    return build_order_from(directory.SessionUnits(session), req, now)
+
+
+def build_order_from(units: directory.Units, req: IntakeRequest, now: datetime) -> Order:
+    """The new order (not stored) of `req`: its place and owning platform looked up in `units`."""
+    return Order(**order_values(units, req, now))
+
+
+@lru_cache
+def _field_defaults() -> tuple[tuple[str, Any, Any], ...]:
+    return tuple((name, f.default, f.default_factory) for name, f in Order.model_fields.items()
+                 if name not in ("id", "number"))
+
+
+def order_values(units: directory.Units, req: IntakeRequest, now: datetime) -> dict[str, Any]:
+    """Every column of the new order but its id and number, as a plain dict (building the model
+    costs the hot path more than storing it: pydantic inspects each default factory anew)."""
+    division = units.get(req.division_code) if req.division_code else None
     if division is not None and division.level == Level.city.value and division.kind != "platform":
         division = None
-    platform = _owner(session, req, division)
-    return Order(
+    platform = _owner(units, req, division)
+    return {name: factory() if factory else default
+            for name, default, factory in _field_defaults()} | dict(
         channel=req.channel.value, external_id=req.external_id, title=_title(req),
         content=req.content, citizen_name=req.citizen_name, citizen_phone=req.citizen_phone,
         confidential=req.confidential, address=req.address,
@@ -69,6 +89,17 @@ def build_order(session: Session, req: IntakeRequest, now: datetime) -> Order:
                                "urgency": bool(req.urgency)}})
 
 
+def timeline_values(values: dict[str, Any], req: IntakeRequest, now: datetime, *,
+                    actor: Actor | None, actor_name: str) -> dict[str, Any]:
+    """The new order's first timeline row, as the insert takes it."""
+    return dict(at=now, action="intake", actor_name=actor_name,
+                actor_role=actor.role.value if actor else "system",
+                actor_user_id=actor.user_id if actor else None, to_state=State.received.value,
+                data={"channel": values["channel"], "external_id": req.external_id,
+                      "division_unresolved": values["division_unresolved"]},
+                attachment_ids=list(req.attachment_ids))
+
+
 def receive(session: Session, req: IntakeRequest, *, actor_name: str = "渠道接入",
             actor: Actor | None = None) -> IntakeResult:
     """Store the order durably, exactly once per (channel, external id), then hand it to routing.
@@ -77,15 +108,10 @@ def receive(session: Session, req: IntakeRequest, *, actor_name: str = "渠道�
     before; the listeners of "intake" (notices, KPIs) run in the routing job, not here."""
     now = utcnow()
     order = build_order(session, req, now)
-    stored = intake_db.insert_new(
-        session, order.model_dump(exclude={"id", "number"}), number_prefix=number_prefix(now),
-        timeline=dict(at=now, action="intake", actor_name=actor_name,
-                      actor_role=actor.role.value if actor else "system",
-                      actor_user_id=actor.user_id if actor else None,
-                      to_state=State.received.value,
-                      data={"channel": order.channel, "external_id": req.external_id,
-                            "division_unresolved": order.division_unresolved},
-                      attachment_ids=list(req.attachment_ids)))
+    row = order.model_dump(exclude={"id", "number"})
+    stored = intake_db.insert_new(session, row, number_prefix=number_prefix(now),
+                                  timeline=timeline_values(row, req, now, actor=actor,
+                                                           actor_name=actor_name))
     if stored is None:  # a channel's retry, or a concurrent twin that committed first
         session.rollback()
         return _stored(session, req)

@@ -53,7 +53,15 @@ def insert_new(session: Session, row: dict[str, Any], *, number_prefix: str,
 @lru_cache
 def _pg_insert_new(cols: tuple[str, ...], tcols: tuple[str, ...]):
     cols = tuple(c for c in cols if c not in ("id", "number"))
-    sql = f"""
+    return text(pg_insert_new_sql(cols, tcols)).bindparams(
+        *[bindparam(c, type_=ORDERS.c[c].type) for c in cols],
+        *[bindparam(f"t_{c}", type_=TIMELINE.c[c].type) for c in tcols])
+
+
+def pg_insert_new_sql(cols: tuple[str, ...], tcols: tuple[str, ...]) -> str:
+    """The statement with named parameters: the columns, `t_` + the timeline's, `number_prefix`."""
+    cols = tuple(c for c in cols if c not in ("id", "number"))
+    return f"""
 WITH n AS (SELECT nextval(pg_get_serial_sequence('{ORDERS.name}', 'id')) AS id),
 o AS (INSERT INTO {ORDERS.name} (id, number, {", ".join(cols)})
       SELECT n.id, :number_prefix || lpad(n.id::text, greatest(7, length(n.id::text)), '0'),
@@ -62,8 +70,6 @@ o AS (INSERT INTO {ORDERS.name} (id, number, {", ".join(cols)})
 t AS (INSERT INTO {TIMELINE.name} (order_id, {", ".join(tcols)})
       SELECT o.id, {", ".join(f":t_{c}" for c in tcols)} FROM o)
 SELECT id, number FROM o"""
-    return text(sql).bindparams(*[bindparam(c, type_=ORDERS.c[c].type) for c in cols],
-                                *[bindparam(f"t_{c}", type_=TIMELINE.c[c].type) for c in tcols])
 
 
 def insert_order_once(session: Session, row: dict[str, Any]) -> int | None:

@@ -10,6 +10,7 @@ from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from dispatch.orders.enums import Level, UnitKind
+from dispatch.orgs import directory
 from dispatch.orgs.models import OrgUnit
 
 PLATFORM_LEVELS = {Level.city.value, Level.county.value}
@@ -88,35 +89,16 @@ def get_unit(session: Session, unit_id: str) -> OrgUnit | None:
 
 def platform_of(session: Session, unit: OrgUnit) -> OrgUnit:
     """The nearest platform at or above the unit."""
-    current = unit
-    while current.kind != UnitKind.platform.value:
-        if current.parent_id is None:
-            raise ValueError(f"unit {unit.id} has no platform above it")
-        current = session.get(OrgUnit, current.parent_id)
-    return current
+    return directory.platform_of(directory.SessionUnits(session), unit)
 
 
 def county_platform_for_division(session: Session, division_code: str | None) -> OrgUnit | None:
     """The county platform whose area contains the division."""
-    if not division_code:
-        return None
-    unit = session.get(OrgUnit, division_code)
-    if unit is None:
-        return None
-    ids = [p for p in unit.path.strip("/").split("/")]
-    for uid in ids:
-        u = session.get(OrgUnit, uid)
-        if u and u.kind == UnitKind.platform.value and u.level == Level.county.value:
-            return u
-    return None
+    return directory.county_platform_for(directory.SessionUnits(session), division_code)
 
 
 def city_platform(session: Session) -> OrgUnit:
-    unit = session.exec(select(OrgUnit).where(OrgUnit.level == Level.city.value,
-                                              OrgUnit.kind == UnitKind.platform.value)).first()
-    if unit is None:
-        raise LookupError("no city platform: load the divisions first")
-    return unit
+    return directory.SessionUnits(session).city_platform()
 
 
 def department_for(session: Session, *, platform: OrgUnit, category: str | None,

@@ -1,0 +1,186 @@
+"""Intake's lean path on PostgreSQL: the hot path of every channel, without a thread or the ORM.
+
+An API process on PostgreSQL keeps a small asyncpg pool beside SQLAlchemy's. A plain intake (no
+attachments, not closed at once, no duplicate search) then costs two round trips and no
+transaction of its own: the signed-in user's row (the token-version check that makes a logout
+revoke every earlier token), and the one statement that numbers and stores the order with its
+timeline row, exactly once per (channel, external id). The place and the owning platform come
+from a snapshot of the unit tree by the same rules as the full path (dispatch.orgs.directory).
+
+Whatever the lean path does not cover — SQLite, a unit newer than the snapshot, attachments,
+closing at once, the duplicate search — it declines (returns None) and the caller takes the full
+path, `dispatch.intake.flows.receive`, which remains the reference.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import time
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from types import SimpleNamespace
+
+from sqlalchemy import JSON
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import make_url
+
+from dispatch.auth.service import check_current
+from dispatch.errors import Invalid, Unavailable
+from dispatch.intake import flows
+from dispatch.intake import service as intake_db
+from dispatch.intake.schemas import IntakeRequest, IntakeResult
+from dispatch.jobs.batcher import route_later
+from dispatch.orders import flows as order_flows
+from dispatch.orders.enums import Role
+from dispatch.orders.lifecycle import Actor
+from dispatch.orgs.directory import COLUMNS, Snapshot
+from dispatch.sqltypes import utcnow
+
+log = logging.getLogger(__name__)
+POOL_SIZE = 8
+_USER = "SELECT id, role, unit_id, token_version, active, full_name, username FROM app_user " \
+        "WHERE id = $1"
+_SEEN = "SELECT id, number, state FROM work_order WHERE channel = $1 AND external_id = $2"
+
+
+class LeanIntake:
+    """The pool and the unit snapshot of one API process (one event loop)."""
+
+    def __init__(self, pool) -> None:
+        self.pool = pool
+        self.snapshot: Snapshot | None = None
+        self._reload = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, database_url: str) -> LeanIntake | None:
+        """For PostgreSQL; None for other databases. Connects lazily, so a database that is
+        down at start-up delays nothing."""
+        url = make_url(database_url)
+        if url.get_backend_name() != "postgresql":
+            return None
+        import asyncpg
+
+        dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        return cls(await asyncpg.create_pool(dsn, min_size=0, max_size=POOL_SIZE,
+                                             command_timeout=30, reset=_keep))
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+    async def units(self, conn) -> Snapshot:
+        now = time.monotonic()
+        if self.snapshot is None or not self.snapshot.fresh(now):
+            async with self._reload:
+                if self.snapshot is None or not self.snapshot.fresh(now):
+                    rows = await conn.fetch(f"SELECT {COLUMNS} FROM org_unit")
+                    self.snapshot = Snapshot((tuple(r) for r in rows), time.monotonic())
+        return self.snapshot
+
+    async def caller(self, user_id: int | None, version: object) -> Caller | None:
+        """The signed-in user, checked current; None when their unit is newer than the
+        snapshot (the full path then reads it)."""
+        async with self._connection() as conn:
+            row = await conn.fetchrow(_USER, user_id) if user_id is not None else None
+            user = check_current(SimpleNamespace(**dict(row)) if row else None, version)
+            unit = (await self.units(conn)).get(user.unit_id)
+        if unit is None:
+            return None
+        return Caller(actor=Actor(role=Role(user.role), unit_path=unit.path, user_id=user.id),
+                      name=user.full_name or user.username, unit_id=unit.id, unit_path=unit.path)
+
+    async def receive(self, req: IntakeRequest, caller: Caller) -> IntakeResult | None:
+        """The acknowledged order, or None when the full path must take this request."""
+        if req.attachment_ids or req.settled_on_spot or req.direct_answer:
+            return None
+        async with self._connection() as conn:
+            units = await self.units(conn)
+            if req.division_code and units.get(req.division_code) is None:
+                return None       # newer than the snapshot, or no such place: the full path
+            req = req.model_copy(update={"platform_id": caller.unit_id})
+            now = utcnow()
+            values = flows.order_values(units, req, now)
+            timeline = flows.timeline_values(values, req, now, actor=caller.actor,
+                                             actor_name=caller.name)
+            sql, names = _insert_sql(tuple(values), tuple(timeline))
+            params = {**values, **{f"t_{k}": v for k, v in timeline.items()},
+                      "number_prefix": flows.number_prefix(now)}
+            got = await conn.fetchrow(sql, *(json.dumps(params[n], ensure_ascii=False)
+                                             if is_json else params[n] for n, is_json in names))
+            if got is None:                 # a channel's retry, or a twin that came first
+                seen = await conn.fetchrow(_SEEN, req.channel.value, req.external_id)
+                if seen is None:
+                    raise LookupError(f"{req.channel.value}/{req.external_id} conflicted but "
+                                      "is not stored")
+                return IntakeResult(order_id=seen["id"], number=seen["number"],
+                                    state=seen["state"], created=False)
+        order = SimpleNamespace(**values, id=got["id"], number=got["number"])
+        route_later(order.id, order_flows.event_for(order, "intake", [order.platform_path]))
+        return IntakeResult(order_id=order.id, number=order.number, state=order.state,
+                            created=True)
+
+    @asynccontextmanager
+    async def _connection(self):
+        """A pooled connection; the database's failures as the API's answers (422, 503)."""
+        import asyncpg
+
+        try:
+            async with self.pool.acquire() as conn:
+                yield conn
+        except asyncpg.DataError:
+            raise Invalid("a value is out of range for its field") from None
+        except (OSError, asyncio.TimeoutError, asyncpg.PostgresConnectionError,
+                asyncpg.InterfaceError, asyncpg.CannotConnectNowError,
+                asyncpg.OperatorInterventionError) as exc:
+            log.warning("intake: database unavailable (%s)", exc)
+            raise Unavailable("the database is unavailable; retry shortly",
+                              headers={"Retry-After": "5"}) from None
+
+
+async def _keep(conn) -> None:
+    """Hand a connection back as it is: this path sets no session state, so asyncpg's reset (a
+    round trip on every release) has nothing to undo."""
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who logs the call: what intake records of them."""
+    actor: Actor
+    name: str
+    unit_id: str
+    unit_path: str
+
+
+_NAMED = re.compile(r"(?<![:\w]):(\w+)")
+
+
+def _column(name: str):
+    if name.startswith("t_"):
+        return intake_db.TIMELINE.c[name[2:]]
+    return intake_db.ORDERS.c[name] if name in intake_db.ORDERS.c else None
+
+
+@lru_cache
+def _insert_sql(cols: tuple[str, ...],
+                tcols: tuple[str, ...]) -> tuple[str, tuple[tuple[str, bool], ...]]:
+    """The full path's statement with asyncpg's numbered parameters, each cast to its column's
+    type (in INSERT … SELECT the server cannot infer them); the parameters' names in order,
+    each with whether its column is JSON (asyncpg takes JSON as text)."""
+    names: list[str] = []
+    dialect = postgresql.dialect()
+
+    def number(m: re.Match) -> str:
+        name = m.group(1)
+        if name not in names:
+            names.append(name)
+        col = _column(name)
+        pg_type = col.type.compile(dialect=dialect) if col is not None else "TEXT"
+        if col is not None and hasattr(col.type, "impl"):   # UTCDateTime and the like
+            pg_type = col.type.impl.compile(dialect=dialect)
+        return f"${names.index(name) + 1}::{pg_type}"
+
+    sql = _NAMED.sub(number, intake_db.pg_insert_new_sql(cols, tcols))
+    return sql, tuple((n, _column(n) is not None and isinstance(_column(n).type, JSON))
+                      for n in names)

@@ -1,0 +1,111 @@
+"""The unit tree as lookups, so that the platform rules are written once for two sources.
+
+`SessionUnits` reads through a session (always current). `Snapshot` holds the few columns of
+every unit in memory for intake's hot path: a city has a few thousand units, they change
+rarely, and a snapshot spares every acknowledged call its reads of the tree. A snapshot is
+rebuilt when it is older than `SNAPSHOT_SECONDS`; a lookup it cannot answer (a unit newer than
+the snapshot) is the caller's cue to take the session path, so a snapshot never decides on a
+unit it does not hold.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlmodel import Session, select
+
+from dispatch.orders.enums import Level, UnitKind
+from dispatch.orgs.models import OrgUnit
+
+SNAPSHOT_SECONDS = 30.0
+
+
+class UnitLike(Protocol):
+    id: str
+    path: str
+    level: str
+    kind: str
+    parent_id: str | None
+
+
+class Units(Protocol):
+    def get(self, unit_id: str) -> UnitLike | None: ...
+
+    def city_platform(self) -> UnitLike: ...
+
+
+def platform_of(units: Units, unit: UnitLike) -> UnitLike:
+    """The nearest platform at or above the unit."""
+    current: UnitLike | None = unit
+    while current.kind != UnitKind.platform.value:
+        if current.parent_id is None:
+            raise ValueError(f"unit {unit.id} has no platform above it")
+        current = units.get(current.parent_id)
+        if current is None:
+            raise LookupError(f"a unit above {unit.id} is missing")
+    return current
+
+
+def county_platform_for(units: Units, division_code: str | None) -> UnitLike | None:
+    """The county platform whose area contains the division."""
+    unit = units.get(division_code) if division_code else None
+    if unit is None:
+        return None
+    for uid in unit.path.strip("/").split("/"):
+        u = units.get(uid)
+        if u and u.kind == UnitKind.platform.value and u.level == Level.county.value:
+            return u
+    return None
+
+
+def _no_city_platform() -> LookupError:
+    return LookupError("no city platform: load the divisions first")
+
+
+class SessionUnits:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, unit_id: str) -> OrgUnit | None:
+        return self.session.get(OrgUnit, unit_id)
+
+    def city_platform(self) -> OrgUnit:
+        unit = self.session.exec(select(OrgUnit).where(
+            OrgUnit.level == Level.city.value, OrgUnit.kind == UnitKind.platform.value)).first()
+        if unit is None:
+            raise _no_city_platform()
+        return unit
+
+
+@dataclass(frozen=True, slots=True)
+class UnitRow:
+    id: str
+    path: str
+    level: str
+    kind: str
+    parent_id: str | None
+
+
+COLUMNS = "id, path, level, kind, parent_id"
+
+
+class Snapshot:
+    """Every unit's id, path, level, kind and parent, taken at `taken_at` (monotonic seconds)."""
+
+    def __init__(self, rows: Iterable[tuple], taken_at: float) -> None:
+        self.units = {r[0]: UnitRow(*r) for r in rows}
+        self.taken_at = taken_at
+        self._city = next((u for u in self.units.values() if u.level == Level.city.value
+                           and u.kind == UnitKind.platform.value), None)
+
+    def fresh(self, now: float) -> bool:
+        return now - self.taken_at < SNAPSHOT_SECONDS
+
+    def get(self, unit_id: str) -> UnitRow | None:
+        return self.units.get(unit_id)
+
+    def city_platform(self) -> UnitRow:
+        if self._city is None:
+            raise _no_city_platform()
+        return self._city
