@@ -152,7 +152,8 @@ def main() -> None:
                serve([*hotline, "serve", "--port", "8872", "--workers", str(a.workers)],
                      env, 8872),
                serve([*hotline, "serve", "--port", "8873", "--workers", str(a.workers)],
-                     {**env, "HOTLINE_LEAN_INTAKE": "false"}, 8873)]
+                     {**env, "HOTLINE_LEAN_INTAKE": "false", "HOTLINE_DB_MAX_OVERFLOW": "5"},
+                     8873)]   # three servers' pools must fit PostgreSQL's 100 connections
     bare, mine = "bare FastAPI + asyncpg insert", "hotline intake (PostgreSQL + Redis)"
     full = "hotline, full path only (no lean path)"
     rounds: dict[str, list[dict]] = {bare: [], mine: [], full: []}

@@ -17,6 +17,10 @@ class Settings(BaseSettings):
     # Embedded default: SQLite file + in-process queue. Production: postgresql+psycopg://… + redis://…
     database_url: str = "sqlite:///var/hotline.db"
     redis_url: str | None = None
+    # SQLAlchemy's pool per process (PostgreSQL): keep processes × (size + overflow + 8 for the
+    # lean intake pool) under the server's max_connections
+    db_pool_size: int = 10
+    db_max_overflow: int = 20
     production: bool = False
     secret_key: str = DEV_SECRET
     token_minutes: int = 12 * 60
