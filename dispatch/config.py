@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     sweeper_interval_seconds: int = 15
     # intake hands new orders to routing in groups: one job per group (see dispatch/jobs/batcher.py)
     intake_batch_size: int = 100
-    intake_batch_ms: float = 5.0
+    intake_batch_ms: float = 20.0
     # on PostgreSQL, plain intakes take the lean async path (dispatch/intake/lean.py); off: all
     # take the full path (the benchmark compares the two)
     lean_intake: bool = True
