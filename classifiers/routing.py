@@ -2,8 +2,9 @@
 
 The policy table is built from each department's duties (权责清单) in the departments file:
 `primary` categories pick the department; `routing.territorial_categories` go to the township of
-the place (属地管理); a functional matter goes to the department at the place's county, or at the
-city when the place is unknown; an unclear one falls back to the county platform, then the city.
+the place (属地管理); a functional matter goes to the department of the owning platform. The city
+platform hands every matter whose place lies in a county to that county's platform (the routing
+job then routes it again there), and keeps for its own departments the ones with no known place.
 Confident predictions are dispatched at once; the rest wait in a dispatcher's queue with top-3.
 """
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dispatch.orders.enums import Level, UnitKind, Urgency
 from dispatch.orders.models import Order
 from dispatch.orgs import service as orgs
 from dispatch.orgs.models import OrgUnit
-from dispatch.routing import RoutingDecision
+from dispatch.routing import RoutingDecision, county_below
 
 PLACE_CONFIDENCE = 0.8        # below this the text's place is a suggestion, not a fact
 
@@ -68,16 +69,17 @@ class ClassifierRouter:
         confident = c.auto or bool(order.category or order.category_hint)
         if c.emergency:
             return RoutingDecision("queue", f"emergency:{c.emergency}", **base)
+        county = county_below(session, platform, division.id if division else None)
+        if county is not None:      # the city hands a county's matter to its platform
+            rule = "place" if confident and category else "unclear"
+            return RoutingDecision("transfer", f"{rule}->county_platform",
+                                   target_unit_id=county.id, **base)
         if confident and category:
             target = self.target(session, platform, division, category)
             if target is not None:
                 rule = "territorial" if target.kind == UnitKind.territorial.value else "functional"
                 return RoutingDecision("dispatch", f"{rule}:{category}->{target.id}",
                                        target_unit_id=target.id, **base)
-        county = self._county(session, platform, division)
-        if county is not None:
-            return RoutingDecision("transfer", "unclear->county_platform",
-                                   target_unit_id=county.id, **base)
         return RoutingDecision("queue", "low_confidence" if category else "no_category", **base)
 
     def target(self, session: Session, platform: OrgUnit, division: OrgUnit | None,
@@ -103,13 +105,6 @@ class ClassifierRouter:
             return orgs.get_unit(session, order.division_code)
         if c.place is not None and c.place.confidence >= PLACE_CONFIDENCE:
             return orgs.get_unit(session, c.place.code)
-        return None
-
-    @staticmethod
-    def _county(session: Session, platform: OrgUnit, division: OrgUnit | None) -> OrgUnit | None:
-        county = orgs.county_platform_for_division(session, division.id) if division else None
-        if county is not None and county.id != platform.id and county.path.startswith(platform.path):
-            return county
         return None
 
 

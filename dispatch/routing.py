@@ -43,17 +43,25 @@ class HintRouter:
     def route(self, session: Session, order: Order) -> RoutingDecision:
         category = order.category or order.category_hint
         platform = orgs.get_unit(session, order.platform_id)
-        county = orgs.county_platform_for_division(session, order.division_code)
+        county = county_below(session, platform, order.division_code)
+        if county is not None:      # the city hands a county's matter to its platform
+            return RoutingDecision("transfer", "division->county_platform",
+                                   target_unit_id=county.id, category=category)
         if category:
-            owner = county if county and county.path.startswith(platform.path) else platform
-            dept = orgs.department_for(session, platform=owner, category=category)
+            dept = orgs.department_for(session, platform=platform, category=category)
             if dept:
                 return RoutingDecision("dispatch", f"hint:{category}->{dept.dept_type}",
                                        target_unit_id=dept.id, category=category, confidence=1.0)
-        if county and county.id != platform.id and county.path.startswith(platform.path):
-            return RoutingDecision("transfer", "division->county_platform",
-                                   target_unit_id=county.id, category=category)
         return RoutingDecision("queue", "no_hint_no_division", category=category)
+
+
+def county_below(session: Session, platform, division_code: str | None):
+    """The county platform below `platform` whose area holds the place, if any: the city
+    dispatches to a county platform, never past it (domain.md, two platforms)."""
+    county = orgs.county_platform_for_division(session, division_code)
+    if county is not None and county.id != platform.id and county.path.startswith(platform.path):
+        return county
+    return None
 
 
 _router: Router | None = None

@@ -37,9 +37,9 @@ def route_orders(order_ids: list[int]) -> dict[str, int]:
                                                       Order.state == State.received.value)))
         hooks.emit_many(session, orders=fresh, action="intake")
         for order in fresh:
-            result, action = _route(session, order.id)
+            result, actions = _route(session, order.id)
             counts[result] = counts.get(result, 0) + 1
-            if action is not None:
+            for action in actions:
                 done.setdefault(action, []).append(session.get(Order, order.id))
         for action, group in done.items():
             hooks.emit_many(session, orders=group, action=action)
@@ -48,11 +48,36 @@ def route_orders(order_ids: list[int]) -> dict[str, int]:
     return counts
 
 
-def _route(session, order_id: int) -> tuple[str, str | None]:
-    """(result, the action applied or None) for one order, committed and pushed."""
+def _route(session, order_id: int) -> tuple[str, list[str]]:
+    """(result, the actions applied) for one order, each committed and pushed. An order the
+    city hands to a county platform is routed again there at once, as that platform's own
+    proposal: dispatched if it is confident, else it waits in the county's queue."""
     order = session.get(Order, order_id)
     if order is None or order.state != State.received.value:
-        return "skipped", None
+        return "skipped", []
+    given = order.category          # a guess recorded by the city's routing is not a given
+    result, action = _decide_and_apply(session, order)
+    if action != Action.transfer_platform.value:
+        return result, [action] if action else []
+    order = session.get(Order, order_id)
+    order.category = given
+    decision = get_router().route(session, order)        # now owned by the county platform
+    _record(order, decision)
+    if decision.kind != "dispatch":
+        session.add(order)
+        session.commit()            # its proposal (suggestions, scores) for the county's queue
+        return "transfer", [action]
+    try:
+        _apply(session, order, Action.auto_dispatch, _action_for(decision)[1])
+    except (Conflict, IllegalTransition) as exc:
+        log.warning("county routing of %s refused (%s); left in its queue", order.number, exc)
+        session.rollback()
+        return "transfer", [action]
+    return "dispatch", [action, Action.auto_dispatch.value]
+
+
+def _decide_and_apply(session, order: Order) -> tuple[str, str | None]:
+    order_id = order.id
     decision = get_router().route(session, order)
     _record(order, decision)
     action, inp = _action_for(decision)

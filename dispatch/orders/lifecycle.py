@@ -183,6 +183,8 @@ for _s in _LIVE:
     TABLE[(_s, A.hand_over)] = _r(S.transferred, _DESK | _HANDLER, PLATFORM, _needs_reason)
 TABLE.update({
     (S.received, A.auto_dispatch): _r(S.dispatched, _SYS, PLATFORM, _target_in_platform),
+    # the county platform's own routing, right after the city handed the order over
+    (S.pending_dispatch, A.auto_dispatch): _r(S.dispatched, _SYS, PLATFORM, _target_in_platform),
     (S.received, A.queue_for_dispatcher): _r(S.pending_dispatch, _SYS, PLATFORM),
     # step 3: handling
     (S.dispatched, A.sign_for): _r(S.handling, _HANDLER, ASSIGNEE),

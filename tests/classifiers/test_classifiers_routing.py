@@ -89,3 +89,49 @@ def test_low_confidence_order_waits_in_the_queue_with_top_three(session, seeded,
     queued = session.get(Order, order.id)
     assert queued.state == "pending_dispatch" and len(queued.suggestions) == 3
     assert all(s["category"] for s in queued.suggestions)
+
+
+def _timeline(session, order_id: int) -> list[tuple[str, str | None, str]]:
+    return [(e.action, e.actor_role, e.to_state) for e in session.query(TimelineEntry)
+            .filter_by(order_id=order_id).order_by(TimelineEntry.id) if e.action != "intake"]
+
+
+def test_city_hands_a_countys_matter_to_its_platform_which_dispatches_it(session, seeded,
+                                                                         classifier_routing):
+    """Two platforms: the city dispatches to a county platform, never past it; the county's
+    own routing then sends the confident matter to its department."""
+    order = _order(session, seeded, _confident_text("交通运输"), division=seeded.village.id,
+                   platform=seeded.city)
+    assert route_order(order.id) == "dispatch"
+    session.expire_all()
+    routed = session.get(Order, order.id)
+    assert routed.platform_id == seeded.county.id and routed.state == "dispatched"
+    assert routed.current_unit_path.startswith(seeded.county.path)
+    assert _timeline(session, order.id) == [("transfer_platform", "system", "pending_dispatch"),
+                                            ("auto_dispatch", "system", "dispatched")]
+    entry = session.query(TimelineEntry).filter_by(order_id=order.id,
+                                                   action="transfer_platform").one()
+    assert entry.data["routing"]["rule"] == "place->county_platform"
+
+
+def test_unclear_city_order_waits_in_the_countys_queue_with_suggestions(session, seeded,
+                                                                        classifier_routing):
+    order = _order(session, seeded, "你好，我想反映个情况", division=seeded.village.id,
+                   platform=seeded.city)
+    assert route_order(order.id) == "transfer"
+    session.expire_all()
+    routed = session.get(Order, order.id)
+    assert (routed.platform_id, routed.state) == (seeded.county.id, "pending_dispatch")
+    assert len(routed.suggestions) == 3
+    assert _timeline(session, order.id) == [("transfer_platform", "system", "pending_dispatch")]
+
+
+def test_city_order_without_a_place_goes_to_a_city_department(session, seeded,
+                                                              classifier_routing):
+    order = _order(session, seeded, _confident_text("交通运输"), division=None,
+                   platform=seeded.city)
+    assert route_order(order.id) == "dispatch"
+    session.expire_all()
+    routed = session.get(Order, order.id)
+    assert routed.platform_id == seeded.city.id
+    assert routed.current_unit_path == f"{seeded.city.path}{seeded.city.id}-transport/"

@@ -63,3 +63,16 @@ def test_village_staff_never_see_another_villages_order(client, tokens, seeded, 
     assert r.status_code == 404
     listed = client.get("/api/v1/orders", headers=auth(tokens["village_handler"])).json()
     assert oid not in [o["id"] for o in listed["items"]]
+
+
+def test_city_call_about_a_county_goes_through_the_county_platform(client, tokens, seeded):
+    """Two platforms: the city hands the call to the county platform, whose routing dispatches
+    it to its own department; the county's dispatcher and supervisor own it from then on."""
+    oid = new_call(client, tokens["city_operator"], division_code=seeded.village.id,
+                   category_hint="交通运输")["order_id"]
+    d = wait_state(client, tokens["county_dispatcher"], oid, "dispatched")
+    assert d["platform_id"] == seeded.county.id
+    assert d["current_unit_path"] == f"{seeded.county.path}{seeded.county.id}-transport/"
+    steps = [(e["action"], e["to_state"]) for e in d["timeline"]]
+    assert steps == [("intake", "received"), ("transfer_platform", "pending_dispatch"),
+                     ("auto_dispatch", "dispatched")]

@@ -153,9 +153,12 @@ def _send(stack: Stack, token: str, n: int, tag: str) -> list[int]:
 
 
 def _routing_counts(ids: list[int], engine=None) -> dict[int, int]:
+    """Routing decisions taken out of "received", per order (a city order handed to a county
+    platform is then routed there too: that second step starts from "pending_dispatch")."""
     with Session(engine or get_engine()) as s:
         rows = s.exec(select(TimelineEntry.order_id, func.count()).where(
-            TimelineEntry.order_id.in_(ids), TimelineEntry.action.in_(ROUTING_ACTIONS))
+            TimelineEntry.order_id.in_(ids), TimelineEntry.action.in_(ROUTING_ACTIONS),
+            TimelineEntry.from_state == "received")
             .group_by(TimelineEntry.order_id)).all()
     return dict(rows)
 

@@ -19,6 +19,8 @@ DEPT = COUNTY + "431102-housing/"
 ROWS = [
     (S.received, A.auto_dispatch, Actor(R.system, COUNTY), dict(target_path=DEPT), S.dispatched),
     (S.received, A.queue_for_dispatcher, Actor(R.system, COUNTY), {}, S.pending_dispatch),
+    (S.pending_dispatch, A.auto_dispatch, Actor(R.system, COUNTY), dict(target_path=DEPT),
+     S.dispatched),
     (S.received, A.direct_close, Actor(R.operator, COUNTY), dict(has_reason=True), S.closed),
     (S.pending_dispatch, A.direct_close, Actor(R.dispatcher, COUNTY), dict(has_reason=True), S.closed),
     (S.received, A.refuse, Actor(R.operator, COUNTY), dict(has_reason=True), S.refused),
