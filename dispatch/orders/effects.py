@@ -12,6 +12,7 @@ from dispatch.orders import deadlines
 from dispatch.orders.enums import Action as A
 from dispatch.orders.enums import OPEN_HOP_STATUSES, HopRole, HopStatus, State
 from dispatch.orders.models import Assignment, Order
+from dispatch.orgs import service as orgs
 from dispatch.orgs.models import OrgUnit
 
 
@@ -271,7 +272,7 @@ def _callback(c: Change) -> None:
         # 重办: a new hop to the same unit, counted
         c.order.rehandle_count += 1
         c.hop.status, c.hop.ended_at = HopStatus.done.value, c.now
-        unit = c.session.get(OrgUnit, c.hop.to_unit_id)
+        unit = orgs.get_unit(c.session, c.hop.to_unit_id)
         c.new_hop = _new_hop(c, to=unit, frm_id=c.order.platform_id, frm_path=c.order.platform_path,
                              from_platform=True)
         _point_at(c.order, c.new_hop)

@@ -14,6 +14,7 @@ from dispatch.orders.effects import EFFECTS, ActionInput, Change
 from dispatch.orders.enums import OPEN_HOP_STATUSES, Action, HopRole, Role, State, UnitKind
 from dispatch.orders.lifecycle import Actor, Context
 from dispatch.orders.models import Assignment, Order
+from dispatch.orgs import service as orgs
 from dispatch.orgs.models import OrgUnit
 from dispatch.realtime.broker import get_broker
 from dispatch.sqltypes import utcnow
@@ -103,7 +104,7 @@ def _target(session: Session, action: Action, inp: ActionInput) -> OrgUnit | Non
         return None
     if not inp.target_unit_id:
         raise Invalid(f"{action.value} needs target_unit_id")
-    unit = session.get(OrgUnit, inp.target_unit_id)
+    unit = orgs.get_unit(session, inp.target_unit_id)
     if unit is None:
         raise NotFound(f"unit {inp.target_unit_id} not found")
     return unit

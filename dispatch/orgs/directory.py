@@ -68,7 +68,13 @@ class SessionUnits:
         self.session = session
 
     def get(self, unit_id: str) -> OrgUnit | None:
-        return self.session.get(OrgUnit, unit_id)
+        # the identity map holds objects weakly, so a unit nobody keeps is read again on every
+        # lookup; a routing job looks the same few units up for every order of its batch
+        held = self.session.info.setdefault("org_units", {})
+        unit = held.get(unit_id)
+        if unit is None:
+            unit = held[unit_id] = self.session.get(OrgUnit, unit_id)
+        return unit
 
     def city_platform(self) -> OrgUnit:
         unit = self.session.exec(select(OrgUnit).where(

@@ -84,7 +84,7 @@ def load_org_tree(session: Session, divisions_csv: Path, departments_file: Path)
 
 
 def get_unit(session: Session, unit_id: str) -> OrgUnit | None:
-    return session.get(OrgUnit, unit_id)
+    return directory.SessionUnits(session).get(unit_id)
 
 
 def platform_of(session: Session, unit: OrgUnit) -> OrgUnit:
