@@ -41,27 +41,56 @@ def on_order_event(session: Session, *, order: Order, action: str) -> None:
     """The hooks listener (dispatch.hooks.LISTENERS): runs after the order's change committed."""
     if action not in messages.WATCHED_ACTIONS:
         return
-    s = get_channel_settings()
-    texts = messages.Texts(centre_name=s.centre_name, app_name=s.app_name)
-    planned = [(order.id, p) for p in messages.plan(facts_of(session, order, action), action, texts)]
-    planned += _merged_notices(session, order, action, texts, {p.recipient for _, p in planned})
-    if not planned:
-        return
-    queued: list[int] = []
-    now = utcnow()
     try:   # the caller's change is committed already: this transaction is ours alone
-        for order_id, p in planned:
-            status = (DeliveryStatus.sent if p.transport == Transport.wechat_passive
-                      else DeliveryStatus.pending if is_configured(p.transport, p.kind, s)
-                      else DeliveryStatus.skipped)
-            new_id = service.add_delivery(session, order_id=order_id, planned=p, status=status,
-                                          now=now)
-            if new_id is not None and status == DeliveryStatus.pending:
-                queued.append(new_id)
+        queued = _record_notices(session, order, action)
         session.commit()
     except Exception:
         session.rollback()
         raise
+    _queue_sends(queued)
+
+
+def on_order_event_batch(session: Session, *, orders: list[Order], action: str) -> None:
+    """`on_order_event` for a batch of orders (the routing job's) in one transaction; should it
+    fail, each order is tried on its own, so one bad order costs no other its notices."""
+    if action not in messages.WATCHED_ACTIONS:
+        return
+    try:
+        queued = [d for order in orders for d in _record_notices(session, order, action)]
+        session.commit()
+    except Exception:
+        session.rollback()
+        log.exception("notices for %d orders failed together; one by one", len(orders))
+        for order in orders:
+            try:
+                on_order_event(session, order=order, action=action)
+            except Exception:
+                log.exception("notices for %s failed", order.number)
+        return
+    _queue_sends(queued)
+
+
+def _record_notices(session: Session, order: Order, action: str) -> list[int]:
+    """Plan the order's notices and add them to the delivery log (not committed); the ids of
+    those to send."""
+    s = get_channel_settings()
+    texts = messages.Texts(centre_name=s.centre_name, app_name=s.app_name)
+    planned = [(order.id, p) for p in messages.plan(facts_of(session, order, action), action, texts)]
+    planned += _merged_notices(session, order, action, texts, {p.recipient for _, p in planned})
+    queued: list[int] = []
+    now = utcnow()
+    for order_id, p in planned:
+        status = (DeliveryStatus.sent if p.transport == Transport.wechat_passive
+                  else DeliveryStatus.pending if is_configured(p.transport, p.kind, s)
+                  else DeliveryStatus.skipped)
+        new_id = service.add_delivery(session, order_id=order_id, planned=p, status=status,
+                                      now=now)
+        if new_id is not None and status == DeliveryStatus.pending:
+            queued.append(new_id)
+    return queued
+
+
+def _queue_sends(queued: list[int]) -> None:
     for delivery_id in queued:
         enqueue_safely(DELIVER_JOB, delivery_id, job_id=f"delivery-{delivery_id}")
 

@@ -72,3 +72,30 @@ def test_transport_not_configured_is_logged_as_skipped_and_never_queued(client, 
     assert skipped.status == "skipped" and skipped.attempts == 0
     assert skipped.last_error == "transport not configured"
     assert remote_bodies("/sms/send", ref=f"{made['number']}-closed") == []
+
+
+def test_a_batch_records_each_orders_notice_and_one_bad_order_costs_no_other(
+        session, seeded, monkeypatch):
+    """The routing job announces its batch at once; should one order's notice fail, the others
+    still get theirs."""
+    from channels.outbound import flows
+    from tests.helpers import unrouted_order
+
+    orders = [unrouted_order(session, content="路灯不亮", citizen_phone=f"1330746010{i}",
+                             platform_id=seeded.county.id) for i in range(3)]
+    flows.on_order_event_batch(session, orders=orders, action="intake")
+    assert all("accepted" in deliveries(session, o.id) for o in orders)
+
+    more = [unrouted_order(session, content="路灯不亮", citizen_phone=f"1330746011{i}",
+                           platform_id=seeded.county.id) for i in range(3)]
+    real = flows._record_notices
+
+    def broken_for_the_second(session, order, action):
+        if order.id == more[1].id:
+            raise RuntimeError("a bad order")
+        return real(session, order, action)
+
+    monkeypatch.setattr(flows, "_record_notices", broken_for_the_second)
+    flows.on_order_event_batch(session, orders=more, action="intake")
+    got = {o.id: "accepted" in deliveries(session, o.id) for o in more}
+    assert got == {more[0].id: True, more[1].id: False, more[2].id: True}
