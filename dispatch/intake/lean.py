@@ -159,7 +159,7 @@ _NAMED = re.compile(r"(?<![:\w]):(\w+)")
 def _column(name: str):
     if name.startswith("t_"):
         return intake_db.TIMELINE.c[name[2:]]
-    return intake_db.ORDERS.c[name] if name in intake_db.ORDERS.c else None
+    return intake_db.ORDERS.c.get(name)          # None: number_prefix
 
 
 @lru_cache
@@ -168,19 +168,14 @@ def _insert_sql(cols: tuple[str, ...],
     """The full path's statement with asyncpg's numbered parameters, each cast to its column's
     type (in INSERT … SELECT the server cannot infer them); the parameters' names in order,
     each with whether its column is JSON (asyncpg takes JSON as text)."""
-    names: list[str] = []
     dialect = postgresql.dialect()
+    params: dict[str, tuple[int, bool]] = {}
 
     def number(m: re.Match) -> str:
-        name = m.group(1)
-        if name not in names:
-            names.append(name)
-        col = _column(name)
-        pg_type = col.type.compile(dialect=dialect) if col is not None else "TEXT"
-        if col is not None and hasattr(col.type, "impl"):   # UTCDateTime and the like
-            pg_type = col.type.impl.compile(dialect=dialect)
-        return f"${names.index(name) + 1}::{pg_type}"
+        col = _column(m.group(1))
+        kind = getattr(col.type, "impl", col.type) if col is not None else None  # UTCDateTime
+        n, _ = params.setdefault(m.group(1), (len(params) + 1, isinstance(kind, JSON)))
+        return f"${n}::{kind.compile(dialect=dialect) if kind is not None else 'TEXT'}"
 
     sql = _NAMED.sub(number, intake_db.pg_insert_new_sql(cols, tcols))
-    return sql, tuple((n, _column(n) is not None and isinstance(_column(n).type, JSON))
-                      for n in names)
+    return sql, tuple((name, is_json) for name, (_, is_json) in params.items())

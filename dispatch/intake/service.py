@@ -52,7 +52,7 @@ def insert_new(session: Session, row: dict[str, Any], *, number_prefix: str,
 
 @lru_cache
 def _pg_insert_new(cols: tuple[str, ...], tcols: tuple[str, ...]):
-    cols = tuple(c for c in cols if c not in ("id", "number"))
+    cols = _stored_by_insert(cols)
     return text(pg_insert_new_sql(cols, tcols)).bindparams(
         *[bindparam(c, type_=ORDERS.c[c].type) for c in cols],
         *[bindparam(f"t_{c}", type_=TIMELINE.c[c].type) for c in tcols])
@@ -60,7 +60,7 @@ def _pg_insert_new(cols: tuple[str, ...], tcols: tuple[str, ...]):
 
 def pg_insert_new_sql(cols: tuple[str, ...], tcols: tuple[str, ...]) -> str:
     """The statement with named parameters: the columns, `t_` + the timeline's, `number_prefix`."""
-    cols = tuple(c for c in cols if c not in ("id", "number"))
+    cols = _stored_by_insert(cols)
     return f"""
 WITH n AS (SELECT nextval(pg_get_serial_sequence('{ORDERS.name}', 'id')) AS id),
 o AS (INSERT INTO {ORDERS.name} (id, number, {", ".join(cols)})
@@ -70,6 +70,11 @@ o AS (INSERT INTO {ORDERS.name} (id, number, {", ".join(cols)})
 t AS (INSERT INTO {TIMELINE.name} (order_id, {", ".join(tcols)})
       SELECT o.id, {", ".join(f":t_{c}" for c in tcols)} FROM o)
 SELECT id, number FROM o"""
+
+
+def _stored_by_insert(cols: tuple[str, ...]) -> tuple[str, ...]:
+    """The columns the caller gives: the statement draws the id and makes the number."""
+    return tuple(c for c in cols if c not in ("id", "number"))
 
 
 def insert_order_once(session: Session, row: dict[str, Any]) -> int | None:
