@@ -9,6 +9,7 @@ from dispatch import hooks
 from dispatch.db import session_scope
 from dispatch.errors import Conflict
 from dispatch.orders import flows as order_flows
+from dispatch.orders import service as orders
 from dispatch.orders.effects import ActionInput
 from dispatch.orders.enums import Action, State
 from dispatch.orders.lifecycle import IllegalTransition
@@ -36,6 +37,7 @@ def route_orders(order_ids: list[int]) -> dict[str, int]:
         fresh = list(session.exec(select(Order).where(col(Order.id).in_(order_ids),
                                                       Order.state == State.received.value)))
         hooks.emit_many(session, orders=fresh, action="intake")
+        orders.keep_hops(session, [o.id for o in fresh])
         for order in fresh:
             result, actions = _route(session, order.id)
             counts[result] = counts.get(result, 0) + 1

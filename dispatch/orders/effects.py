@@ -9,6 +9,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from dispatch.orders import deadlines
+from dispatch.orders import service as orders
 from dispatch.orders.enums import Action as A
 from dispatch.orders.enums import OPEN_HOP_STATUSES, HopRole, HopStatus, State
 from dispatch.orders.models import Assignment, Order
@@ -62,8 +63,7 @@ def _new_hop(c: Change, *, to: OrgUnit, frm_id: str, frm_path: str, from_platfor
                      dispatched_at=c.now, sign_deadline=d.sign_deadline,
                      return_deadline=d.return_deadline, deadline=d.deadline,
                      policy_version=d.policy_version, limit_unit=d.handling_unit)
-    c.session.add(hop)
-    c.session.flush()
+    orders.add_hop(c.session, hop)
     c.data["to_unit"] = {"id": to.id, "name": to.name}
     c.data["deadline"] = d.deadline.isoformat()
     return hop

@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, func, or_, update
+from sqlalchemy import event, exists, func, or_, update
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from dispatch.errors import Conflict, NotFound
@@ -42,9 +43,44 @@ def find_by_external(session: Session, *, channel: str, external_id: str) -> Ord
                                             Order.external_id == external_id)).first()
 
 
+HOP_CACHE = "hops_by_order"
+
+
 def hops(session: Session, *, order_id: int) -> list[Assignment]:
+    known = session.info.get(HOP_CACHE, {}).get(order_id)
+    if known is not None:
+        return list(known)
     return list(session.exec(select(Assignment).where(Assignment.order_id == order_id)
                              .order_by(Assignment.id)).all())
+
+
+def keep_hops(session: Session, order_ids: list[int]) -> None:
+    """Read the hops of these orders once and keep them for the session (the routing job's
+    batches): every later `hops()` of them is answered from memory, a hop added through
+    `add_hop` joins them, and a rollback forgets them all (see `forget_hops`). The session must
+    not expire on commit, or each kept hop would be read again."""
+    if not order_ids:
+        return
+    cache = session.info.setdefault(HOP_CACHE, {})
+    for order_id in order_ids:
+        cache[order_id] = []
+    for hop in session.exec(select(Assignment).where(col(Assignment.order_id).in_(order_ids))
+                            .order_by(Assignment.id)):
+        cache[hop.order_id].append(hop)
+
+
+def add_hop(session: Session, hop: Assignment) -> None:
+    session.add(hop)
+    session.flush()
+    known = session.info.get(HOP_CACHE, {}).get(hop.order_id)
+    if known is not None:
+        known.append(hop)
+
+
+@event.listens_for(OrmSession, "after_soft_rollback")
+def forget_hops(session: Session, _transaction=None) -> None:
+    """A rollback may have undone hops added since they were read: read them again."""
+    session.info.pop(HOP_CACHE, None)
 
 
 def timeline(session: Session, *, order_id: int) -> list[TimelineEntry]:
@@ -59,8 +95,11 @@ def open_cohandler_hops(session: Session, *, order_id: int) -> list[Assignment]:
 
 def bump_version(session: Session, *, order: Order) -> None:
     """Optimistic lock: the transition only counts if nobody moved the order meanwhile."""
-    res = session.execute(update(Order).where(Order.id == order.id, Order.version == order.version)
-                          .values(version=order.version + 1))
+    with session.no_autoflush:   # the order's own pending changes go with its next write
+        res = session.execute(update(Order).where(Order.id == order.id,
+                                                  Order.version == order.version)
+                              .values(version=order.version + 1)
+                              .execution_options(synchronize_session=False))
     if res.rowcount != 1:
         session.rollback()
         raise Conflict("the order was changed by someone else meanwhile; reload it")

@@ -103,12 +103,17 @@ def city_platform(session: Session) -> OrgUnit:
 
 def department_for(session: Session, *, platform: OrgUnit, category: str | None,
                    dept_type: str | None = None) -> OrgUnit | None:
-    """The department under `platform` that is primarily responsible for `category`."""
-    stmt = select(OrgUnit).where(OrgUnit.parent_id == platform.id,
-                                 OrgUnit.kind == UnitKind.department.value)
-    if dept_type:
-        stmt = stmt.where(OrgUnit.dept_type == dept_type)
-    depts = session.exec(stmt.order_by(OrgUnit.id)).all()
+    """The department under `platform` that is primarily responsible for `category`. The
+    departments of a platform are read once per session, as `SessionUnits` keeps units: a
+    routing job asks the same few platforms for every order of its batch."""
+    held = session.info.setdefault("departments", {})
+    depts = held.get((platform.id, dept_type))
+    if depts is None:
+        stmt = select(OrgUnit).where(OrgUnit.parent_id == platform.id,
+                                     OrgUnit.kind == UnitKind.department.value)
+        if dept_type:
+            stmt = stmt.where(OrgUnit.dept_type == dept_type)
+        depts = held[platform.id, dept_type] = session.exec(stmt.order_by(OrgUnit.id)).all()
     if dept_type:
         return depts[0] if depts else None
     for pick in (lambda d: category in d.primary_categories, lambda d: category in d.categories):

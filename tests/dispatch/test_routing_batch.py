@@ -1,0 +1,102 @@
+"""The routing job's batches: each order of a batch is routed as if alone, a conflict on one
+costs the others nothing, and a batch does not read the same rows again for every order."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from sqlalchemy import event
+from sqlmodel import Session
+
+from dispatch.db import get_engine
+from dispatch.jobs import tasks
+from dispatch.orders.models import Assignment, Order
+from dispatch.routing import HintRouter, set_router
+from tests.helpers import unrouted_order
+
+
+def _city_orders(session, seeded, n: int) -> list[int]:
+    """City calls about a county's village: the city hands each to the county platform, whose
+    routing then dispatches it to its transport department."""
+    ids = [unrouted_order(session, content=f"村口公路塌陷第{i}处，车辆无法通行", category_hint="交通运输",
+                          division_code=seeded.village.id, platform_id=seeded.city.id).id
+           for i in range(n)]
+    session.commit()
+    return ids
+
+
+@contextmanager
+def _statements():
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        seen.append(statement)
+    event.listen(get_engine(), "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(get_engine(), "before_cursor_execute", count)
+
+
+def _routed(session, ids):
+    session.expire_all()
+    out = []
+    for order_id in ids:
+        order = session.get(Order, order_id)
+        hops = session.query(Assignment).filter_by(order_id=order_id).order_by(Assignment.id).all()
+        out.append((order.state, order.platform_id, [h.to_unit_id for h in hops],
+                    order.current_hop_id == (hops[-1].id if hops else None)))
+    return out
+
+
+def test_every_order_of_a_batch_is_handed_down_and_dispatched_once(session, seeded):
+    ids = _city_orders(session, seeded, 6)
+    assert tasks.route_orders(ids) == {"dispatch": 6}
+    routed = _routed(session, ids)
+    county_dept = routed[0][2][0]
+    assert routed == [("dispatched", seeded.county.id, [county_dept], True)] * 6
+    assert county_dept != seeded.county.id
+    assert tasks.route_orders(ids) == {"skipped": 6}       # a second delivery changes nothing
+
+
+def test_an_order_changed_meanwhile_is_skipped_and_the_rest_of_the_batch_still_routed(
+        session, seeded):
+    """A dispatcher acts on the second order while the job is deciding it: the job must not
+    dispatch it over the dispatcher, and the orders after it keep their own hops."""
+    ids = _city_orders(session, seeded, 3)
+
+    class Meddling(HintRouter):
+        def route(self, s, order):
+            if order.id == ids[1] and order.platform_id == seeded.city.id:
+                with Session(get_engine()) as other:          # someone else, committed first
+                    theirs = other.get(Order, order.id)
+                    theirs.version += 1
+                    other.add(theirs)
+                    other.commit()
+            return super().route(s, order)
+
+    set_router(Meddling())
+    try:
+        assert tasks.route_orders(ids) == {"dispatch": 2, "skipped": 1}
+    finally:
+        set_router(None)
+    first, second, third = _routed(session, ids)
+    assert second == ("received", seeded.city.id, [], True)
+    assert first[0] == third[0] == "dispatched" and len(first[2]) == len(third[2]) == 1
+    assert first[3] and third[3]
+
+
+def test_a_batch_reads_each_platforms_departments_and_each_orders_hops_once(session, seeded):
+    """Statements per order stay flat as the batch grows: nothing read per order that the
+    batch already holds (a unit, a platform's departments, the hops of the batch's orders)."""
+    small, large = _city_orders(session, seeded, 2), _city_orders(session, seeded, 12)
+    with _statements() as seen_small:
+        tasks.route_orders(small)
+    with _statements() as seen_large:
+        tasks.route_orders(large)
+    per_order = (len(seen_large) - len(seen_small)) / (len(large) - len(small))
+    hop_reads = [s for s in seen_large if s.lstrip().upper().startswith("SELECT")
+                 and "FROM assignment" in s and "assignment.order_id =" in s]
+    dept_reads = [s for s in seen_large if "WHERE org_unit.parent_id =" in s]
+    assert hop_reads == [], "a hop of the batch was read again one order at a time"
+    assert len(dept_reads) <= 2, dept_reads           # the city's and the county's departments
+    assert per_order <= 16, f"{per_order:.1f} statements per order"
