@@ -29,12 +29,11 @@ checks that both paths give the same vector.
 
 from __future__ import annotations
 
+import csv
 from collections import Counter
 from dataclasses import dataclass
 from itertools import repeat
 from operator import add
-
-import csv
 from pathlib import Path
 
 import numpy as np
