@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from dispatch.orders import deadlines
 from dispatch.orders import service as orders
@@ -113,7 +113,7 @@ def _close_direct(c: Change) -> None:
 
 def _cancel_open(c: Change) -> None:
     open_codes = {s.value for s in OPEN_HOP_STATUSES}
-    for hop in c.session.exec(_hops_stmt(c.order.id)).all():
+    for hop in orders.hops(c.session, order_id=c.order.id):
         if hop.status in open_codes:
             hop.status, hop.ended_at = HopStatus.cancelled.value, c.now
 
@@ -281,13 +281,9 @@ def _callback(c: Change) -> None:
 def _close(c: Change) -> None:
     c.order.close_kind, c.order.closed_at = "dispatched", c.now
     _point_at(c.order, None)
-    for hop in c.session.exec(_hops_stmt(c.order.id)).all():
+    for hop in orders.hops(c.session, order_id=c.order.id):
         if hop.status == HopStatus.reported.value:
             hop.status, hop.ended_at = HopStatus.done.value, c.now
-
-
-def _hops_stmt(order_id: int):
-    return select(Assignment).where(Assignment.order_id == order_id)
 
 
 def _queue(c: Change) -> None:
