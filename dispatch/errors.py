@@ -1,16 +1,19 @@
 """Domain errors and the one place that maps them to HTTP with one JSON shape."""
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dispatch.orders.lifecycle import ActionForbidden, IllegalTransition
+
+log = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
@@ -73,6 +76,36 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (503, "the database or a remote system is unavailable; Retry-After says when to retry"))}
 
 
+def _outage_types() -> tuple[type[BaseException], ...]:
+    """What a driver raises while the database restarts, fails over or drops the connection:
+    SQLAlchemy's wrappers, psycopg's own and asyncpg's (the lean intake path)."""
+    import psycopg
+
+    found: list[type[BaseException]] = [
+        sa_exc.OperationalError, sa_exc.InterfaceError, psycopg.OperationalError,
+        psycopg.InterfaceError, ConnectionError, TimeoutError]
+    try:
+        import asyncpg
+    except ImportError:                  # pragma: no cover - asyncpg ships with the project
+        return tuple(found)
+    return (*found, asyncpg.PostgresConnectionError, asyncpg.OperatorInterventionError,
+            asyncpg.InterfaceError, asyncpg.exceptions.InternalClientError)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether an error comes from the database being away, here or anywhere down its chain
+    (causes and contexts): such a request acknowledged nothing, so the client should retry,
+    not be told that the server is broken."""
+    types, seen = _outage_types(), set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, types) or (isinstance(exc, sa_exc.DBAPIError)
+                                      and exc.connection_invalidated):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
@@ -95,14 +128,21 @@ def install_error_handlers(app: FastAPI) -> None:
         where = ".".join(str(p) for p in first["loc"])
         return JSONResponse(error_body("invalid", f"{where}: {first['msg']}", details), 422)
 
-    @app.exception_handler(OperationalError)
-    async def _db_down(_: Request, exc: OperationalError) -> JSONResponse:
-        # the database is restarting or failing over: nothing was acknowledged, so retry
-        return JSONResponse(error_body("unavailable", "the database is unavailable; retry shortly"),
-                            503, headers={"Retry-After": "5"})
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        # a database restarting or failing over (any driver's way of saying so, or an error
+        # caused by it) acknowledged nothing, so the client retries; the rest is our bug
+        if database_unavailable(exc):
+            log.warning("database unavailable: %s: %s", type(exc).__name__, exc)
+            return JSONResponse(error_body("unavailable", "the database is unavailable; retry "
+                                           "shortly"), 503, headers={"Retry-After": "5"})
+        return JSONResponse(error_body("internal", "internal server error"), 500)
 
-    @app.exception_handler(DataError)
-    async def _out_of_range(_: Request, exc: DataError) -> JSONResponse:
+    for outage in _outage_types():       # answered where raised, like the domain errors
+        app.add_exception_handler(outage, _unexpected)
+    app.add_exception_handler(Exception, _unexpected)   # the rest, middleware's included
+
+    @app.exception_handler(sa_exc.DataError)
+    async def _out_of_range(_: Request, exc: sa_exc.DataError) -> JSONResponse:
         # e.g. an id beyond the column's integer range (PostgreSQL): a bad request, not a crash
         return JSONResponse(error_body("invalid", "a value is out of range for its field"), 422)
 

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy.exc import OperationalError
+import psycopg
+import pytest
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from dispatch.errors import NotFound, install_error_handlers
 
@@ -15,6 +17,22 @@ def _app() -> FastAPI:
     @app.get("/down")
     def down():
         raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    @app.get("/closed")
+    def closed():
+        # psycopg's "the connection is closed", as SQLAlchemy wraps it after a restart
+        raise InterfaceError("SELECT 1", {}, psycopg.InterfaceError("the connection is closed"))
+
+    @app.get("/caused")
+    def caused():
+        try:
+            raise psycopg.OperationalError("terminating connection due to administrator command")
+        except psycopg.OperationalError as exc:
+            raise RuntimeError("the transaction could not finish") from exc
+
+    @app.get("/bug")
+    def bug():
+        raise ZeroDivisionError("division by zero")
 
     @app.get("/missing")
     def missing():
@@ -28,6 +46,19 @@ def test_database_outage_answers_503_with_retry_after():
     assert r.status_code == 503 and r.headers["retry-after"] == "5"
     assert r.json() == {"code": "unavailable", "message": "the database is unavailable; retry "
                         "shortly", "details": None}
+
+
+@pytest.mark.parametrize("path", ["/closed", "/caused"])
+def test_any_driver_error_from_a_lost_connection_is_a_503_too(path):
+    r = TestClient(_app(), raise_server_exceptions=False).get(path)
+    assert r.status_code == 503 and r.headers["retry-after"] == "5"
+    assert r.json()["code"] == "unavailable"
+
+
+def test_a_bug_is_a_500_in_the_same_shape():
+    r = TestClient(_app(), raise_server_exceptions=False).get("/bug")
+    assert r.status_code == 500
+    assert r.json() == {"code": "internal", "message": "internal server error", "details": None}
 
 
 def test_domain_errors_share_one_shape():
