@@ -69,26 +69,28 @@ def apply_action(session: Session, *, order_id: int, action: Action, actor: Acto
                         target=target, now=now)
     from_state = State(order.state)
     to_state = lifecycle.decide(from_state, action, actor, ctx)
-    orders.bump_version(session, order=order)
-    change = Change(order=order, hop=hop, now=now, inp=inp, session=session, target=target)
-    EFFECTS[action](change)
-    order.state = to_state.value
-    orders.touch(order)
-    data = {**change.data, **({"extension_days": inp.extension_days} if inp.extension_days else {})}
-    if action in (Action.auto_dispatch, Action.queue_for_dispatcher, Action.transfer_platform) \
-            and order.routing:
-        data["routing"] = order.routing
-    orders.append_timeline(session, order_id=order.id, at=now, actor_user_id=actor.user_id,
-                           actor_name=actor_name, actor_role=actor.role.value,
-                           actor_unit_id=_unit_id(actor.unit_path), action=action.value,
-                           from_state=from_state.value, to_state=to_state.value,
-                           reason=inp.reason, data=data,
-                           hop_id=(change.new_hop or hop).id if (change.new_hop or hop) else None,
-                           attachment_ids=list(inp.attachment_ids))
-    orders.link_attachments(session, order_id=order.id, ids=inp.attachment_ids,
-                            uploaded_by=actor.user_id)
-    session.add(order)
-    session.commit()
+    with orders.stale(session):
+        orders.bump_version(session, order=order)
+        change = Change(order=order, hop=hop, now=now, inp=inp, session=session, target=target)
+        EFFECTS[action](change)
+        order.state = to_state.value
+        orders.touch(order)
+        data = {**change.data,
+                **({"extension_days": inp.extension_days} if inp.extension_days else {})}
+        if action in (Action.auto_dispatch, Action.queue_for_dispatcher, Action.transfer_platform) \
+                and order.routing:
+            data["routing"] = order.routing
+        orders.append_timeline(session, order_id=order.id, at=now, actor_user_id=actor.user_id,
+                               actor_name=actor_name, actor_role=actor.role.value,
+                               actor_unit_id=_unit_id(actor.unit_path), action=action.value,
+                               from_state=from_state.value, to_state=to_state.value,
+                               reason=inp.reason, data=data,
+                               hop_id=getattr(change.new_hop or hop, "id", None),
+                               attachment_ids=list(inp.attachment_ids))
+        orders.link_attachments(session, order_id=order.id, ids=inp.attachment_ids,
+                                uploaded_by=actor.user_id)
+        session.add(order)
+        session.commit()
     if publish:
         announce(session, order=order, action=action.value)
     return order

@@ -4,10 +4,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from dispatch.sqltypes import dt_field, json_field
+
+_VERSION = Column("version", Integer, nullable=False)
 
 
 class Order(SQLModel, table=True):
@@ -17,6 +19,10 @@ class Order(SQLModel, table=True):
         Index("ix_order_state_received", "state", "received_at"),
         Index("ix_order_platform_state", "platform_path", "state"),
     )
+    # optimistic lock: an UPDATE of the row only counts WHERE version is the one read; each
+    # transition raises it by one (orders.bump_version), so the check rides on the order's own
+    # UPDATE instead of a statement of its own
+    __mapper_args__ = {"version_id_col": _VERSION, "version_id_generator": False}
     id: int | None = Field(default=None, primary_key=True)
     number: str | None = Field(default=None, index=True, unique=True)
     channel: str = Field(index=True)
@@ -42,7 +48,7 @@ class Order(SQLModel, table=True):
     platform_id: str = Field(index=True)     # owning platform (dispatches, audits, calls back)
     platform_path: str
     state: str = Field(default="received", index=True)
-    version: int = 0                         # optimistic lock: every transition bumps it
+    version: int = Field(default=0, sa_column=_VERSION)  # every transition bumps it
     current_hop_id: int | None = None
     current_unit_path: str | None = Field(default=None, index=True)
     due_at: datetime | None = dt_field(index=True)

@@ -1,12 +1,14 @@
 """Plain reads and writes of orders, hops and the timeline (no notifications, no queue)."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, exists, func, or_, update
+from sqlalchemy import event, exists, func, or_
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
 from dispatch.errors import Conflict, NotFound
@@ -70,8 +72,9 @@ def keep_hops(session: Session, order_ids: list[int]) -> None:
 
 
 def add_hop(session: Session, hop: Assignment) -> None:
+    """Insert the hop now, for its id; the order's own changes wait for its one UPDATE."""
     session.add(hop)
-    session.flush()
+    session.flush([hop])
     known = session.info.get(HOP_CACHE, {}).get(hop.order_id)
     if known is not None:
         known.append(hop)
@@ -94,16 +97,21 @@ def open_cohandler_hops(session: Session, *, order_id: int) -> list[Assignment]:
 
 
 def bump_version(session: Session, *, order: Order) -> None:
-    """Optimistic lock: the transition only counts if nobody moved the order meanwhile."""
-    with session.no_autoflush:   # the order's own pending changes go with its next write
-        res = session.execute(update(Order).where(Order.id == order.id,
-                                                  Order.version == order.version)
-                              .values(version=order.version + 1)
-                              .execution_options(synchronize_session=False))
-    if res.rowcount != 1:
-        session.rollback()
-        raise Conflict("the order was changed by someone else meanwhile; reload it")
+    """Optimistic lock: the transition only counts if nobody moved the order meanwhile. The
+    order's next UPDATE carries the check (WHERE version = the one read, the mapper's
+    version_id_col); `stale` turns its failure into a Conflict."""
     order.version += 1
+
+
+@contextmanager
+def stale(session: Session):
+    """Flushes inside: an order changed by someone else since it was read is a Conflict, with
+    the transaction rolled back."""
+    try:
+        yield
+    except StaleDataError:
+        session.rollback()
+        raise Conflict("the order was changed by someone else meanwhile; reload it") from None
 
 
 def append_timeline(session: Session, **fields: Any) -> TimelineEntry:

@@ -1,5 +1,6 @@
 """The routing job's batches: each order of a batch is routed as if alone, a conflict on one
-costs the others nothing, and a batch does not read the same rows again for every order."""
+costs the others nothing, and a batch neither reads the same rows again for every order nor
+writes an order more than once a step."""
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -99,4 +100,6 @@ def test_a_batch_reads_each_platforms_departments_and_each_orders_hops_once(sess
     dept_reads = [s for s in seen_large if "WHERE org_unit.parent_id =" in s]
     assert hop_reads == [], "a hop of the batch was read again one order at a time"
     assert len(dept_reads) <= 2, dept_reads           # the city's and the county's departments
-    assert per_order <= 16, f"{per_order:.1f} statements per order"
+    # per order and step: the hop, the timeline entry and one UPDATE of the order that carries
+    # the version check too (a separate version UPDATE and an early flush made it 7.7)
+    assert per_order <= 5, f"{per_order:.1f} statements per order"
