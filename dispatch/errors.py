@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dispatch.orders.lifecycle import ActionForbidden, IllegalTransition
@@ -140,6 +141,12 @@ def install_error_handlers(app: FastAPI) -> None:
     for outage in _outage_types():       # answered where raised, like the domain errors
         app.add_exception_handler(outage, _unexpected)
     app.add_exception_handler(Exception, _unexpected)   # the rest, middleware's included
+
+    @app.exception_handler(StaleDataError)
+    async def _stale(_: Request, exc: StaleDataError) -> JSONResponse:
+        # an order written over someone else's commit (its version moved since it was read)
+        return JSONResponse(error_body("conflict", "the order was changed by someone else "
+                                       "meanwhile; reload it"), 409)
 
     @app.exception_handler(sa_exc.DataError)
     async def _out_of_range(_: Request, exc: sa_exc.DataError) -> JSONResponse:

@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 import psycopg
 import pytest
 from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 
 from dispatch.errors import NotFound, install_error_handlers
 
@@ -30,6 +31,10 @@ def _app() -> FastAPI:
         except psycopg.OperationalError as exc:
             raise RuntimeError("the transaction could not finish") from exc
 
+    @app.get("/stale")
+    def stale():
+        raise StaleDataError("UPDATE statement on table 'work_order' expected to update 1 row(s)")
+
     @app.get("/bug")
     def bug():
         raise ZeroDivisionError("division by zero")
@@ -53,6 +58,11 @@ def test_any_driver_error_from_a_lost_connection_is_a_503_too(path):
     r = TestClient(_app(), raise_server_exceptions=False).get(path)
     assert r.status_code == 503 and r.headers["retry-after"] == "5"
     assert r.json()["code"] == "unavailable"
+
+
+def test_a_write_over_someone_elses_commit_is_a_409():
+    r = TestClient(_app()).get("/stale")
+    assert r.status_code == 409 and r.json()["code"] == "conflict"
 
 
 def test_a_bug_is_a_500_in_the_same_shape():
