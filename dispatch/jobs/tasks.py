@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import col, select
 
 from dispatch import hooks
@@ -14,9 +15,11 @@ from dispatch.orders.effects import ActionInput
 from dispatch.orders.enums import Action, State
 from dispatch.orders.lifecycle import IllegalTransition
 from dispatch.orders.models import Order
+from dispatch.realtime.broker import get_broker
 from dispatch.routing import RoutingDecision, get_router
 
 log = logging.getLogger(__name__)
+EVENTS = "routing.events"         # session.info: live events held until the batch commits
 
 
 def route_order(order_id: int) -> str:
@@ -29,20 +32,26 @@ def route_orders(order_ids: list[int]) -> dict[str, int]:
     """Route a batch (intake's micro-batches, the sweeper, grid batches) in one session.
 
     First the intake listeners of the orders still received (deferred from intake: notices,
-    KPIs), then each order, its live event pushed at once; then the routing listeners, one
-    call per listener and action. Orders routed meanwhile by another job are skipped."""
+    KPIs), then the orders: all in one transaction, their live events pushed once it commits;
+    if any is refused (changed by someone else meanwhile, a proposal that does not fit), that
+    transaction is rolled back and each order is routed alone, its event pushed at once. Then
+    the routing listeners, one call per listener and action. Orders routed meanwhile by
+    another job are skipped."""
     counts: dict[str, int] = {}
     done: dict[str, list[Order]] = {}
     with session_scope() as session:
         fresh = list(session.exec(select(Order).where(col(Order.id).in_(order_ids),
                                                       Order.state == State.received.value)))
         hooks.emit_many(session, orders=fresh, action="intake")
-        orders.keep_hops(session, [o.id for o in fresh])
-        for order in fresh:
-            result, actions = _route(session, order.id)
+        ids = [o.id for o in fresh]
+        routed = _route_together(session, ids)
+        if routed is None:
+            orders.keep_hops(session, ids)
+            routed = [(order_id, *_route(session, order_id)) for order_id in ids]
+        for order_id, result, actions in routed:
             counts[result] = counts.get(result, 0) + 1
             for action in actions:
-                done.setdefault(action, []).append(session.get(Order, order.id))
+                done.setdefault(action, []).append(session.get(Order, order_id))
         for action, group in done.items():
             hooks.emit_many(session, orders=group, action=action)
     if len(fresh) < len(order_ids):
@@ -50,10 +59,34 @@ def route_orders(order_ids: list[int]) -> dict[str, int]:
     return counts
 
 
+def _route_together(session, ids: list[int]) -> list[tuple[int, str, list[str]]] | None:
+    """(order, result, actions) of every order, routed in one transaction: one commit and one
+    flush for the batch instead of two of each per order. None, rolled back, if any order was
+    refused."""
+    orders.keep_hops(session, ids)
+    events: list[dict] = []
+    session.info[EVENTS] = events
+    try:
+        with orders.one_transaction(session):
+            routed = [(order_id, *_route(session, order_id)) for order_id in ids]
+        session.commit()
+    except (Conflict, IllegalTransition, StaleDataError) as exc:
+        session.rollback()
+        log.info("routing %d orders together refused (%s); routing each alone", len(ids), exc)
+        return None
+    finally:
+        session.info.pop(EVENTS, None)
+    broker = get_broker()
+    for event in events:
+        broker.publish(event)
+    return routed
+
+
 def _route(session, order_id: int) -> tuple[str, list[str]]:
-    """(result, the actions applied) for one order, each committed and pushed. An order the
-    city hands to a county platform is routed again there at once, as that platform's own
-    proposal: dispatched if it is confident, else it waits in the county's queue."""
+    """(result, the actions applied) for one order, each committed and pushed (unless routed
+    together). An order the city hands to a county platform is routed again there at once, as
+    that platform's own proposal: dispatched if it is confident, else it waits in the county's
+    queue."""
     order = session.get(Order, order_id)
     if order is None or order.state != State.received.value:
         return "skipped", []
@@ -67,11 +100,13 @@ def _route(session, order_id: int) -> tuple[str, list[str]]:
     _record(order, decision)
     if decision.kind != "dispatch":
         session.add(order)
-        session.commit()            # its proposal (suggestions, scores) for the county's queue
+        orders.commit(session)      # its proposal (suggestions, scores) for the county's queue
         return "transfer", [action]
     try:
         _apply(session, order, Action.auto_dispatch, _action_for(decision)[1])
     except (Conflict, IllegalTransition) as exc:
+        if orders.in_one_transaction(session):
+            raise                   # the batch is routed again, one order at a time
         log.warning("county routing of %s refused (%s); left in its queue", order.number, exc)
         session.rollback()
         return "transfer", [action]
@@ -85,10 +120,12 @@ def _decide_and_apply(session, order: Order) -> tuple[str, str | None]:
     action, inp = _action_for(decision)
     try:
         _apply(session, order, action, inp)
-    except Conflict:
-        session.rollback()
-        return "skipped", None  # another worker routed it first: never dispatch twice
-    except IllegalTransition as exc:
+    except (Conflict, IllegalTransition) as exc:
+        if orders.in_one_transaction(session):
+            raise                   # the batch is routed again, one order at a time
+        if isinstance(exc, Conflict):
+            session.rollback()
+            return "skipped", None  # another worker routed it first: never dispatch twice
         # the proposal does not fit (e.g. a unit outside the platform): a person decides
         log.warning("routing proposal for %s refused (%s); queued", order.number, exc)
         session.rollback()
@@ -102,11 +139,16 @@ def _decide_and_apply(session, order: Order) -> tuple[str, str | None]:
 
 
 def _apply(session, order: Order, action: Action, inp: ActionInput) -> None:
-    """Apply and push the event now; the listeners wait for the end of the batch."""
+    """Apply and push the event (when routing together: once the batch commits); the
+    listeners wait for the end of the batch."""
     order = order_flows.apply_action(session, order_id=order.id, action=action,
                                      actor=order_flows.system_actor(order),
                                      actor_name="智能分拨", inp=inp, publish=False)
-    order_flows.publish(session, order=order, action=action.value)
+    if EVENTS in session.info:          # routing together: pushed once the batch commits
+        session.info[EVENTS].append(order_flows.event_for(
+            order, action.value, order_flows.concerned_paths(session, order)))
+    else:
+        order_flows.publish(session, order=order, action=action.value)
 
 
 def _record(order: Order, d: RoutingDecision) -> None:

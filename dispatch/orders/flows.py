@@ -60,7 +60,8 @@ def _parent_path(path: str) -> str:
 def apply_action(session: Session, *, order_id: int, action: Action, actor: Actor,
                  actor_name: str = SYSTEM_NAME, inp: ActionInput | None = None,
                  now: datetime | None = None, publish: bool = True) -> Order:
-    """Move the order by one action; commits, then pushes the event to the consoles concerned."""
+    """Move the order by one action; commits (unless inside `orders.one_transaction`), then
+    pushes the event to the consoles concerned."""
     inp, now = inp or ActionInput(), now or utcnow()
     order = orders.get_order(session, order_id=order_id)
     hop = session.get(Assignment, order.current_hop_id) if order.current_hop_id else None
@@ -90,7 +91,7 @@ def apply_action(session: Session, *, order_id: int, action: Action, actor: Acto
         orders.link_attachments(session, order_id=order.id, ids=inp.attachment_ids,
                                 uploaded_by=actor.user_id)
         session.add(order)
-        session.commit()
+        orders.commit(session)
     if publish:
         announce(session, order=order, action=action.value)
     return order

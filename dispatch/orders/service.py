@@ -103,6 +103,30 @@ def bump_version(session: Session, *, order: Order) -> None:
     order.version += 1
 
 
+ONE_TRANSACTION = "orders.one_transaction"
+
+
+@contextmanager
+def one_transaction(session: Session):
+    """The transitions inside share the caller's transaction: none commits on its own, the
+    caller commits them all at once (or rolls them all back)."""
+    session.info[ONE_TRANSACTION] = True
+    try:
+        yield
+    finally:
+        session.info.pop(ONE_TRANSACTION, None)
+
+
+def in_one_transaction(session: Session) -> bool:
+    return bool(session.info.get(ONE_TRANSACTION))
+
+
+def commit(session: Session) -> None:
+    """A transition's commit, unless it is part of a larger transaction (`one_transaction`)."""
+    if not in_one_transaction(session):
+        session.commit()
+
+
 @contextmanager
 def stale(session: Session):
     """Flushes inside: an order changed by someone else since it was read is a Conflict, with
