@@ -42,7 +42,7 @@ def on_order_event(session: Session, *, order: Order, action: str) -> None:
     if action not in messages.WATCHED_ACTIONS:
         return
     try:   # the caller's change is committed already: this transaction is ours alone
-        queued = _record_notices(session, order, action)
+        queued = _record_notices(session, [order], action)
         session.commit()
     except Exception:
         session.rollback()
@@ -56,7 +56,7 @@ def on_order_event_batch(session: Session, *, orders: list[Order], action: str) 
     if action not in messages.WATCHED_ACTIONS:
         return
     try:
-        queued = [d for order in orders for d in _record_notices(session, order, action)]
+        queued = _record_notices(session, orders, action)
         session.commit()
     except Exception:
         session.rollback()
@@ -70,24 +70,24 @@ def on_order_event_batch(session: Session, *, orders: list[Order], action: str) 
     _queue_sends(queued)
 
 
-def _record_notices(session: Session, order: Order, action: str) -> list[int]:
-    """Plan the order's notices and add them to the delivery log (not committed); the ids of
-    those to send."""
+def _record_notices(session: Session, orders: list[Order], action: str) -> list[int]:
+    """Plan the orders' notices and add them to the delivery log in one statement (not
+    committed); the ids of those to send."""
     s = get_channel_settings()
     texts = messages.Texts(centre_name=s.centre_name, app_name=s.app_name)
+    rows = [(order_id, p, DeliveryStatus.sent if p.transport == Transport.wechat_passive
+             else DeliveryStatus.pending if is_configured(p.transport, p.kind, s)
+             else DeliveryStatus.skipped)
+            for order in orders for order_id, p in _planned(session, order, action, texts)]
+    return service.add_deliveries(session, rows=rows, now=utcnow())
+
+
+def _planned(session: Session, order: Order, action: str,
+             texts: messages.Texts) -> list[tuple[int, messages.Planned]]:
+    """(order id, notice) for what ``action`` on ``order`` tells its citizens."""
     planned = [(order.id, p) for p in messages.plan(facts_of(session, order, action), action, texts)]
-    planned += _merged_notices(session, order, action, texts, {p.recipient for _, p in planned})
-    queued: list[int] = []
-    now = utcnow()
-    for order_id, p in planned:
-        status = (DeliveryStatus.sent if p.transport == Transport.wechat_passive
-                  else DeliveryStatus.pending if is_configured(p.transport, p.kind, s)
-                  else DeliveryStatus.skipped)
-        new_id = service.add_delivery(session, order_id=order_id, planned=p, status=status,
-                                      now=now)
-        if new_id is not None and status == DeliveryStatus.pending:
-            queued.append(new_id)
-    return queued
+    return planned + _merged_notices(session, order, action, texts,
+                                     {p.recipient for _, p in planned})
 
 
 def _queue_sends(queued: list[int]) -> None:

@@ -21,14 +21,28 @@ def add_delivery(session: Session, *, order_id: int, planned: Planned, status: D
 
     One INSERT … ON CONFLICT DO NOTHING (PostgreSQL and SQLite alike): concurrent announcements
     of the same change race on the unique key, and exactly one of them wins."""
+    return session.execute(_insert(session, [(order_id, planned, status)], now)).scalar()
+
+
+def add_deliveries(session: Session, *, rows: list[tuple[int, Planned, DeliveryStatus]],
+                   now: datetime) -> list[int]:
+    """`add_delivery` for many (order, notice, status) at once, in one statement; the ids of
+    the new deliveries still to send (pending)."""
+    if not rows:
+        return []
+    return [delivery_id for delivery_id, status in session.execute(_insert(session, rows, now))
+            if status == S.pending.value]
+
+
+def _insert(session: Session, rows: list[tuple[int, Planned, DeliveryStatus]], now: datetime):
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(Delivery).values(
+    return insert(Delivery).values([dict(
         order_id=order_id, kind=planned.kind.value, transport=planned.transport.value,
         recipient=planned.recipient, status=status.value, payload=planned.payload,
         attempts=0, created_at=now, sent_at=now if status == S.sent else None,
-        last_error="transport not configured" if status == S.skipped else None,
-    ).on_conflict_do_nothing(index_elements=["order_id", "kind"]).returning(Delivery.id)
-    return session.execute(stmt).scalar()
+        last_error="transport not configured" if status == S.skipped else None)
+        for order_id, planned, status in rows]).on_conflict_do_nothing(
+        index_elements=["order_id", "kind"]).returning(Delivery.id, Delivery.status)
 
 
 def claim(session: Session, *, delivery_id: int, now: datetime,

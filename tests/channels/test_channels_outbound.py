@@ -88,14 +88,14 @@ def test_a_batch_records_each_orders_notice_and_one_bad_order_costs_no_other(
 
     more = [unrouted_order(session, content="路灯不亮", citizen_phone=f"1330746011{i}",
                            platform_id=seeded.county.id) for i in range(3)]
-    real = flows._record_notices
+    real = flows._planned
 
-    def broken_for_the_second(session, order, action):
+    def broken_for_the_second(session, order, action, texts):
         if order.id == more[1].id:
             raise RuntimeError("a bad order")
-        return real(session, order, action)
+        return real(session, order, action, texts)
 
-    monkeypatch.setattr(flows, "_record_notices", broken_for_the_second)
+    monkeypatch.setattr(flows, "_planned", broken_for_the_second)
     flows.on_order_event_batch(session, orders=more, action="intake")
     got = {o.id: "accepted" in deliveries(session, o.id) for o in more}
     assert got == {more[0].id: True, more[1].id: False, more[2].id: True}
