@@ -64,6 +64,7 @@ def _route_together(session, ids: list[int]) -> list[tuple[int, str, list[str]]]
     flush for the batch instead of two of each per order. None, rolled back, if any order was
     refused."""
     orders.keep_hops(session, ids)
+    orders.reserve_hop_ids(session, len(ids))       # most orders get one hop
     events: list[dict] = []
     session.info[EVENTS] = events
     try:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, exists, func, or_
+from sqlalchemy import event, exists, func, or_, text
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
@@ -46,6 +46,7 @@ def find_by_external(session: Session, *, channel: str, external_id: str) -> Ord
 
 
 HOP_CACHE = "hops_by_order"
+HOP_IDS = "hop_ids"                 # ids reserved for new hops, see reserve_hop_ids
 
 
 def hops(session: Session, *, order_id: int) -> list[Assignment]:
@@ -71,10 +72,27 @@ def keep_hops(session: Session, order_ids: list[int]) -> None:
         cache[hop.order_id].append(hop)
 
 
+def reserve_hop_ids(session: Session, n: int) -> None:
+    """PostgreSQL: take ids for the next ``n`` hops from the sequence in one statement (the
+    routing job's batches), so that a new hop needs no INSERT of its own to learn its id: it is
+    written with the rest of the batch. Other databases: nothing, each hop is inserted at once.
+    An id left unused is a gap in the sequence, as a rolled-back insert leaves."""
+    if n <= 0 or session.get_bind().dialect.name != "postgresql":
+        return
+    ids = session.execute(text("SELECT nextval(pg_get_serial_sequence('assignment', 'id')) "
+                               "FROM generate_series(1, :n)"), {"n": n}).scalars().all()
+    session.info[HOP_IDS] = sorted(ids, reverse=True)
+
+
 def add_hop(session: Session, hop: Assignment) -> None:
-    """Insert the hop now, for its id; the order's own changes wait for its one UPDATE."""
+    """The hop with its id: a reserved one, or inserted now for it; the order's own changes
+    wait for its one UPDATE."""
+    spare = session.info.get(HOP_IDS)
     session.add(hop)
-    session.flush([hop])
+    if hop.id is None and spare:
+        hop.id = spare.pop()
+    else:
+        session.flush([hop])
     known = session.info.get(HOP_CACHE, {}).get(hop.order_id)
     if known is not None:
         known.append(hop)
@@ -84,6 +102,7 @@ def add_hop(session: Session, hop: Assignment) -> None:
 def forget_hops(session: Session, _transaction=None) -> None:
     """A rollback may have undone hops added since they were read: read them again."""
     session.info.pop(HOP_CACHE, None)
+    session.info.pop(HOP_IDS, None)
 
 
 def timeline(session: Session, *, order_id: int) -> list[TimelineEntry]:

@@ -111,7 +111,10 @@ def test_a_batch_reads_each_platforms_departments_and_each_orders_hops_once(sess
     assert hop_reads == [], "a hop of the batch was read again one order at a time"
     assert len(dept_reads) <= 2, dept_reads           # the city's and the county's departments
     # per order and step: the hop, the timeline entry and one UPDATE of the order that carries
-    # the version check too (a separate version UPDATE and an early flush made it 7.7)
-    assert per_order <= 5, f"{per_order:.1f} statements per order"
+    # the version check too (a separate version UPDATE and an early flush made it 7.7); on
+    # PostgreSQL the hops' ids are reserved for the batch, so they are written with it too
+    # (1.7 when each hop was inserted at once for its id)
+    limit = 1 if get_engine().dialect.name == "postgresql" else 5
+    assert per_order <= limit, f"{per_order:.1f} statements per order"
     # the batch's orders share one transaction (two commits an order made it 24 more)
     assert commits[1] == commits[0], commits
