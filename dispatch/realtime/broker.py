@@ -104,9 +104,13 @@ class LocalHub:
                         found.update(subs)
             return found
 
-    def deliver(self, event: dict[str, Any]) -> None:
-        """Queue the event's text (encoded once) for every subscriber that may see it."""
+    def deliver(self, event: dict[str, Any],
+                loop: asyncio.AbstractEventLoop | None = None) -> None:
+        """Queue the event's text (encoded once) for every subscriber that may see it (only
+        those of ``loop`` when given: each event loop's relay serves its own sockets)."""
         subs = self.audience(event)
+        if loop is not None:
+            subs = {s for s in subs if s.loop is loop}
         if subs:
             self._hand_over(subs, console_text(event))
 
@@ -145,7 +149,9 @@ class Broker:
         self.hub = LocalHub()
         self.redis_url = redis_url
         self._redis = None
-        self._tasks: list[asyncio.Task] = []
+        # per event loop (one per app; tests run several): its start-ups and its tasks
+        self._starts: dict[asyncio.AbstractEventLoop, int] = {}
+        self._tasks: dict[asyncio.AbstractEventLoop, list[asyncio.Task]] = {}
 
     def publish(self, event: dict[str, Any]) -> None:
         if not self.redis_url:
@@ -177,24 +183,32 @@ class Broker:
             log.warning("could not publish %d events: %s", len(events), exc)
 
     async def start_relay(self) -> None:
-        """The keep-alive pass and, in production, the relay of the Redis channel."""
-        if self._tasks:
+        """The keep-alive pass and, in production, the relay of the Redis channel, for the
+        running event loop's sockets. Counted: an app stopping on the same loop, or on
+        another, never stops the relay an app still running needs."""
+        loop = asyncio.get_running_loop()
+        self._starts[loop] = self._starts.get(loop, 0) + 1
+        if self._tasks.get(loop):
             return
-        self._tasks.append(asyncio.create_task(self._ping_forever()))
+        self._tasks[loop] = [asyncio.create_task(self._ping_forever())]
         if self.redis_url:
-            self._tasks.append(asyncio.create_task(self._relay_forever()))
+            self._tasks[loop].append(asyncio.create_task(self._relay_forever(loop)))
 
     async def stop_relay(self) -> None:
-        for task in self._tasks:
+        loop = asyncio.get_running_loop()
+        self._starts[loop] = self._starts.get(loop, 1) - 1
+        if self._starts[loop] > 0:
+            return
+        del self._starts[loop]
+        for task in self._tasks.pop(loop, []):
             task.cancel()
-        self._tasks = []
 
     async def _ping_forever(self) -> None:
         while True:
             await asyncio.sleep(PING_SECONDS)
             self.hub.ping()
 
-    async def _relay_forever(self) -> None:
+    async def _relay_forever(self, loop: asyncio.AbstractEventLoop) -> None:
         from redis.asyncio import Redis
 
         while True:
@@ -204,7 +218,7 @@ class Broker:
                     await pubsub.subscribe(CHANNEL)
                     async for msg in pubsub.listen():
                         if msg.get("type") == "message":
-                            self.hub.deliver(json.loads(msg["data"]))
+                            self.hub.deliver(json.loads(msg["data"]), loop)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # Redis restarted: reconnect

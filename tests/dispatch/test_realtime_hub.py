@@ -84,3 +84,37 @@ def test_a_publish_from_another_thread_reaches_the_loop():
         assert json.loads(text) == {"type": "order"}     # the routing paths stay on the server
 
     run(scenario())
+
+
+def test_an_app_stopping_leaves_the_relay_that_another_app_still_needs():
+    """Two apps in one process (the API and a test client, or two test clients) share the
+    broker: the one that stops first must not stop the relay of the other, whose consoles
+    would hear nothing more (seen when the test client's relay was stopped under it)."""
+    from dispatch.realtime.broker import Broker
+
+    broker = Broker("redis://127.0.0.1:1/0")        # never reached: the relay keeps retrying
+
+    async def two_apps_on_one_loop() -> None:
+        loop = asyncio.get_running_loop()
+        await broker.start_relay()
+        await broker.start_relay()
+        await broker.stop_relay()
+        running = broker._tasks[loop]
+        assert len(running) == 2 and not any(t.done() for t in running)
+        await broker.stop_relay()
+        await asyncio.sleep(0)
+        assert all(t.cancelled() for t in running) and loop not in broker._tasks
+
+    async def an_app_on_its_own_loop() -> None:
+        await broker.start_relay()
+        await broker.stop_relay()
+
+    async def one_app_while_another_comes_and_goes() -> None:
+        await broker.start_relay()
+        mine = list(broker._tasks[asyncio.get_running_loop()])
+        await asyncio.to_thread(run, an_app_on_its_own_loop())
+        assert not any(t.done() for t in mine)
+        await broker.stop_relay()
+
+    run(two_apps_on_one_loop())
+    run(one_app_while_another_comes_and_goes())
