@@ -77,9 +77,7 @@ def _route_together(session, ids: list[int]) -> list[tuple[int, str, list[str]]]
         return None
     finally:
         session.info.pop(EVENTS, None)
-    broker = get_broker()
-    for event in events:
-        broker.publish(event)
+    get_broker().publish_many(events)       # one round trip to Redis for the batch
     return routed
 
 

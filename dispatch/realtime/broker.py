@@ -166,7 +166,7 @@ class Broker:
             log.warning("could not publish event: %s", exc)
 
     def publish_many(self, events: list[dict[str, Any]]) -> None:
-        """Several events in one Redis round trip (intake's micro-batches)."""
+        """Several events in one Redis round trip (intake's micro-batches, a routing batch)."""
         if not self.redis_url:
             for event in events:
                 self.hub.deliver(event)
