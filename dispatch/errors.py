@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -77,6 +78,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (503, "the database or a remote system is unavailable; Retry-After says when to retry"))}
 
 
+@lru_cache
 def _outage_types() -> tuple[type[BaseException], ...]:
     """What a driver raises while the database restarts, fails over or drops the connection:
     SQLAlchemy's wrappers, psycopg's own and asyncpg's (the lean intake path)."""

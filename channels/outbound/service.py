@@ -15,19 +15,13 @@ from channels.outbound.messages import Planned
 S = DeliveryStatus
 
 
-def add_delivery(session: Session, *, order_id: int, planned: Planned, status: DeliveryStatus,
-                 now: datetime) -> int | None:
-    """Record a delivery unless this order already has one of this kind; its id, or None.
-
-    One INSERT … ON CONFLICT DO NOTHING (PostgreSQL and SQLite alike): concurrent announcements
-    of the same change race on the unique key, and exactly one of them wins."""
-    return session.execute(_insert(session, [(order_id, planned, status)], now)).scalar()
-
-
 def add_deliveries(session: Session, *, rows: list[tuple[int, Planned, DeliveryStatus]],
                    now: datetime) -> list[int]:
-    """`add_delivery` for many (order, notice, status) at once, in one statement; the ids of
-    the new deliveries still to send (pending)."""
+    """Record deliveries, each unless its order already has one of its kind; the ids of the
+    new ones still to send (pending).
+
+    One INSERT … ON CONFLICT DO NOTHING for them all (PostgreSQL and SQLite alike): concurrent
+    announcements of the same change race on the unique key, and exactly one of them wins."""
     if not rows:
         return []
     return [delivery_id for delivery_id, status in session.execute(_insert(session, rows, now))

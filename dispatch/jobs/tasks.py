@@ -19,7 +19,6 @@ from dispatch.realtime.broker import get_broker
 from dispatch.routing import RoutingDecision, get_router
 
 log = logging.getLogger(__name__)
-EVENTS = "routing.events"         # session.info: live events held until the batch commits
 
 
 def route_order(order_id: int) -> str:
@@ -65,18 +64,14 @@ def _route_together(session, ids: list[int]) -> list[tuple[int, str, list[str]]]
     refused."""
     orders.keep_hops(session, ids)
     orders.reserve_hop_ids(session, len(ids))       # most orders get one hop
-    events: list[dict] = []
-    session.info[EVENTS] = events
     try:
-        with orders.one_transaction(session):
+        with orders.one_transaction(session), order_flows.holding_events(session) as events:
             routed = [(order_id, *_route(session, order_id)) for order_id in ids]
         session.commit()
     except (Conflict, IllegalTransition, StaleDataError) as exc:
         session.rollback()
         log.info("routing %d orders together refused (%s); routing each alone", len(ids), exc)
         return None
-    finally:
-        session.info.pop(EVENTS, None)
     get_broker().publish_many(events)       # one round trip to Redis for the batch
     return routed
 
@@ -143,11 +138,7 @@ def _apply(session, order: Order, action: Action, inp: ActionInput) -> None:
     order = order_flows.apply_action(session, order_id=order.id, action=action,
                                      actor=order_flows.system_actor(order),
                                      actor_name="智能分拨", inp=inp, publish=False)
-    if EVENTS in session.info:          # routing together: pushed once the batch commits
-        session.info[EVENTS].append(order_flows.event_for(
-            order, action.value, order_flows.concerned_paths(session, order)))
-    else:
-        order_flows.publish(session, order=order, action=action.value)
+    order_flows.publish(session, order=order, action=action.value)
 
 
 def _record(order: Order, d: RoutingDecision) -> None:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from sqlmodel import Session
@@ -126,8 +128,29 @@ def event_for(order: Order, action: str, paths: list[str]) -> dict:
 
 
 def publish(session: Session, *, order: Order, action: str) -> None:
-    """Push the event to the consoles concerned (no listeners)."""
-    get_broker().publish(event_for(order, action, concerned_paths(session, order)))
+    """Push the event to the consoles concerned (no listeners); inside `holding_events`, keep
+    it for the caller to push once its transaction has committed."""
+    event = event_for(order, action, concerned_paths(session, order))
+    held = session.info.get(HELD_EVENTS)
+    if held is not None:
+        held.append(event)
+    else:
+        get_broker().publish(event)
+
+
+HELD_EVENTS = "flows.held_events"
+
+
+@contextmanager
+def holding_events(session: Session) -> Iterator[list[dict]]:
+    """The events `publish` is asked for inside, held back in the list yielded: the caller
+    pushes them (`publish_many`) once the transaction they describe has committed."""
+    held: list[dict] = []
+    session.info[HELD_EVENTS] = held
+    try:
+        yield held
+    finally:
+        session.info.pop(HELD_EVENTS, None)
 
 
 def announce(session: Session, *, order: Order, action: str) -> None:

@@ -114,10 +114,12 @@ class LocalHub:
         if subs:
             self._hand_over(subs, console_text(event))
 
-    def ping(self) -> None:
-        """Keep idle sockets alive through proxies: one pass for all, no timer per socket."""
+    def ping(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        """Keep idle sockets alive through proxies: one pass for all (of ``loop`` when given),
+        no timer per socket."""
         with self._lock:
-            subs = {s for group in self._by_path.values() for s in group}
+            subs = {s for group in self._by_path.values() for s in group
+                    if loop is None or s.loop is loop}
         self._hand_over(subs, PING)
 
     def _hand_over(self, subs: set[Subscriber], text: str) -> None:
@@ -190,7 +192,7 @@ class Broker:
         self._starts[loop] = self._starts.get(loop, 0) + 1
         if self._tasks.get(loop):
             return
-        self._tasks[loop] = [asyncio.create_task(self._ping_forever())]
+        self._tasks[loop] = [asyncio.create_task(self._ping_forever(loop))]
         if self.redis_url:
             self._tasks[loop].append(asyncio.create_task(self._relay_forever(loop)))
 
@@ -203,10 +205,10 @@ class Broker:
         for task in self._tasks.pop(loop, []):
             task.cancel()
 
-    async def _ping_forever(self) -> None:
+    async def _ping_forever(self, loop: asyncio.AbstractEventLoop) -> None:
         while True:
             await asyncio.sleep(PING_SECONDS)
-            self.hub.ping()
+            self.hub.ping(loop)
 
     async def _relay_forever(self, loop: asyncio.AbstractEventLoop) -> None:
         from redis.asyncio import Redis

@@ -38,12 +38,13 @@ def test_failed_send_is_marked_failed_and_a_rerun_sends_it(client, session, toke
     planned = Planned(DeliveryKind.closed, Transport.sms, "13307460002",
                       {"phone": "13307460002", "text": "测试", "ref": f"retry-{oid}"})
     with Session(get_engine(), expire_on_commit=False) as s:
-        delivery_id = service.add_delivery(s, order_id=oid, planned=planned,
-                                           status=DeliveryStatus.pending, now=utcnow())
-        again = service.add_delivery(s, order_id=oid, planned=planned,
-                                     status=DeliveryStatus.pending, now=utcnow())
+        first = service.add_deliveries(s, rows=[(oid, planned, DeliveryStatus.pending)],
+                                       now=utcnow())
+        again = service.add_deliveries(s, rows=[(oid, planned, DeliveryStatus.pending)],
+                                       now=utcnow())
         s.commit()
-    assert delivery_id is not None and again is None   # one row per order and kind
+    assert len(first) == 1 and again == []   # one row per order and kind
+    delivery_id = first[0]
     REMOTE.fail_next["/sms/send"] = 1
     with pytest.raises(SendFailed, match="HTTP 503"):   # raised so that the queue retries
         jobs.deliver(delivery_id)
