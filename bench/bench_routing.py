@@ -6,9 +6,9 @@ county, each handed to the county platform and dispatched there (two steps, as i
 
 Each round stores `--orders` fresh orders through the full intake flow (nothing routes them),
 then routes them in jobs of `--batch`, timing only the routing. Prints orders/s of every round
-and their median, with the load average. Needs PostgreSQL on 127.0.0.1:5432 (the database is
-recreated); no Redis (events go to the in-process hub). Run two code trees side by side with
-PYTHONPATH=<tree> to compare a change.
+and their median, with the load average, and the statements and commits sent per routed order.
+Needs PostgreSQL on 127.0.0.1:5432 (the database is recreated); no Redis (events go to the
+in-process hub). Run two code trees side by side with PYTHONPATH=<tree> to compare a change.
 """
 from __future__ import annotations
 
@@ -41,6 +41,7 @@ def main() -> None:
     os.environ["HOTLINE_ROUTER"] = a.router
     os.environ.pop("HOTLINE_REDIS_URL", None)
 
+    from sqlalchemy import event
     from sqlmodel import Session, select
 
     from dispatch.config import get_settings
@@ -70,16 +71,29 @@ def main() -> None:
                 actor=actor, actor_name="bench").order_id for _ in range(n)]
 
     tasks.route_orders(store(a.batch))                     # warm-up: imports, caches, model
+    sent = {"statements": 0, "commits": 0}                 # while routing only
+
+    def count(key: str):
+        def listener(*_args) -> None:
+            sent[key] += counting
+        return listener
+    counting = 0
+    event.listen(get_engine(), "before_cursor_execute", count("statements"))
+    event.listen(get_engine(), "commit", count("commits"))
     rates = []
     for n in range(a.rounds):
         ids = store(a.orders)
-        started, counts = time.perf_counter(), {}
+        started, counts, counting = time.perf_counter(), {}, 1
         for i in range(0, len(ids), a.batch):
             for k, v in tasks.route_orders(ids[i:i + a.batch]).items():
                 counts[k] = counts.get(k, 0) + v
         rates.append(len(ids) / (time.perf_counter() - started))
+        counting = 0
         print(f"round {n + 1}: {rates[-1]:.1f} orders/s {counts}  load average {loadavg()}",
               flush=True)
+    total = a.orders * a.rounds
+    print(f"per routed order: {sent['statements'] / total:.2f} statements, "
+          f"{sent['commits'] / total:.2f} commits (listeners included)")
     print(f"routing ({a.router} router, jobs of {a.batch}, one process): median "
           f"{statistics.median(rates):.1f} orders/s over {a.rounds} rounds of {a.orders}")
 
