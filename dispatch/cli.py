@@ -141,7 +141,7 @@ def _import_orders(args: argparse.Namespace) -> None:
         total = max(sum(1 for _ in fh) - 1, 0)
     with tqdm(total=total, unit="row", desc="导入工单", smoothing=0.1) as bar:
         try:
-            report = import_orders(path, batch=args.batch, progress=bar.update)
+            report = import_orders(path, batch=args.batch, workers=args.workers, progress=bar.update)
         except (OSError, ValueError) as exc:
             sys.exit(f"import-orders: {exc}")
     print(f"read {report.read:,} rows: imported {report.imported:,}, already present "
@@ -179,7 +179,8 @@ def main(argv: list[str] | None = None) -> None:
     rv.add_argument("-m", "--message", required=True)
     im = sub.add_parser("import-orders", help="import historical orders from a CSV file")
     im.add_argument("file")
-    im.add_argument("--batch", type=int, default=20_000, help="orders per transaction")
+    im.add_argument("--batch", type=int, default=5_000, help="orders per transaction")
+    im.add_argument("--workers", type=int, help="processes parsing and writing (PostgreSQL; default: one per core)")
     cu = sub.add_parser("create-user")
     for flag in ("--username", "--role", "--unit", "--password"):
         cu.add_argument(flag, required=True)
