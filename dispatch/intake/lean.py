@@ -1,10 +1,12 @@
 """Intake's lean path on PostgreSQL: the hot path of every channel, without a thread or the ORM.
 
 An API process on PostgreSQL keeps a small asyncpg pool beside SQLAlchemy's. A plain intake (no
-attachments, not closed at once, no duplicate search) then costs two round trips and no
-transaction of its own: the signed-in user's row (the token-version check that makes a logout
-revoke every earlier token), and the one statement that numbers and stores the order with its
-timeline row, exactly once per (channel, external id). The place and the owning platform come
+attachments, not closed at once, no duplicate search) then costs one round trip and no
+transaction of its own: the one statement that checks the caller's token is still current (a
+logout bumps the user's token version, which revokes every earlier token), then numbers and
+stores the order with its timeline row, exactly once per (channel, external id). Who the caller
+is (role, unit) is read from their row once per ``USER_TTL`` seconds: a changed role or unit
+takes effect within that time, a logout or deactivation at once. The place and the owning platform come
 from a snapshot of the unit tree by the same rules as the full path (dispatch.orgs.directory).
 
 Whatever the lean path does not cover — SQLite, a unit newer than the snapshot, attachments,
@@ -19,7 +21,7 @@ import logging
 import re
 import time
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from types import SimpleNamespace
 
@@ -27,8 +29,9 @@ from sqlalchemy import JSON
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
 
+from dispatch.auth.models import User
 from dispatch.auth.service import check_current
-from dispatch.errors import Invalid, Unavailable
+from dispatch.errors import Invalid, Unauthorized, Unavailable
 from dispatch.intake import flows
 from dispatch.intake import service as intake_db
 from dispatch.intake.schemas import IntakeRequest, IntakeResult
@@ -41,6 +44,7 @@ from dispatch.sqltypes import utcnow
 
 log = logging.getLogger(__name__)
 POOL_SIZE = 8
+USER_TTL = 10.0
 _USER = "SELECT id, role, unit_id, token_version, active, full_name, username FROM app_user " \
         "WHERE id = $1"
 _SEEN = "SELECT id, number, state FROM work_order WHERE channel = $1 AND external_id = $2"
@@ -53,6 +57,7 @@ class LeanIntake:
         self.pool = pool
         self.snapshot: Snapshot | None = None
         self._reload = asyncio.Lock()
+        self._callers: dict[int, tuple[float, Caller]] = {}   # user id -> (read until, caller)
 
     @classmethod
     async def open(cls, database_url: str) -> LeanIntake | None:
@@ -80,20 +85,42 @@ class LeanIntake:
         return self.snapshot
 
     async def caller(self, user_id: int | None, version: object) -> Caller | None:
-        """The signed-in user, checked current; None when their unit is newer than the
-        snapshot (the full path then reads it)."""
+        """The signed-in user (their row read at most ``USER_TTL`` seconds ago, with the same
+        token version); None when their unit is newer than the snapshot (the full path then
+        reads it). A caller from memory is ``checked`` by the statement that uses it."""
+        known = self._callers.get(user_id) if user_id is not None else None
+        if known and known[0] > time.monotonic() and known[1].token_version == version:
+            return known[1]
         async with self._connection() as conn:
-            row = await conn.fetchrow(_USER, user_id) if user_id is not None else None
+            caller = await self._read_caller(conn, user_id, version)
+        if caller is not None:
+            if len(self._callers) >= 4096:
+                self._callers.clear()
+            self._callers[user_id] = (time.monotonic() + USER_TTL, replace(caller, checked=False))
+        return caller
+
+    async def _read_caller(self, conn, user_id: int | None, version: object) -> Caller | None:
+        row = await conn.fetchrow(_USER, user_id) if user_id is not None else None
+        try:
             user = check_current(SimpleNamespace(**dict(row)) if row else None, version)
-            unit = (await self.units(conn)).get(user.unit_id)
+        except Unauthorized:
+            self._callers.pop(user_id, None)
+            raise
+        unit = (await self.units(conn)).get(user.unit_id)
         if unit is None:
             return None
         return Caller(actor=Actor(role=Role(user.role), unit_path=unit.path, user_id=user.id),
-                      name=user.full_name or user.username, unit_id=unit.id, unit_path=unit.path)
+                      name=user.full_name or user.username, unit_id=unit.id, unit_path=unit.path,
+                      token_version=version, checked=True)
 
-    async def receive(self, req: IntakeRequest, caller: Caller) -> IntakeResult | None:
-        """The acknowledged order, or None when the full path must take this request."""
-        if req.attachment_ids or req.settled_on_spot or req.direct_answer:
+    async def receive(self, req: IntakeRequest, caller: Caller,
+                      full: bool = False) -> IntakeResult | None:
+        """The acknowledged order, or None when the full path must take this request (``full``:
+        the caller wants it); a caller from memory is checked first, as the full path does not."""
+        if full or req.attachment_ids or req.settled_on_spot or req.direct_answer:
+            if not caller.checked:
+                async with self._connection() as conn:
+                    await self._read_caller(conn, caller.actor.user_id, caller.token_version)
             return None
         async with self._connection() as conn:
             units = await self.units(conn)
@@ -106,10 +133,12 @@ class LeanIntake:
                                              actor_name=caller.name)
             sql, names = _insert_sql(tuple(values), tuple(timeline))
             params = {**values, **{f"t_{k}": v for k, v in timeline.items()},
-                      "number_prefix": flows.number_prefix(now)}
+                      "number_prefix": flows.number_prefix(now),
+                      "caller_id": caller.actor.user_id, "caller_version": caller.token_version}
             got = await conn.fetchrow(sql, *(json.dumps(params[n], ensure_ascii=False)
                                              if is_json else params[n] for n, is_json in names))
-            if got is None:                 # a channel's retry, or a twin that came first
+            if got is None:   # a retry, a twin that came first, or a token revoked meanwhile
+                await self._read_caller(conn, caller.actor.user_id, caller.token_version)
                 seen = await conn.fetchrow(_SEEN, req.channel.value, req.external_id)
                 if seen is None:
                     raise LookupError(f"{req.channel.value}/{req.external_id} conflicted but "
@@ -151,12 +180,20 @@ class Caller:
     name: str
     unit_id: str
     unit_path: str
+    token_version: object = None
+    checked: bool = True      # against the user's row during this request
 
 
+# The order is stored only while the caller's token is current (see ``check_current``).
+_CURRENT_CALLER = (f"EXISTS (SELECT 1 FROM {User.__tablename__} WHERE id = :caller_id "
+                   "AND token_version = :caller_version AND active)")
+_GUARD = {"caller_id": User.__table__.c.id, "caller_version": User.__table__.c.token_version}
 _NAMED = re.compile(r"(?<![:\w]):(\w+)")
 
 
 def _column(name: str):
+    if name in _GUARD:
+        return _GUARD[name]
     if name.startswith("t_"):
         return intake_db.TIMELINE.c[name[2:]]
     return intake_db.ORDERS.c.get(name)          # None: number_prefix
@@ -177,5 +214,5 @@ def _insert_sql(cols: tuple[str, ...],
         n, _ = params.setdefault(m.group(1), (len(params) + 1, isinstance(kind, JSON)))
         return f"${n}::{kind.compile(dialect=dialect) if kind is not None else 'TEXT'}"
 
-    sql = _NAMED.sub(number, intake_db.pg_insert_new_sql(cols, tcols))
+    sql = _NAMED.sub(number, intake_db.pg_insert_new_sql(cols, tcols, guard=_CURRENT_CALLER))
     return sql, tuple((name, is_json) for name, (_, is_json) in params.items())

@@ -58,11 +58,12 @@ def _pg_insert_new(cols: tuple[str, ...], tcols: tuple[str, ...]):
         *[bindparam(f"t_{c}", type_=TIMELINE.c[c].type) for c in tcols])
 
 
-def pg_insert_new_sql(cols: tuple[str, ...], tcols: tuple[str, ...]) -> str:
-    """The statement with named parameters: the columns, `t_` + the timeline's, `number_prefix`."""
+def pg_insert_new_sql(cols: tuple[str, ...], tcols: tuple[str, ...], guard: str = "TRUE") -> str:
+    """The statement with named parameters: the columns, `t_` + the timeline's, `number_prefix`;
+    nothing is stored (and no id drawn) unless the SQL condition `guard` holds."""
     cols = _stored_by_insert(cols)
     return f"""
-WITH n AS (SELECT nextval(pg_get_serial_sequence('{ORDERS.name}', 'id')) AS id),
+WITH n AS (SELECT nextval(pg_get_serial_sequence('{ORDERS.name}', 'id')) AS id WHERE {guard}),
 o AS (INSERT INTO {ORDERS.name} (id, number, {", ".join(cols)})
       SELECT n.id, :number_prefix || lpad(n.id::text, greatest(7, length(n.id::text)), '0'),
              {", ".join(f":{c}" for c in cols)} FROM n

@@ -43,7 +43,7 @@ def _caller(token: str) -> Caller:
     with Session(get_engine(), expire_on_commit=False) as session:
         p = principal_for(session, token)
         return Caller(actor=p.actor, name=p.user.full_name or p.user.username, unit_id=p.unit.id,
-                      unit_path=p.unit.path)
+                      unit_path=p.unit.path, token_version=p.user.token_version)
 
 
 @router.post("/intake", response_model=IntakeResult, status_code=201,
@@ -55,7 +55,7 @@ async def intake(body: IntakeRequest, request: Request, response: Response,
     ``?duplicates=true`` (the operator's screen) adds the open or recent orders that look like
     the same matter; it costs a similarity search, so machine clients leave it off."""
     lean = request.app.state.lean
-    result = await lean.receive(body, caller) if lean is not None and not duplicates else None
+    result = await lean.receive(body, caller, full=duplicates) if lean is not None else None
     if result is None:
         result = await run_in_threadpool(_receive, body, caller, duplicates)
     if not result.created:
