@@ -90,9 +90,12 @@ def _install_middleware(app: FastAPI) -> None:
 
 
 def create_app(*, run_sweeper: bool = True) -> FastAPI:
+    # Metrics are Prometheus' (/metrics) and logs our JSON lines; FastAPI's own OpenTelemetry
+    # hooks would only look up unconfigured providers on every request.
     app = FastAPI(title="统一热线与联动处置指挥中心 API", version="0.1.0", lifespan=lifespan,
                   description="Unified hotline and incident-linkage dispatch centre. "
-                              "Errors share one shape: {code, message, details}.")
+                              "Errors share one shape: {code, message, details}.",
+                  telemetry={"tracing": False, "metrics": False, "logs": False})
     app.state.run_sweeper = run_sweeper
     app.state.lean = None          # opened at start-up on PostgreSQL
     install_error_handlers(app)

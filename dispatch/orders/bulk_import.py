@@ -31,7 +31,9 @@ from dispatch.sqltypes import utcnow
 from sla.calendar import WorkingCalendar
 from sla.policy import Policy
 
-RETRIES = 3   # a batch that deadlocked with another worker's (a pair repeated across them) is re-run
+# A batch that collided with another worker's (the same pair in both, a deadlock) is re-run.
+RETRIES = 3
+COLLISIONS = (pg_errors.DeadlockDetected, pg_errors.SerializationFailure, pg_errors.UniqueViolation)
 
 
 @dataclass
@@ -173,7 +175,7 @@ def import_chunk(writer: Writer, chunk: Chunk, *, units: UnitIndex, now: datetim
         try:
             new = writer.write(rows, now)
             break
-        except (pg_errors.DeadlockDetected, pg_errors.SerializationFailure):
+        except COLLISIONS:
             if attempt == RETRIES - 1:
                 raise
     outcome.imported, outcome.duplicates = new, outcome.duplicates + len(rows) - new

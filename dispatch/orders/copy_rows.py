@@ -30,10 +30,11 @@ def cell(value: Any) -> Any:
 
 
 class RowShape:
-    """A table's columns with the template's values already converted; a row fills in the rest."""
+    """A table's columns with the template's values already converted; a row fills in the rest.
+    ``types`` (``column_types``) are for binary COPY."""
 
-    def __init__(self, cols: list[str], template: dict) -> None:
-        self.cols = cols
+    def __init__(self, cols: list[str], template: dict, types: list[str] | None = None) -> None:
+        self.cols, self.types = cols, types
         self.base = [cell(template.get(c)) for c in cols]
         self.index = {c: i for i, c in enumerate(cols)}
 
@@ -46,11 +47,28 @@ class RowShape:
         return row
 
 
-def copy_rows(conn, table: str, cols: list[str], rows: list) -> None:
-    """COPY ``rows`` (sequences in ``cols`` order) into ``table`` on a psycopg connection."""
+def column_types(conn, table: str, cols: list[str]) -> list[str]:
+    """The PostgreSQL type of each column, for binary COPY. A ``json`` column's binary form is
+    its text, so it is sent as the text ``RowShape`` made of it."""
+    with conn.cursor() as cur:
+        found = dict(cur.execute(
+            "SELECT attname, format_type(atttypid, NULL) FROM pg_attribute WHERE attrelid = %s::regclass "
+            "AND attnum > 0 AND NOT attisdropped", (table,)).fetchall())
+    if "jsonb" in found.values():
+        raise ValueError(f"{table}: binary COPY of jsonb columns is not supported here")
+    return ["text" if found[c] == "json" else found[c] for c in cols]
+
+
+def copy_rows(conn, table: str, cols: list[str], rows: list, types: list[str] | None = None) -> None:
+    """COPY ``rows`` (sequences in ``cols`` order) into ``table`` on a psycopg connection; in
+    binary when the columns' ``types`` are given (no text to format and parse: about half the
+    client's work)."""
     if not rows:
         return
     names = ", ".join(f'"{c}"' for c in cols)
-    with conn.cursor() as cur, cur.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
+    binary = " (FORMAT BINARY)" if types else ""
+    with conn.cursor() as cur, cur.copy(f'COPY "{table}" ({names}) FROM STDIN{binary}') as copy:
+        if types:
+            copy.set_types(types)
         for row in rows:
             copy.write_row(row)

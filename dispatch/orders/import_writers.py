@@ -2,9 +2,9 @@
 
 A batch is its orders, their hops, one timeline row each, their KPI facts and the aggregate
 sums, so an order is either fully there or not at all. ``(channel, external_id)`` is unique:
-a pair already stored is skipped. PostgreSQL: COPY into a staging table, then ``INSERT …
-SELECT … ON CONFLICT DO NOTHING RETURNING id``; hops, timeline and facts by COPY; the
-aggregates by one upsert from a staging table. Other databases (SQLite): plain INSERTs.
+a pair already stored is skipped. PostgreSQL: one query finds the pairs already stored,
+the others' orders, hops, timeline rows and facts are written by COPY, the aggregates by one
+upsert from a staging table. Other databases (SQLite): plain INSERTs.
 """
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ ACTOR = "批量导入"
 ORDER = Order.__table__
 FACT_COLS = [c.name for c in KpiFact.__table__.columns]
 DAY_COLS = ["day", "unit_path", "channel", "category", *counts.COUNT_FIELDS]
+DAY_TYPES = ["date", "text", "text", "text", *["integer"] * len(counts.COUNT_FIELDS)]
 
 
 def _timeline(order: dict) -> dict:
@@ -78,27 +79,26 @@ class Writer:
     def rollback(self) -> None:
         self.conn.rollback()
 
-    def _new_rows(self, batch: list[ImportRow], inserted: set[int]) -> list[ImportRow]:
-        return [r for r in batch if r.order["id"] in inserted]
-
     def _write(self, batch: list[ImportRow], now: datetime) -> int:
         raise NotImplementedError
 
 
 class PostgresWriter(Writer):
-    """COPY into staging, INSERT … SELECT … ON CONFLICT DO NOTHING, then COPY the rest."""
+    """The pairs already stored are skipped; the rest is written by COPY."""
 
     def __init__(self, conn: Connection) -> None:
         super().__init__(conn)
-        self.pg = conn.connection.driver_connection
-        self.order_shape = cr.RowShape(cr.ORDER_COLS, self.order_tpl)
-        self.hop_shape = cr.RowShape([c for c in cr.HOP_COLS if c != "id"], self.hop_tpl)
-        self.timeline_shape = cr.RowShape([c for c in cr.TIMELINE_COLS if c != "id"],
-                                          {"data": {}, "attachment_ids": []})
-        self.fact_shape = cr.RowShape(FACT_COLS, {})
+        self.pg = pg = conn.connection.driver_connection
+
+        def shape(table: str, cols: list[str], template: dict) -> cr.RowShape:
+            return cr.RowShape(cols, template, cr.column_types(pg, table, cols))
+
+        self.order_shape = shape("work_order", cr.ORDER_COLS, self.order_tpl)
+        self.hop_shape = shape("assignment", [c for c in cr.HOP_COLS if c != "id"], self.hop_tpl)
+        self.timeline_shape = shape("timeline_entry", [c for c in cr.TIMELINE_COLS if c != "id"],
+                                    {"data": {}, "attachment_ids": []})
+        self.fact_shape = shape("sla_kpi_fact", FACT_COLS, {})
         cur = self.pg.cursor()
-        cur.execute("CREATE TEMP TABLE IF NOT EXISTS import_order (LIKE work_order INCLUDING DEFAULTS)"
-                    " ON COMMIT DELETE ROWS")
         counts_sql = ", ".join(f'"{n}" integer' for n in counts.COUNT_FIELDS)
         cur.execute("CREATE TEMP TABLE IF NOT EXISTS import_day (day date, unit_path text COLLATE \"C\", "
                     f"channel text, category text, {counts_sql}) ON COMMIT DELETE ROWS")
@@ -115,27 +115,32 @@ class PostgresWriter(Writer):
 
     def _write(self, batch: list[ImportRow], now: datetime) -> int:
         cur = self.pg.cursor()
+        stored = set(cur.execute(
+            "SELECT channel, external_id FROM work_order WHERE (channel, external_id) IN "
+            "(SELECT * FROM unnest(%s::text[], %s::text[]))",
+            ([r.order["channel"] for r in batch], [r.order["external_id"] for r in batch])).fetchall())
+        new = [r for r in batch if (r.order["channel"], r.order["external_id"]) not in stored]
+        if not new:
+            return 0
         ids = [r[0] for r in cur.execute(
             "SELECT nextval(pg_get_serial_sequence('work_order', 'id')) FROM generate_series(1, %s)",
-            (len(batch),)).fetchall()]
-        for row, order_id in zip(batch, ids):
+            (len(new),)).fetchall()]
+        for row, order_id in zip(new, ids):
             row.order.update(id=order_id, number=self.number(order_id, row.order["received_at"]))
             if row.hop:
                 row.hop["order_id"] = order_id
-        cr.copy_rows(self.pg, "import_order", cr.ORDER_COLS, [self.order_shape.row(r.order) for r in batch])
-        names = ", ".join(f'"{c}"' for c in cr.ORDER_COLS)
-        inserted = {r[0] for r in cur.execute(
-            f"INSERT INTO work_order ({names}) SELECT {names} FROM import_order "
-            "ON CONFLICT (channel, external_id) DO NOTHING RETURNING id").fetchall()}
-        new = self._new_rows(batch, inserted)
-        cr.copy_rows(self.pg, "assignment", self.hop_shape.cols,
-                     [self.hop_shape.row(r.hop) for r in new if r.hop])
-        cr.copy_rows(self.pg, "timeline_entry", self.timeline_shape.cols,
-                     [self.timeline_shape.row(_timeline(r.order)) for r in new])
+        # straight into the table: a pair another worker stores meanwhile fails the batch,
+        # which is then run again (see bulk_import.RETRIES)
+        self._copy("work_order", self.order_shape, [r.order for r in new])
+        self._copy("assignment", self.hop_shape, [r.hop for r in new if r.hop])
+        self._copy("timeline_entry", self.timeline_shape, [_timeline(r.order) for r in new])
         facts, days = _facts_and_days(new, self.order_tpl, self.hop_tpl, now)
-        cr.copy_rows(self.pg, "sla_kpi_fact", FACT_COLS, [self.fact_shape.row(f) for f in facts])
+        self._copy("sla_kpi_fact", self.fact_shape, facts)
         self._add_days(cur, days)
         return len(new)
+
+    def _copy(self, table: str, shape: cr.RowShape, values: list[dict]) -> None:
+        cr.copy_rows(self.pg, table, shape.cols, [shape.row(v) for v in values], shape.types)
 
     def _add_days(self, cur, days: dict) -> None:
         """Stage the day buckets; add them and their month and per-unit sums, in key order
@@ -144,7 +149,8 @@ class PostgresWriter(Writer):
             return
         zeros = [0] * len(counts.COUNT_FIELDS)
         cr.copy_rows(self.pg, "import_day", DAY_COLS,
-                     [(*key, *map(values.get, counts.COUNT_FIELDS, zeros)) for key, values in days.items()])
+                     [(*key, *map(values.get, counts.COUNT_FIELDS, zeros)) for key, values in days.items()],
+                     DAY_TYPES)
         sums = ", ".join(f'SUM("{n}")' for n in counts.COUNT_FIELDS)
         month = "date_trunc('month', day)::date"
         for table, dims in ((kpi_aggregate, ", channel, category"), (kpi_unit_aggregate, "")):
