@@ -1,6 +1,6 @@
 """Bulk import of historical orders: CSV → PostgreSQL through `hotline import-orders`.
 
-    .venv/bin/python bench/bench_import.py [--rows 500000] [--batch 20000]
+    .venv/bin/python bench/bench_import.py [--rows 500000] [--batch 5000] [--workers N]
 
 Writes a realistic CSV (``bench/simulate.py``'s orders over two years on the real Yongzhou
 units, real citizen texts; the ones that left the loop: closed, refused, handed over), a few
@@ -89,12 +89,13 @@ def write_csv(path: Path, rows: int, seed: int = 7) -> int:
     return bad
 
 
-def run_import(path: Path, batch: int) -> tuple[str, float]:
+def run_import(path: Path, batch: int, workers: int | None) -> tuple[str, float]:
     env = {**os.environ, "HOTLINE_DATABASE_URL": URL, "PYTHONPATH": str(ROOT)}
     env.pop("HOTLINE_REDIS_URL", None)
     started = time.monotonic()
+    more = ["--workers", str(workers)] if workers else []
     done = subprocess.run([sys.executable, "-m", "dispatch.cli", "import-orders", str(path),
-                           "--batch", str(batch)], env=env, cwd=ROOT, capture_output=True, text=True)
+                           "--batch", str(batch), *more], env=env, cwd=ROOT, capture_output=True, text=True)
     if done.returncode:
         raise SystemExit(done.stderr[-3000:])
     return done.stdout.strip().splitlines()[0], time.monotonic() - started
@@ -103,7 +104,8 @@ def run_import(path: Path, batch: int) -> tuple[str, float]:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--rows", type=int, default=500_000)
-    p.add_argument("--batch", type=int, default=20_000)
+    p.add_argument("--batch", type=int, default=5_000)
+    p.add_argument("--workers", type=int, help="import processes (default: one per core)")
     p.add_argument("--csv", type=Path, default=Path("/tmp/hotline-history.csv"))
     args = p.parse_args()
     recreate_db(DB)
@@ -123,7 +125,7 @@ def main() -> None:
     print(f"wrote {args.rows:,} rows ({bad:,} broken on purpose), {size:.0f} MiB, "
           f"in {time.monotonic() - started:.0f} s")
     for label in ("first import", "same file again"):
-        line, seconds = run_import(args.csv, args.batch)
+        line, seconds = run_import(args.csv, args.batch, args.workers)
         print(f"{label:<16} {line}\n{'':<16} wall {seconds:.1f} s with start-up: "
               f"{args.rows / seconds:,.0f} rows/s read   load average {loadavg()}")
 

@@ -10,6 +10,7 @@ so threads would share one core. Other databases (SQLite): one batch after anoth
 from __future__ import annotations
 
 import csv
+import io
 import multiprocessing
 import os
 from collections import deque
@@ -53,10 +54,15 @@ class ImportReport:
 
 @dataclass
 class Chunk:
-    """Raw CSV records, the first on file line ``first_line``."""
+    """``count`` CSV records as they are in the file (parsed by the worker that takes them),
+    the first being record ``first_line`` (the header is 1; blank lines are not counted)."""
     first_line: int
     fieldnames: list[str]
-    records: list[list[str]]
+    data: bytes
+    count: int
+
+    def records(self) -> Iterator[list[str]]:
+        return filter(None, csv.reader(io.StringIO(self.data.decode("utf-8"), newline="")))
 
 
 @dataclass
@@ -135,25 +141,31 @@ def header(path: Path) -> list[str]:
 
 
 def read_chunks(path: Path, size: int) -> Iterator[Chunk]:
-    """The file's records, ``size`` at a time."""
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        reader = csv.reader(fh)
-        fieldnames = next(reader, [])
-        line, records = 2, []
-        for record in reader:
-            records.append(record)
-            if len(records) >= size:
-                yield Chunk(line, fieldnames, records)
-                line, records = line + len(records), []
-        if records:
-            yield Chunk(line, fieldnames, records)
+    """The file's records, ``size`` at a time. A record ends with the line where its quotes
+    (``"``, doubled inside a field) come to an even count; this process only counts them."""
+    with open(path, "rb") as fh:
+        fieldnames = next(csv.reader([fh.readline().decode("utf-8-sig")]), [])
+        first, count, quotes, lines = 2, 0, 0, []
+        for line in fh:
+            if not quotes and line in (b"\n", b"\r\n"):
+                continue                  # a blank line between records
+            lines.append(line)
+            quotes += line.count(b'"')
+            if quotes % 2:
+                continue                  # a quoted field goes on over the next line
+            quotes, count = 0, count + 1
+            if count >= size:
+                yield Chunk(first, fieldnames, b"".join(lines), count)
+                first, count, lines = first + count, 0, []
+        if lines:                         # an unclosed quote runs to the end: one more record
+            yield Chunk(first, fieldnames, b"".join(lines), count + (quotes % 2))
 
 
 def parse_chunk(chunk: Chunk, *, units: UnitIndex, now: datetime, deadline) -> tuple[list[ImportRow], Outcome]:
     """The chunk's valid rows, each pair once; refused rows and repeats are counted in the outcome."""
-    rows, outcome, seen = [], Outcome(len(chunk.records)), set()
+    rows, outcome, seen = [], Outcome(chunk.count), set()
     names = chunk.fieldnames
-    for line, record in enumerate(chunk.records, chunk.first_line):
+    for line, record in enumerate(chunk.records(), chunk.first_line):
         raw = dict(zip(names, record))
         try:
             row = parse_row(raw, units=units, now=now, deadline=deadline)

@@ -84,3 +84,25 @@ def test_running_the_same_file_again_adds_nothing(tmp_path, seeded, session, cap
     assert "line 8: received_at" in second and str(path.with_name("again.errors.csv")) in second
     assert _count(session, select(func.count()).select_from(Order)
                   .where(Order.external_id.like(f"{run}-%"))) == 6
+
+
+def test_quoted_line_breaks_and_blank_lines_keep_records_and_line_numbers(tmp_path, seeded, session):
+    """A record whose text runs over several lines (quoted, with doubled quotes) is one record;
+    a blank line is none: the error file's line is the record's number, as a spreadsheet shows."""
+    run = uuid.uuid4().hex[:8]
+    rows = _rows(run)
+    rows[1]["content"] = '第一行\n他说："路灯""坏了"\r\n第三行'
+    path = tmp_path / "multiline.csv"
+    _write(path, rows)
+    data = path.read_bytes()
+    blank = data.replace(f"\r\n12345,{run}-2,".encode(), f"\r\n\r\n12345,{run}-2,".encode())
+    assert blank != data
+    path.write_bytes(blank)
+
+    report = import_orders(path, batch=3)
+
+    assert (report.read, report.imported, report.duplicates, report.rejected) == (9, 6, 1, 2)
+    stored = session.execute(select(Order.content).where(Order.external_id == f"{run}-1")).scalar_one()
+    assert stored == '第一行\n他说："路灯""坏了"\r\n第三行'
+    with open(report.error_file, encoding="utf-8-sig") as fh:
+        assert [e["line"] for e in csv.DictReader(fh)] == ["8", "9"]
