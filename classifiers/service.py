@@ -41,7 +41,7 @@ class Classification:
     category: str | None  # one of the model's labels; None for an empty message
     confidence: float  # calibrated top-1 probability
     top: list[tuple[str, float]]  # top-3 (label, probability)
-    auto: bool  # confidence >= the model's auto-dispatch threshold
+    auto: bool  # the model's dispatch confidence >= its auto-dispatch threshold
     request_type: str  # RequestType code
     urgency: str  # Urgency code
     emergency: str | None  # "110" | "119" | "120" | None
@@ -124,7 +124,9 @@ class Classifier:
             order = np.argsort(-proba)[:TOP_K]
             top = [(self.classes[i], float(proba[i])) for i in order]
             category, confidence = top[0]
-            auto = confidence >= self.model.threshold
+            # The threshold is on the dispatch confidence (top probability and its lead
+            # over the second), not on the top probability shown as ``confidence``.
+            auto = self.model.dispatch_confidence(proba) >= self.model.threshold
         return Classification(
             category=category,
             confidence=confidence,

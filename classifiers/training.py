@@ -66,7 +66,7 @@ class CVReport:
 
     labels: np.ndarray
     predicted: np.ndarray
-    confidence: np.ndarray
+    confidence: np.ndarray  # CategoryModel.dispatch_confidence of the predicted category
     auto: np.ndarray  # confidence >= the threshold chosen on that fold's training part
     thresholds: list[float]
     classes: list[str]
@@ -119,7 +119,7 @@ def cross_validate(
         model = CategoryModel(**params).fit([texts[i] for i in tr], [tokens[i] for i in tr], y[tr].tolist())
         p = model.proba([texts[i] for i in te], [tokens[i] for i in te])
         predicted[te] = model.classes_[p.argmax(1)]
-        confidence[te] = p.max(1)
+        confidence[te] = model.dispatch_confidence(p)
         auto[te] = confidence[te] >= model.threshold
         thresholds.append(model.threshold)
     return CVReport(y, predicted.astype(str), confidence, auto, thresholds, sorted(set(y.tolist())))

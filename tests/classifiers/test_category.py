@@ -78,3 +78,26 @@ def test_serving_reads_the_same_tokens_as_training(model):
     text = "冷水滩区梧桐街道停水两天了，" * 30 + "网易杭研大厦"
     assert tokenize_all([text]) == [model.tokens(get_tokenizer(), text)]
     assert len("".join(model.tokens(get_tokenizer(), text))) <= model.token_chars
+
+
+def test_dispatch_confidence_prefers_a_clear_lead_over_the_second_class():
+    from classifiers.category import dispatch_confidence, fit_dispatch
+
+    # Messages torn between two classes are wrong more often than equally confident
+    # messages whose remaining probability is spread: the ratio term must learn that.
+    torn = np.array([[0.6, 0.38, 0.02]] * 20)
+    spread = np.array([[0.6, 0.2, 0.2]] * 20)
+    proba = np.vstack([torn, spread])
+    correct = np.array([i % 2 == 0 for i in range(20)] + [i % 10 != 0 for i in range(20)])
+    coef, intercept = fit_dispatch(proba, correct)
+    assert dispatch_confidence(spread[0], coef, intercept) > dispatch_confidence(torn[0], coef, intercept)
+    batch = dispatch_confidence(proba, coef, intercept)
+    assert batch.shape == (40,) and np.isclose(batch[0], dispatch_confidence(torn[0], coef, intercept))
+
+
+def test_dispatch_confidence_falls_back_to_the_top_probability():
+    from classifiers.category import dispatch_confidence, fit_dispatch
+
+    proba = np.array([[0.7, 0.2, 0.1], [0.5, 0.3, 0.2]])
+    coef, intercept = fit_dispatch(proba, np.array([True, True]))
+    assert np.allclose(dispatch_confidence(proba, coef, intercept), [0.7, 0.5])
