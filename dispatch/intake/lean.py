@@ -117,15 +117,14 @@ class LeanIntake:
                       full: bool = False) -> IntakeResult | None:
         """The acknowledged order, or None when the full path must take this request (``full``:
         the caller wants it); a caller from memory is checked first, as the full path does not."""
-        if full or req.attachment_ids or req.settled_on_spot or req.direct_answer:
-            if not caller.checked:
-                async with self._connection() as conn:
-                    await self._read_caller(conn, caller.actor.user_id, caller.token_version)
-            return None
         async with self._connection() as conn:
             units = await self.units(conn)
-            if req.division_code and units.get(req.division_code) is None:
-                return None       # newer than the snapshot, or no such place: the full path
+            if (full or req.attachment_ids or req.settled_on_spot or req.direct_answer
+                    or (req.division_code and units.get(req.division_code) is None)):
+                # the full path's; a place newer than the snapshot (or none such) too
+                if not caller.checked:
+                    await self._read_caller(conn, caller.actor.user_id, caller.token_version)
+                return None
             req = req.model_copy(update={"platform_id": caller.unit_id})
             now = utcnow()
             values = flows.order_values(units, req, now)
