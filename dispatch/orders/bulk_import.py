@@ -65,6 +65,14 @@ class Chunk:
         return filter(None, csv.reader(io.StringIO(self.data.decode("utf-8"), newline="")))
 
 
+@dataclass(frozen=True)
+class Lookups:
+    """What validating a row needs besides the row (see ``parse_row``)."""
+    units: UnitIndex
+    now: datetime
+    deadline: Callable
+
+
 @dataclass
 class Outcome:
     """What became of one chunk."""
@@ -140,11 +148,12 @@ def header(path: Path) -> list[str]:
     return fieldnames
 
 
-def read_chunks(path: Path, size: int) -> Iterator[Chunk]:
-    """The file's records, ``size`` at a time. A record ends with the line where its quotes
-    (``"``, doubled inside a field) come to an even count; this process only counts them."""
+def read_chunks(path: Path, fieldnames: list[str], size: int) -> Iterator[Chunk]:
+    """The records after the header (``fieldnames``, see ``header``), ``size`` at a time. A
+    record ends with the line where its quotes (``"``, doubled inside a field) come to an even
+    count; this process only counts them."""
     with open(path, "rb") as fh:
-        fieldnames = next(csv.reader([fh.readline().decode("utf-8-sig")]), [])
+        fh.readline()
         first, count, quotes, lines = 2, 0, 0, []
         for line in fh:
             if not quotes and line in (b"\n", b"\r\n"):
@@ -161,14 +170,14 @@ def read_chunks(path: Path, size: int) -> Iterator[Chunk]:
             yield Chunk(first, fieldnames, b"".join(lines), count + (quotes % 2))
 
 
-def parse_chunk(chunk: Chunk, *, units: UnitIndex, now: datetime, deadline) -> tuple[list[ImportRow], Outcome]:
+def parse_chunk(chunk: Chunk, lookups: Lookups) -> tuple[list[ImportRow], Outcome]:
     """The chunk's valid rows, each pair once; refused rows and repeats are counted in the outcome."""
     rows, outcome, seen = [], Outcome(chunk.count), set()
     names = chunk.fieldnames
     for line, record in enumerate(chunk.records(), chunk.first_line):
         raw = dict(zip(names, record))
         try:
-            row = parse_row(raw, units=units, now=now, deadline=deadline)
+            row = parse_row(raw, units=lookups.units, now=lookups.now, deadline=lookups.deadline)
         except RowError as exc:
             outcome.errors.append((line, raw, exc.problems))
             continue
@@ -181,11 +190,11 @@ def parse_chunk(chunk: Chunk, *, units: UnitIndex, now: datetime, deadline) -> t
     return rows, outcome
 
 
-def import_chunk(writer: Writer, chunk: Chunk, *, units: UnitIndex, now: datetime, deadline) -> Outcome:
-    rows, outcome = parse_chunk(chunk, units=units, now=now, deadline=deadline)
+def import_chunk(writer: Writer, chunk: Chunk, lookups: Lookups) -> Outcome:
+    rows, outcome = parse_chunk(chunk, lookups)
     for attempt in range(RETRIES):
         try:
-            new = writer.write(rows, now)
+            new = writer.write(rows, lookups.now)
             break
         except COLLISIONS:
             if attempt == RETRIES - 1:
@@ -199,23 +208,22 @@ def import_chunk(writer: Writer, chunk: Chunk, *, units: UnitIndex, now: datetim
 _worker: dict = {}
 
 
-def _start_worker(units: UnitIndex, now: datetime, deadline) -> None:
+def _start_worker(lookups: Lookups) -> None:
     from dispatch.db import get_engine
 
     engine = get_engine()
     engine.dispose(close=False)   # the parent's pooled connections are the parent's
-    _worker.update(units=units, now=now, deadline=deadline, writer=writer_for(engine.connect()))
+    _worker.update(lookups=lookups, writer=writer_for(engine.connect()))
 
 
 def _import_in_worker(chunk: Chunk) -> Outcome:
-    w = _worker
-    return import_chunk(w["writer"], chunk, units=w["units"], now=w["now"], deadline=w["deadline"])
+    return import_chunk(_worker["writer"], chunk, _worker["lookups"])
 
 
-def _outcomes_in_pool(chunks: Iterator[Chunk], workers: int, setup: tuple) -> Iterator[Outcome]:
+def _outcomes_in_pool(chunks: Iterator[Chunk], workers: int, lookups: Lookups) -> Iterator[Outcome]:
     """Outcomes in file order, with at most two chunks per worker read ahead."""
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                               initializer=_start_worker, initargs=setup)
+                               initializer=_start_worker, initargs=(lookups,))
     pending: deque[Future] = deque()
     try:
         for chunk in chunks:
@@ -230,13 +238,13 @@ def _outcomes_in_pool(chunks: Iterator[Chunk], workers: int, setup: tuple) -> It
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _outcomes_here(chunks: Iterator[Chunk], units: UnitIndex, now: datetime, deadline) -> Iterator[Outcome]:
+def _outcomes_here(chunks: Iterator[Chunk], lookups: Lookups) -> Iterator[Outcome]:
     from dispatch.db import get_engine
 
     with get_engine().connect() as conn:
         writer = writer_for(conn)
         for chunk in chunks:
-            yield import_chunk(writer, chunk, units=units, now=now, deadline=deadline)
+            yield import_chunk(writer, chunk, lookups)
 
 
 def import_orders(path: Path, *, batch: int = 5_000, workers: int | None = None, error_path: Path | None = None,
@@ -250,14 +258,14 @@ def import_orders(path: Path, *, batch: int = 5_000, workers: int | None = None,
     report = ImportReport()
     engine = get_engine()
     with Session(engine) as session:
-        units = unit_index(session)
-    deadline = policy_deadlines(current.calendar(), current.policy())
-    errors = ErrorFile(error_path or path.with_name(path.stem + ".errors.csv"), header(path))
-    chunks = read_chunks(path, batch)
+        lookups = Lookups(unit_index(session), now, policy_deadlines(current.calendar(), current.policy()))
+    fieldnames = header(path)
+    errors = ErrorFile(error_path or path.with_name(path.stem + ".errors.csv"), fieldnames)
+    chunks = read_chunks(path, fieldnames, batch)
     if engine.dialect.name == "postgresql":
-        outcomes = _outcomes_in_pool(chunks, workers or os.cpu_count() or 1, (units, now, deadline))
+        outcomes = _outcomes_in_pool(chunks, workers or os.cpu_count() or 1, lookups)
     else:
-        outcomes = _outcomes_here(chunks, units, now, deadline)
+        outcomes = _outcomes_here(chunks, lookups)
     try:
         for outcome in outcomes:
             for line, raw, problems in outcome.errors:
