@@ -15,6 +15,7 @@ from dispatch.orders.enums import OPEN_HOP_STATUSES, HopRole, HopStatus, State
 from dispatch.orders.models import Assignment, Order
 from dispatch.orgs import service as orgs
 from dispatch.orgs.models import OrgUnit
+from dispatch.sqltypes import new_row
 
 
 @dataclass
@@ -57,7 +58,7 @@ def _new_hop(c: Change, *, to: OrgUnit, frm_id: str, frm_path: str, from_platfor
                                 category=o.category, channel=o.channel,
                                 cap=parent.deadline if parent else None)
     hop_no = (c.hop.hop_no + (0 if parent else 1)) if c.hop else 1
-    hop = Assignment(order_id=o.id, hop_no=hop_no, parent_id=parent.id if parent else None,
+    hop = new_row(Assignment, order_id=o.id, hop_no=hop_no, parent_id=parent.id if parent else None,
                      role=role, from_unit_id=frm_id, from_path=frm_path,
                      from_platform=from_platform, to_unit_id=to.id, to_path=to.path,
                      dispatched_at=c.now, sign_deadline=d.sign_deadline,

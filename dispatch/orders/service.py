@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from dispatch.errors import Conflict, NotFound
 from dispatch.orders.enums import OPEN_HOP_STATUSES, HopRole, State
 from dispatch.orders.models import Assignment, Attachment, Order, TimelineEntry
-from dispatch.sqltypes import utcnow
+from dispatch.sqltypes import new_row, utcnow
 
 
 def reach_clause(unit_path: str):
@@ -158,7 +158,7 @@ def stale(session: Session):
 
 
 def append_timeline(session: Session, **fields: Any) -> TimelineEntry:
-    entry = TimelineEntry(**fields)
+    entry = new_row(TimelineEntry, **fields)
     session.add(entry)
     return entry
 
