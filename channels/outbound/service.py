@@ -1,10 +1,10 @@
 """The delivery log: plain reads and writes (the job sends, the listener plans)."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import or_, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
@@ -24,19 +24,33 @@ def add_deliveries(session: Session, *, rows: list[tuple[int, Planned, DeliveryS
     announcements of the same change race on the unique key, and exactly one of them wins."""
     if not rows:
         return []
-    return [delivery_id for delivery_id, status in session.execute(_insert(session, rows, now))
+    return [delivery_id for delivery_id, status in session.execute(*_insert(session, rows, now))
             if status == S.pending.value]
 
 
 def _insert(session: Session, rows: list[tuple[int, Planned, DeliveryStatus]], now: datetime):
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    return insert(Delivery).values([dict(
-        order_id=order_id, kind=planned.kind.value, transport=planned.transport.value,
-        recipient=planned.recipient, status=status.value, payload=planned.payload,
-        attempts=0, created_at=now, sent_at=now if status == S.sent else None,
-        last_error="transport not configured" if status == S.skipped else None)
-        for order_id, planned, status in rows]).on_conflict_do_nothing(
-        index_elements=["order_id", "kind"]).returning(Delivery.id, Delivery.status)
+    values = [dict(order_id=order_id, kind=planned.kind.value, transport=planned.transport.value,
+                   recipient=planned.recipient, status=status.value, payload=planned.payload,
+                   attempts=0, created_at=now, sent_at=now if status == S.sent else None,
+                   last_error="transport not configured" if status == S.skipped else None)
+              for order_id, planned, status in rows]
+    if session.get_bind().dialect.name == "postgresql":
+        return _UNNEST, {c: [json.dumps(v[c], ensure_ascii=False) if c == "payload" else v[c]
+                             for v in values] for c in _COLUMNS}
+    return sqlite_insert(Delivery).values(values).on_conflict_do_nothing(
+        index_elements=["order_id", "kind"]).returning(Delivery.id, Delivery.status), None
+
+
+# PostgreSQL: the same statement text for any number of rows (one array per column), so it is
+# neither compiled nor parsed again per batch as a many-row VALUES list is
+_COLUMNS = {"order_id": "bigint", "kind": "text", "transport": "text", "recipient": "text",
+            "status": "text", "payload": "json", "attempts": "integer", "created_at": "timestamptz",
+            "sent_at": "timestamptz", "last_error": "text"}
+_UNNEST = text(
+    f"INSERT INTO {Delivery.__tablename__} ({', '.join(_COLUMNS)}) "
+    f"SELECT {', '.join(f'{c}::{t}' if t == 'json' else c for c, t in _COLUMNS.items())} FROM unnest("
+    + ", ".join(f"CAST(:{c} AS {'text' if t == 'json' else t}[])" for c, t in _COLUMNS.items())
+    + f") AS r({', '.join(_COLUMNS)}) ON CONFLICT (order_id, kind) DO NOTHING RETURNING id, status")
 
 
 def claim(session: Session, *, delivery_id: int, now: datetime,

@@ -28,17 +28,24 @@ class SendFailed(Exception):
     """The remote refused or could not be reached: the queue retries."""
 
 
+def _url(transport: str, kind: str, s: ChannelSettings) -> str | None:
+    if transport == Transport.sms:
+        return s.sms_gateway_url
+    if transport == Transport.police:
+        return s.police_result_url if kind == DeliveryKind.police_result else s.police_handover_url
+    if transport == Transport.app_push:
+        return s.app_push_url
+    return None
+
+
 def _url_and_headers(d: Delivery, s: ChannelSettings) -> tuple[str | None, dict[str, str]]:
     # the idempotency key lets the remote drop a resend after a crash between send and record
     headers = {"Idempotency-Key": f"delivery-{d.id}"}
     if d.transport == Transport.sms:
-        return s.sms_gateway_url, {**headers, "X-Api-Key": s.sms_gateway_key or ""}
-    if d.transport == Transport.police:
-        url = s.police_result_url if d.kind == DeliveryKind.police_result else s.police_handover_url
-        return url, {**headers, "Authorization": f"Bearer {s.police_outbound_token or ''}"}
-    if d.transport == Transport.app_push:
-        return s.app_push_url, headers
-    return None, headers
+        headers["X-Api-Key"] = s.sms_gateway_key or ""
+    elif d.transport == Transport.police:
+        headers["Authorization"] = f"Bearer {s.police_outbound_token or ''}"
+    return _url(d.transport, d.kind, s), headers
 
 
 def is_configured(transport: str, kind: str, s: ChannelSettings) -> bool:
@@ -46,8 +53,7 @@ def is_configured(transport: str, kind: str, s: ChannelSettings) -> bool:
         return True
     if transport == Transport.wechat:
         return bool(s.wechat_app_id and s.wechat_app_secret)
-    probe = Delivery(order_id=0, kind=kind, transport=transport, recipient="")
-    return bool(_url_and_headers(probe, s)[0])
+    return bool(_url(transport, kind, s))
 
 
 def send(d: Delivery, s: ChannelSettings) -> None:
