@@ -34,11 +34,11 @@ def route_orders(order_ids: list[int]) -> dict[str, int]:
     KPIs), then the orders: all in one transaction, their live events pushed once it commits;
     if any is refused (changed by someone else meanwhile, a proposal that does not fit), that
     transaction is rolled back and each order is routed alone, its event pushed at once. Then
-    the routing listeners, one call per listener and action. Orders routed meanwhile by
-    another job are skipped."""
+    the routing listeners, one call per listener and action; the KPI refresh (a state listener)
+    once per order, at the end. Orders routed meanwhile by another job are skipped."""
     counts: dict[str, int] = {}
     done: dict[str, list[Order]] = {}
-    with session_scope() as session:
+    with session_scope() as session, hooks.coalesced(session):
         fresh = list(session.exec(select(Order).where(col(Order.id).in_(order_ids),
                                                       Order.state == State.received.value)))
         hooks.emit_many(session, orders=fresh, action="intake")

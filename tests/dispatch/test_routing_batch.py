@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from sqlalchemy import event
+import pytest
+from sqlalchemy import event, func, select
 from sqlmodel import Session
 
 from dispatch.db import get_engine
 from dispatch.jobs import tasks
 from dispatch.orders.models import Assignment, Order
 from dispatch.routing import HintRouter, set_router
+from sla import aggregates
+from sla.models import kpi_aggregate
 from tests.helpers import unrouted_order
 
 
@@ -118,3 +121,47 @@ def test_a_batch_reads_each_platforms_departments_and_each_orders_hops_once(sess
     assert per_order <= limit, f"{per_order:.1f} statements per order"
     # the batch's orders share one transaction (two commits an order made it 24 more)
     assert commits[1] == commits[0], commits
+
+
+def test_a_batch_refreshes_its_kpis_once_at_the_end_and_they_count_every_order(
+        session, seeded, monkeypatch):
+    """Intake and both routing steps change the same orders' KPI figures: the job refreshes
+    them once, after the last step, and the department's figures show every order received,
+    dispatched and due to close, as three refreshes did."""
+    ids = _city_orders(session, seeded, 4)
+    refreshed: list[list[int]] = []
+    real = aggregates.refresh_orders
+    monkeypatch.setattr(aggregates, "refresh_orders",
+                        lambda s, order_ids: refreshed.append(sorted(order_ids)) or real(s, order_ids))
+    before = _figures(session)
+    assert tasks.route_orders(ids) == {"dispatch": 4}
+    assert refreshed == [sorted(ids)]
+    dept = session.get(Assignment, session.get(Order, ids[0]).current_hop_id).to_path
+    after = _figures(session)
+    was = before.get(dept, (0, 0, 0))
+    assert after == {**before, dept: (was[0] + 4, was[1] + 4, was[2] + 4)}
+
+
+def _figures(session) -> dict[str, tuple[int, int, int]]:
+    """Received, dispatched and due to close, by unit (the daily KPI rows summed)."""
+    agg = kpi_aggregate
+    session.expire_all()
+    return {path: (received, dispatched, due) for path, received, dispatched, due in session.execute(
+        select(agg.c.unit_path, func.sum(agg.c.received), func.sum(agg.c.dispatched_assignments),
+               func.sum(agg.c.due_to_close)).where(agg.c.grain == "d").group_by(agg.c.unit_path))}
+
+
+def test_a_failing_batch_still_refreshes_the_kpis_of_what_it_committed(session, seeded,
+                                                                       monkeypatch):
+    """Intake's listeners ran and the job then failed: the held KPI refresh still runs."""
+    ids = _city_orders(session, seeded, 2)
+    refreshed: list[list[int]] = []
+    monkeypatch.setattr(aggregates, "refresh_orders",
+                        lambda s, order_ids: refreshed.append(sorted(order_ids)) or 0)
+
+    def broken(*_args, **_kw):
+        raise RuntimeError("database went away")
+    monkeypatch.setattr(tasks, "_route_together", broken)
+    with pytest.raises(RuntimeError):
+        tasks.route_orders(ids)
+    assert refreshed == [sorted(ids)]
