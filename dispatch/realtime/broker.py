@@ -141,6 +141,11 @@ class LocalHub:
                     self.unsubscribe(sub)
 
     @property
+    def has_subscribers(self) -> bool:
+        """Any console at all in this process (a relay with none need not decode events)."""
+        return bool(self._by_path)
+
+    @property
     def count(self) -> int:
         with self._lock:
             return sum(len(s) for s in self._by_path.values())
@@ -168,7 +173,9 @@ class Broker:
             log.warning("could not publish event: %s", exc)
 
     def publish_many(self, events: list[dict[str, Any]]) -> None:
-        """Several events in one Redis round trip (intake's micro-batches, a routing batch)."""
+        """Several events as one Redis message, a JSON list (intake's micro-batches, a routing
+        batch): every API process's relay then takes one message for the batch, not one per
+        event."""
         if not self.redis_url:
             for event in events:
                 self.hub.deliver(event)
@@ -177,10 +184,8 @@ class Broker:
             if self._redis is None:
                 from redis import Redis
                 self._redis = Redis.from_url(self.redis_url, socket_connect_timeout=2)
-            pipe = self._redis.pipeline(transaction=False)
-            for event in events:
-                pipe.publish(CHANNEL, json.dumps(event, ensure_ascii=False, default=str))
-            pipe.execute()
+            if events:
+                self._redis.publish(CHANNEL, json.dumps(events, ensure_ascii=False, default=str))
         except Exception as exc:  # live push is best effort; the orders are committed
             log.warning("could not publish %d events: %s", len(events), exc)
 
@@ -219,8 +224,10 @@ class Broker:
                 async with client.pubsub() as pubsub:
                     await pubsub.subscribe(CHANNEL)
                     async for msg in pubsub.listen():
-                        if msg.get("type") == "message":
-                            self.hub.deliver(json.loads(msg["data"]), loop)
+                        if msg.get("type") == "message" and self.hub.has_subscribers:
+                            events = json.loads(msg["data"])   # one event, or a list of them
+                            for event in events if isinstance(events, list) else (events,):
+                                self.hub.deliver(event, loop)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # Redis restarted: reconnect

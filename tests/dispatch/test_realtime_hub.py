@@ -118,3 +118,35 @@ def test_an_app_stopping_leaves_the_relay_that_another_app_still_needs():
 
     run(two_apps_on_one_loop())
     run(one_app_while_another_comes_and_goes())
+
+
+def test_a_batch_published_through_redis_reaches_each_console_event_by_event(tmp_path):
+    """A routing job publishes its batch as one Redis message: the relay of an API process
+    still hands every event, in order, to each console that may see it, and to no other."""
+    from dispatch.realtime.broker import Broker
+    from tests.dispatch.fault_stack import Stack
+
+    stack = Stack(tmp_path)
+    stack.start_redis()
+    try:
+        broker = Broker(f"redis://127.0.0.1:{stack.redis_port}/0")
+        events = [{"type": "order", "order_id": i, "paths": [f"/43/{11 + i % 2}/"]} for i in range(5)]
+
+        async def scenario() -> None:
+            eleven, twelve = broker.hub.subscribe("/43/11/"), broker.hub.subscribe("/43/12/")
+            await broker.start_relay()
+            try:
+                await asyncio.sleep(0.5)                   # the relay's subscription is in place
+                await asyncio.to_thread(broker.publish_many, events)
+                heard = {}
+                for name, sub in (("11", eleven), ("12", twelve)):
+                    heard[name] = [json.loads(await asyncio.wait_for(sub.queue.get(), 5))["order_id"]
+                                   for _ in range(3 if name == "11" else 2)]
+                assert heard == {"11": [0, 2, 4], "12": [1, 3]}
+                assert eleven.queue.empty() and twelve.queue.empty()
+            finally:
+                await broker.stop_relay()
+
+        run(scenario())
+    finally:
+        stack.stop_redis()
