@@ -25,7 +25,7 @@ class Order(SQLModel, table=True):
     __mapper_args__ = {"version_id_col": _VERSION, "version_id_generator": False}
     id: int | None = Field(default=None, primary_key=True)
     number: str | None = Field(default=None, index=True, unique=True)
-    channel: str = Field(index=True)
+    channel: str                             # looked up through uq_order_channel_external
     external_id: str
     request_type: str = "other"
     category: str | None = Field(default=None, index=True)
@@ -47,7 +47,7 @@ class Order(SQLModel, table=True):
     settled_on_spot: bool = False
     platform_id: str = Field(index=True)     # owning platform (dispatches, audits, calls back)
     platform_path: str
-    state: str = Field(default="received", index=True)
+    state: str = "received"                  # looked up through ix_order_state_received
     version: int = Field(default=0, sa_column=_VERSION)  # every transition bumps it
     current_hop_id: int | None = None
     current_unit_path: str | None = Field(default=None, index=True)
