@@ -55,8 +55,7 @@ class ClassifierRouter:
     """jieba + scikit-learn proposes; the policy table places; confidence decides who acts."""
 
     def route(self, session: Session, order: Order) -> RoutingDecision:
-        c = _classifier().classify(order.content, address=order.address,
-                                   division_code=order.division_code)
+        c = _classified(session, order)
         division = self._division(session, order, c)
         category = order.category or order.category_hint or c.category
         platform = orgs.get_unit(session, order.platform_id)
@@ -106,6 +105,17 @@ class ClassifierRouter:
         if c.place is not None and c.place.confidence >= PLACE_CONFIDENCE:
             return orgs.get_unit(session, c.place.code)
         return None
+
+
+def _classified(session: Session, order: Order):
+    """The classifier's reading of the order, once per session: a city call about a county is
+    routed twice in one job (by the city, then by the county platform), on the same text."""
+    key = (order.id, order.content, order.address, order.division_code)
+    memo = session.info.setdefault("classifier.readings", {})
+    if key not in memo:
+        memo[key] = _classifier().classify(order.content, address=order.address,
+                                           division_code=order.division_code)
+    return memo[key]
 
 
 def _township_of(session: Session, unit: OrgUnit) -> OrgUnit | None:

@@ -5,7 +5,7 @@ classifier-backed router implements the same interface.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
 
 from sqlmodel import Session
@@ -30,7 +30,11 @@ class RoutingDecision:
     division_code: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """As ``dataclasses.asdict``, without its deep copy of every value (a suggestion is a
+        flat dict of plain values): it took a tenth of a classifier routing step."""
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["scores"] = [dict(s) for s in self.scores]
+        return out
 
 
 class Router(Protocol):
