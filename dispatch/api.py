@@ -1,6 +1,7 @@
 """The application: every router assembled here, so every URL is visible at once."""
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from contextlib import asynccontextmanager
@@ -71,11 +72,26 @@ async def lifespan(app: FastAPI):
     app.state.lean = await LeanIntake.open(settings.database_url) if settings.lean_intake else None
     log.info("started: db=%s queue=%s", settings.database_url.split("@")[-1],
              "embedded" if settings.embedded_queue else "rq")
+    _tune_gc()
     yield
     stop.set()
     await get_broker().stop_relay()
     if app.state.lean is not None:
         await app.state.lean.close()
+
+
+_GC_TUNED = threading.Event()
+
+
+def _tune_gc() -> None:
+    """Once per process: what start-up built (modules, routes, pools) lives as long as the
+    process, so the collector stops walking it (``gc.freeze``), and it runs every 20,000
+    allocations instead of 700 (a request makes a few thousand). bench_intake.py, hotline p99:
+    216 and 229 ms before, 130 and 137 ms after (two runs each, alternating)."""
+    if not _GC_TUNED.is_set():
+        _GC_TUNED.set()
+        gc.freeze()
+        gc.set_threshold(20_000, 20, 20)
 
 
 def _install_middleware(app: FastAPI) -> None:
