@@ -47,6 +47,7 @@ def find_by_external(session: Session, *, channel: str, external_id: str) -> Ord
 
 HOP_CACHE = "hops_by_order"
 HOP_IDS = "hop_ids"                 # ids reserved for new hops, see reserve_hop_ids
+TIMELINE_IDS = "timeline_ids"       # and for new timeline rows
 
 
 def hops(session: Session, *, order_id: int) -> list[Assignment]:
@@ -73,15 +74,20 @@ def keep_hops(session: Session, order_ids: list[int]) -> None:
 
 
 def reserve_hop_ids(session: Session, n: int) -> None:
-    """PostgreSQL: take ids for the next ``n`` hops from the sequence in one statement (the
-    routing job's batches), so that a new hop needs no INSERT of its own to learn its id: it is
-    written with the rest of the batch. Other databases: nothing, each hop is inserted at once.
-    An id left unused is a gap in the sequence, as a rolled-back insert leaves."""
+    """PostgreSQL: take ids for the next ``n`` hops and ``n`` timeline rows from their
+    sequences in one statement (the routing job's batches), so that a new hop needs no INSERT
+    of its own to learn its id, and the batch's rows are written without RETURNING (one
+    statement text for any batch, sent as one pipelined executemany). Other databases:
+    nothing, each hop is inserted at once. An id left unused is a gap in the sequence, as a
+    rolled-back insert leaves."""
     if n <= 0 or session.get_bind().dialect.name != "postgresql":
         return
-    ids = session.execute(text("SELECT nextval(pg_get_serial_sequence('assignment', 'id')) "
-                               "FROM generate_series(1, :n)"), {"n": n}).scalars().all()
-    session.info[HOP_IDS] = sorted(ids, reverse=True)
+    rows = session.execute(text(
+        "SELECT nextval(pg_get_serial_sequence('assignment', 'id')), "
+        "nextval(pg_get_serial_sequence('timeline_entry', 'id')) FROM generate_series(1, :n)"),
+        {"n": n}).all()
+    session.info[HOP_IDS] = sorted((r[0] for r in rows), reverse=True)
+    session.info[TIMELINE_IDS] = sorted((r[1] for r in rows), reverse=True)
 
 
 def add_hop(session: Session, hop: Assignment) -> None:
@@ -103,6 +109,7 @@ def forget_hops(session: Session, _transaction=None) -> None:
     """A rollback may have undone hops added since they were read: read them again."""
     session.info.pop(HOP_CACHE, None)
     session.info.pop(HOP_IDS, None)
+    session.info.pop(TIMELINE_IDS, None)
 
 
 def timeline(session: Session, *, order_id: int) -> list[TimelineEntry]:
@@ -159,6 +166,9 @@ def stale(session: Session):
 
 def append_timeline(session: Session, **fields: Any) -> TimelineEntry:
     entry = new_row(TimelineEntry, **fields)
+    spare = session.info.get(TIMELINE_IDS)
+    if entry.id is None and spare:
+        entry.id = spare.pop()
     session.add(entry)
     return entry
 
