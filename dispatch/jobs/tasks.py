@@ -64,7 +64,7 @@ def _route_together(session, ids: list[int]) -> list[tuple[int, str, list[str]]]
     refused."""
     orders.keep_hops(session, ids)
     # a hop and a timeline row per step; a city call about a county takes two steps
-    orders.reserve_hop_ids(session, 2 * len(ids))
+    orders.reserve_ids(session, 2 * len(ids))
     try:
         with orders.one_transaction(session), order_flows.holding_events(session) as events:
             routed = [(order_id, *_route(session, order_id)) for order_id in ids]

@@ -58,12 +58,12 @@ def _new_hop(c: Change, *, to: OrgUnit, frm_id: str, frm_path: str, from_platfor
                                 category=o.category, channel=o.channel,
                                 cap=parent.deadline if parent else None)
     hop_no = (c.hop.hop_no + (0 if parent else 1)) if c.hop else 1
-    hop = new_row(Assignment, order_id=o.id, hop_no=hop_no, parent_id=parent.id if parent else None,
-                     role=role, from_unit_id=frm_id, from_path=frm_path,
-                     from_platform=from_platform, to_unit_id=to.id, to_path=to.path,
-                     dispatched_at=c.now, sign_deadline=d.sign_deadline,
-                     return_deadline=d.return_deadline, deadline=d.deadline,
-                     policy_version=d.policy_version, limit_unit=d.handling_unit)
+    hop = new_row(Assignment, order_id=o.id, hop_no=hop_no,
+                  parent_id=parent.id if parent else None, role=role, from_unit_id=frm_id,
+                  from_path=frm_path, from_platform=from_platform, to_unit_id=to.id,
+                  to_path=to.path, dispatched_at=c.now, sign_deadline=d.sign_deadline,
+                  return_deadline=d.return_deadline, deadline=d.deadline,
+                  policy_version=d.policy_version, limit_unit=d.handling_unit)
     orders.add_hop(c.session, hop)
     c.data["to_unit"] = {"id": to.id, "name": to.name}
     c.data["deadline"] = d.deadline.isoformat()

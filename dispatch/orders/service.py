@@ -46,7 +46,7 @@ def find_by_external(session: Session, *, channel: str, external_id: str) -> Ord
 
 
 HOP_CACHE = "hops_by_order"
-HOP_IDS = "hop_ids"                 # ids reserved for new hops, see reserve_hop_ids
+HOP_IDS = "hop_ids"                 # ids reserved for new hops, see reserve_ids
 TIMELINE_IDS = "timeline_ids"       # and for new timeline rows
 
 
@@ -73,7 +73,7 @@ def keep_hops(session: Session, order_ids: list[int]) -> None:
         cache[hop.order_id].append(hop)
 
 
-def reserve_hop_ids(session: Session, n: int) -> None:
+def reserve_ids(session: Session, n: int) -> None:
     """PostgreSQL: take ids for the next ``n`` hops and ``n`` timeline rows from their
     sequences in one statement (the routing job's batches), so that a new hop needs no INSERT
     of its own to learn its id, and the batch's rows are written without RETURNING (one
@@ -90,14 +90,20 @@ def reserve_hop_ids(session: Session, n: int) -> None:
     session.info[TIMELINE_IDS] = sorted((r[1] for r in rows), reverse=True)
 
 
+def _take_reserved_id(session: Session, row: Any, key: str) -> bool:
+    """Give ``row`` a reserved id of ``key`` (see ``reserve_ids``), if it has none and one is
+    left; whether it has an id now."""
+    spare = session.info.get(key)
+    if row.id is None and spare:
+        row.id = spare.pop()
+    return row.id is not None
+
+
 def add_hop(session: Session, hop: Assignment) -> None:
     """The hop with its id: a reserved one, or inserted now for it; the order's own changes
     wait for its one UPDATE."""
-    spare = session.info.get(HOP_IDS)
     session.add(hop)
-    if hop.id is None and spare:
-        hop.id = spare.pop()
-    else:
+    if not _take_reserved_id(session, hop, HOP_IDS):
         session.flush([hop])
     known = session.info.get(HOP_CACHE, {}).get(hop.order_id)
     if known is not None:
@@ -166,9 +172,7 @@ def stale(session: Session):
 
 def append_timeline(session: Session, **fields: Any) -> TimelineEntry:
     entry = new_row(TimelineEntry, **fields)
-    spare = session.info.get(TIMELINE_IDS)
-    if entry.id is None and spare:
-        entry.id = spare.pop()
+    _take_reserved_id(session, entry, TIMELINE_IDS)
     session.add(entry)
     return entry
 
