@@ -141,12 +141,13 @@ def _import_orders(args: argparse.Namespace) -> None:
         total = max(sum(1 for _ in fh) - 1, 0)
     with tqdm(total=total, unit="row", desc="导入工单", smoothing=0.1) as bar:
         try:
-            report = import_orders(path, batch=args.batch, workers=args.workers, progress=bar.update)
+            report = import_orders(path, batch=args.batch, workers=args.workers, progress=bar.update,
+                                   status=bar.set_description)
         except (OSError, ValueError) as exc:
             sys.exit(f"import-orders: {exc}")
     print(f"read {report.read:,} rows: imported {report.imported:,}, already present "
           f"{report.duplicates:,}, rejected {report.rejected:,} in {report.seconds:.1f} s "
-          f"({report.rate:,.0f} orders/s)")
+          f"({report.rate:,.0f} orders/s; KPI aggregates summed up in {report.fold_seconds:.1f} s)")
     for line in report.first_errors:
         print(f"  {line}")
     if report.error_file:

@@ -13,7 +13,7 @@ from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, insert, select as sa_select
+from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -22,7 +22,7 @@ from dispatch.orders.enums import TERMINAL_STATES
 from dispatch.orders.models import Assignment, Order
 from dispatch.sqltypes import utcnow
 from sla import counts
-from sla.models import KpiFact, kpi_aggregate, kpi_unit_aggregate
+from sla.models import KpiFact, kpi_aggregate, kpi_import_stage, kpi_unit_aggregate
 
 FINAL_STATES = frozenset(s.value for s in TERMINAL_STATES)
 TABLES = (kpi_aggregate, kpi_unit_aggregate)
@@ -271,7 +271,7 @@ def order_batches(session: Session, size: int) -> Iterator[tuple[list[Order], di
 
 def rebuild(session: Session, *, batch: int = 2000) -> int:
     """Recompute every fact and aggregate from the orders (repair, or after a bulk import)."""
-    for table in (*TABLES, KpiFact.__table__):
+    for table in (*TABLES, KpiFact.__table__, kpi_import_stage):
         session.execute(delete(table))
     total: dict[FullKey, dict[str, int]] = {}
     n = 0
@@ -295,3 +295,43 @@ def rebuild(session: Session, *, batch: int = 2000) -> int:
     session.commit()
     return n
 
+
+
+STAGE_DIMS = ("day", "unit_path", "channel", "category")
+
+
+def fold_import_stage(conn: Connection, part: int = 0, parts: int = 1) -> int:
+    """Move the bulk import's staged day buckets (``kpi_import_stage``) into the aggregates, in
+    the caller's transaction; returns how many staged rows were folded.
+
+    PostgreSQL: one statement moves the rows out (only those committed: a batch still being
+    written stays for the next fold), then each table gets one upsert per grain, grouped and in
+    key order (the lock order of the live updates). ``parts`` > 1 folds the share of the unit
+    paths hashing to ``part``: parts touch disjoint aggregate rows, so they can run side by side.
+    Other databases (one writer at a time): read, delete, add.
+    """
+    if conn.dialect.name != "postgresql":
+        rows = conn.execute(sa_select(kpi_import_stage)).all()
+        conn.execute(delete(kpi_import_stage))
+        full: dict[FullKey, dict[str, int]] = {}
+        for row in rows:
+            counts.accumulate(full, tuple(row[:4]), dict(zip(counts.COUNT_FIELDS, row[4:])))
+        add_to_aggregates(Session(bind=conn), rollups(full))
+        return len(rows)
+    share = "" if parts == 1 else f" WHERE mod(hashtext(unit_path) & 2147483647, {int(parts)}) = {int(part)}"
+    moved = conn.exec_driver_sql(
+        "CREATE TEMP TABLE sla_folding AS WITH moved AS "
+        f"(DELETE FROM {kpi_import_stage.name}{share} RETURNING *) SELECT * FROM moved").rowcount
+    if moved:
+        sums = ", ".join(f'SUM("{n}")' for n in counts.COUNT_FIELDS)
+        for table, dims in ((kpi_aggregate, ", channel, category"), (kpi_unit_aggregate, "")):
+            keys = key_columns(table)
+            names = ", ".join(f'"{c}"' for c in keys + list(counts.COUNT_FIELDS))
+            adds = ", ".join(f'"{n}" = {table.name}."{n}" + excluded."{n}"' for n in counts.COUNT_FIELDS)
+            for grain, start in (("d", "day"), ("m", "date_trunc('month', day)::date")):
+                conn.exec_driver_sql(
+                    f"INSERT INTO {table.name} ({names}) SELECT '{grain}', {start}, unit_path{dims}, {sums} "
+                    f"FROM sla_folding GROUP BY 2, unit_path{dims} ORDER BY 2, unit_path{dims} "
+                    f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {adds}")
+    conn.exec_driver_sql("DROP TABLE sla_folding")
+    return moved

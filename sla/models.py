@@ -107,3 +107,15 @@ def _aggregate_table(name: str, dims: tuple[str, ...]) -> Table:
 # (one row per unit and period: what unit, level and department tables read).
 kpi_aggregate = _aggregate_table("sla_kpi_aggregate", ("channel", "category"))
 kpi_unit_aggregate = _aggregate_table("sla_kpi_unit_aggregate", ())
+
+# A bulk import's day buckets, written with its orders in each batch's transaction and added to
+# the two tables above later, all at once (``sla.aggregates.fold_import_stage``): far fewer rows
+# to upsert than batch by batch. Rows are only appended here, and moved out by the fold.
+kpi_import_stage = Table(
+    "sla_kpi_import_stage", SQLModel.metadata,
+    Column("day", Date, nullable=False),
+    Column("unit_path", String(255).with_variant(String(255, collation="C"), "postgresql"), nullable=False),
+    Column("channel", String(64), nullable=False),
+    Column("category", String(64), nullable=False),
+    *[Column(n, Integer, nullable=False, default=0) for n in COUNT_FIELDS],
+)

@@ -65,8 +65,12 @@ def run_escalations(now_iso: str | None = None) -> dict[str, int]:
 
 
 def reconcile_kpis(now_iso: str | None = None) -> int:
-    """Refresh the KPI facts of orders changed without their listener having run."""
+    """Refresh the KPI facts of orders changed without their listener having run, and add the
+    KPI buckets a bulk import that stopped half-way left staged."""
     now = _parse(now_iso)
+    with get_engine().begin() as conn:
+        if folded := aggregates.fold_import_stage(conn):
+            log.info("KPI reconcile: %d staged import buckets added", folded)
     since = now - timedelta(hours=get_sla_settings().reconcile_lookback_hours)
     refreshed = 0
     with Session(get_engine()) as session:

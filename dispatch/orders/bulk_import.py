@@ -2,8 +2,10 @@
 
 Each row is validated (``dispatch.orders.import_rows``); a bad row goes to an error file with
 its line and every problem, the good ones are written in batches, one transaction each
-(``dispatch.orders.import_writers``). ``(channel, external_id)`` is unique: re-running a file
-adds nothing. On PostgreSQL, worker processes (one per core by default) each parse and write
+(``dispatch.orders.import_writers``) with their KPI day buckets, which are added to the
+aggregates all at once when the file is done (``fold_kpis``; an import that stopped half-way
+leaves some behind, folded by the next import or the periodic KPI reconcile).
+``(channel, external_id)`` is unique: re-running a file adds nothing. On PostgreSQL, worker processes (one per core by default) each parse and write
 whole batches while this process reads the file: parsing is pure Python and holds the GIL,
 so threads would share one core. Other databases (SQLite): one batch after another, here.
 """
@@ -15,7 +17,7 @@ import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -23,12 +25,15 @@ from time import monotonic
 
 from psycopg import errors as pg_errors
 from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from dispatch.orders.import_rows import COLUMNS, REQUIRED, ImportRow, RowError, Unit, UnitIndex, parse_row
 from dispatch.orders.import_writers import Writer, writer_for
 from dispatch.orgs.models import OrgUnit
 from dispatch.sqltypes import utcnow
+from sla.aggregates import fold_import_stage
 from sla.calendar import WorkingCalendar
 from sla.policy import Policy
 
@@ -44,6 +49,7 @@ class ImportReport:
     duplicates: int = 0          # already in the database, or earlier in the same file
     rejected: int = 0
     seconds: float = 0.0
+    fold_seconds: float = 0.0    # of ``seconds``: adding the KPI buckets to the aggregates
     error_file: Path | None = None
     first_errors: list[str] = field(default_factory=list)
 
@@ -247,10 +253,31 @@ def _outcomes_here(chunks: Iterator[Chunk], lookups: Lookups) -> Iterator[Outcom
             yield import_chunk(writer, chunk, lookups)
 
 
+def fold_kpis(engine: Engine, parts: int = 1) -> int:
+    """Add the staged KPI buckets to the aggregates; returns how many staged rows were folded.
+    PostgreSQL: ``parts`` connections side by side, each folding its share of the units."""
+    def fold(part: int) -> int:
+        for attempt in range(RETRIES):   # a deadlock with a live KPI update: run it again
+            try:
+                with engine.begin() as conn:
+                    return fold_import_stage(conn, part, parts)
+            except DBAPIError as exc:
+                if attempt == RETRIES - 1 or not isinstance(exc.orig, COLLISIONS):
+                    raise
+        return 0
+
+    if engine.dialect.name != "postgresql" or parts == 1:
+        return fold(0)
+    with ThreadPoolExecutor(parts) as threads:
+        return sum(threads.map(fold, range(parts)))
+
+
 def import_orders(path: Path, *, batch: int = 5_000, workers: int | None = None, error_path: Path | None = None,
-                  progress: Callable[[int], None] | None = None, now: datetime | None = None) -> ImportReport:
+                  progress: Callable[[int], None] | None = None, status: Callable[[str], None] | None = None,
+                  now: datetime | None = None) -> ImportReport:
     """Import ``path`` in transactions of ``batch`` rows; ``progress(n)`` is called with the rows
-    read since the last call. ``workers``: processes on PostgreSQL (default: one per core)."""
+    read since the last call, ``status(text)`` when the KPI aggregates are being summed up.
+    ``workers``: processes on PostgreSQL (default: one per core)."""
     from sla import current
     from dispatch.db import get_engine
 
@@ -260,10 +287,12 @@ def import_orders(path: Path, *, batch: int = 5_000, workers: int | None = None,
     with Session(engine) as session:
         lookups = Lookups(unit_index(session), now, policy_deadlines(current.calendar(), current.policy()))
     fieldnames = header(path)
+    fold_kpis(engine)             # what an import that stopped half-way left behind
     errors = ErrorFile(error_path or path.with_name(path.stem + ".errors.csv"), fieldnames)
     chunks = read_chunks(path, fieldnames, batch)
+    workers = workers or os.cpu_count() or 1
     if engine.dialect.name == "postgresql":
-        outcomes = _outcomes_in_pool(chunks, workers or os.cpu_count() or 1, lookups)
+        outcomes = _outcomes_in_pool(chunks, workers, lookups)
     else:
         outcomes = _outcomes_here(chunks, lookups)
     try:
@@ -275,6 +304,11 @@ def import_orders(path: Path, *, batch: int = 5_000, workers: int | None = None,
             report.duplicates += outcome.duplicates
             if progress:
                 progress(outcome.read)
+        if status:
+            status("汇总统计")
+        folding = monotonic()
+        fold_kpis(engine, workers)
+        report.fold_seconds = monotonic() - folding
     finally:
         outcomes.close()
         errors.close()

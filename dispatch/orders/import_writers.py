@@ -1,55 +1,68 @@
 """Writing one batch of parsed historical orders in one transaction (``bulk_import``).
 
-A batch is its orders, their hops, one timeline row each, their KPI facts and the aggregate
-sums, so an order is either fully there or not at all. ``(channel, external_id)`` is unique:
-a pair already stored is skipped. PostgreSQL: one query finds the pairs already stored,
-the others' orders, hops, timeline rows and facts are written by COPY, the aggregates by one
-upsert from a staging table. Other databases (SQLite): plain INSERTs.
+A batch is its orders, their hops, one timeline row each, their KPI facts and the KPI
+day buckets, so an order is either fully there or not at all. The buckets go to a staging
+table (``kpi_import_stage``), added to the aggregates when the import ends
+(``bulk_import.fold_kpis``). ``(channel, external_id)`` is unique: a pair already stored is
+skipped. PostgreSQL: one query finds the pairs already stored, the others' orders, hops,
+timeline rows, facts and buckets are written by COPY. Other databases (SQLite): plain INSERTs.
 """
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from types import SimpleNamespace
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
-from sqlmodel import Session
 
 from dispatch.config import get_settings
 from dispatch.orders import copy_rows as cr
 from dispatch.orders.import_rows import SHANGHAI, ImportRow
 from dispatch.orders.models import Assignment, Order, TimelineEntry
 from sla import aggregates, counts
-from sla.models import KpiFact, kpi_aggregate, kpi_unit_aggregate
+from sla.models import KpiFact, kpi_import_stage
 
 ACTOR = "批量导入"
 ORDER = Order.__table__
 FACT_COLS = [c.name for c in KpiFact.__table__.columns]
-DAY_COLS = ["day", "unit_path", "channel", "category", *counts.COUNT_FIELDS]
+DAY_COLS = [c.name for c in kpi_import_stage.columns]
 DAY_TYPES = ["date", "text", "text", "text", *["integer"] * len(counts.COUNT_FIELDS)]
+ZEROS = [0] * len(counts.COUNT_FIELDS)
+IMPORTED = {"routing": {"imported": True}, "raw": {"imported": True}}
+quote = json.encoder.encode_basestring   # a JSON string, non-ASCII kept as it is
 
 
-def _timeline(order: dict) -> dict:
+def _timeline(order: dict, json_text: bool = False) -> dict:
+    """The order's import entry; ``json_text``: its data as JSON text already (for COPY), made
+    by quoting two strings rather than by json.dumps of a dict."""
+    channel, external_id = order["channel"], order["external_id"]
+    data = (f'{{"channel": {quote(channel)}, "external_id": {quote(external_id)}}}' if json_text
+            else {"channel": channel, "external_id": external_id})
     return {"order_id": order["id"], "at": order["created_at"], "actor_name": ACTOR,
             "actor_role": "system", "action": "import", "from_state": None,
-            "to_state": order["state"], "data": {"channel": order["channel"],
-                                                 "external_id": order["external_id"]}}
+            "to_state": order["state"], "data": data}
 
 
-def _facts_and_days(rows: list[ImportRow], order_tpl: dict, hop_tpl: dict,
-                    now: datetime) -> tuple[list[dict], dict]:
-    """Each order's KPI fact (final: it never changes again) and the batch's day buckets."""
-    facts, days = [], {}
+def _facts_and_buckets(rows: list[ImportRow], order_tpl: dict, hop_tpl: dict,
+                       now: datetime) -> tuple[list[dict], list[tuple]]:
+    """Each order's KPI fact (final: it never changes again) and its day buckets as rows of the
+    staging table (not summed here: the fold sums them, and few orders of a batch share one)."""
+    facts, buckets = [], []
+    order_defaults = [(n, order_tpl[n]) for n in aggregates.ORDER_FIELDS]
+    hop_defaults = [(n, hop_tpl.get(n)) for n in aggregates.HOP_FIELDS]
+    fields = counts.COUNT_FIELDS
     for row in rows:
-        o = row.order
-        hops = [SimpleNamespace(**{**hop_tpl, **row.hop})] if row.hop else []
-        contrib = counts.contribution(SimpleNamespace(**{**order_tpl, **o}), hops)
+        o, h = row.order, row.hop
+        # only what sla.counts.contribution reads
+        hops = [SimpleNamespace(**{n: h.get(n, v) for n, v in hop_defaults})] if h else []
+        contrib = counts.contribution(SimpleNamespace(**{n: o.get(n, v) for n, v in order_defaults}), hops)
         channel, category = o["channel"], o.get("category") or ""
-        for key, values in aggregates.with_dims(contrib, channel, category).items():
-            counts.accumulate(days, key, values)
+        buckets += [(day, path, channel, category, *map(values.get, fields, ZEROS))
+                    for (day, path), values in contrib.items()]
         facts.append({"order_id": o["id"], "version": o["version"], "final": True,
                       "channel": channel, "category": category, "buckets": None, "updated_at": now})
-    return facts, days
+    return facts, buckets
 
 
 class Writer:
@@ -58,6 +71,7 @@ class Writer:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.order_tpl, self.hop_tpl = cr.templates()
+        self.order_tpl.update(IMPORTED)   # every imported order's marks, made JSON once (RowShape)
         self.prefix = get_settings().order_prefix
 
     def number(self, order_id: int, received: datetime) -> str:
@@ -98,12 +112,8 @@ class PostgresWriter(Writer):
         self.timeline_shape = shape("timeline_entry", [c for c in cr.TIMELINE_COLS if c != "id"],
                                     {"data": {}, "attachment_ids": []})
         self.fact_shape = shape("sla_kpi_fact", FACT_COLS, {})
-        cur = self.pg.cursor()
-        counts_sql = ", ".join(f'"{n}" integer' for n in counts.COUNT_FIELDS)
-        cur.execute("CREATE TEMP TABLE IF NOT EXISTS import_day (day date, unit_path text COLLATE \"C\", "
-                    f"channel text, category text, {counts_sql}) ON COMMIT DELETE ROWS")
         # a lost last batch after a crash is harmless: the re-run adds what is missing
-        cur.execute("SET synchronous_commit = off")
+        self.pg.execute("SET synchronous_commit = off")
         self.commit()
 
     # the batch runs on the driver's connection, which SQLAlchemy does not track
@@ -133,34 +143,14 @@ class PostgresWriter(Writer):
         # which is then run again (see bulk_import.RETRIES)
         self._copy("work_order", self.order_shape, [r.order for r in new])
         self._copy("assignment", self.hop_shape, [r.hop for r in new if r.hop])
-        self._copy("timeline_entry", self.timeline_shape, [_timeline(r.order) for r in new])
-        facts, days = _facts_and_days(new, self.order_tpl, self.hop_tpl, now)
+        self._copy("timeline_entry", self.timeline_shape, [_timeline(r.order, json_text=True) for r in new])
+        facts, buckets = _facts_and_buckets(new, self.order_tpl, self.hop_tpl, now)
         self._copy("sla_kpi_fact", self.fact_shape, facts)
-        self._add_days(cur, days)
+        cr.copy_rows(self.pg, kpi_import_stage.name, DAY_COLS, buckets, DAY_TYPES)
         return len(new)
 
     def _copy(self, table: str, shape: cr.RowShape, values: list[dict]) -> None:
         cr.copy_rows(self.pg, table, shape.cols, [shape.row(v) for v in values], shape.types)
-
-    def _add_days(self, cur, days: dict) -> None:
-        """Stage the day buckets; add them and their month and per-unit sums, in key order
-        (the lock order of the live KPI updates)."""
-        if not days:
-            return
-        zeros = [0] * len(counts.COUNT_FIELDS)
-        cr.copy_rows(self.pg, "import_day", DAY_COLS,
-                     [(*key, *map(values.get, counts.COUNT_FIELDS, zeros)) for key, values in days.items()],
-                     DAY_TYPES)
-        sums = ", ".join(f'SUM("{n}")' for n in counts.COUNT_FIELDS)
-        month = "date_trunc('month', day)::date"
-        for table, dims in ((kpi_aggregate, ", channel, category"), (kpi_unit_aggregate, "")):
-            keys = aggregates.key_columns(table)
-            names = ", ".join(f'"{c}"' for c in keys + list(counts.COUNT_FIELDS))
-            adds = ", ".join(f'"{n}" = {table.name}."{n}" + excluded."{n}"' for n in counts.COUNT_FIELDS)
-            for grain, start in (("d", "day"), ("m", month)):
-                cur.execute(f"INSERT INTO {table.name} ({names}) SELECT '{grain}', {start}, unit_path{dims}, "
-                            f"{sums} FROM import_day GROUP BY 2, unit_path{dims} ORDER BY 2, unit_path{dims} "
-                            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {adds}")
 
 
 class PlainWriter(Writer):
@@ -195,11 +185,10 @@ class PlainWriter(Writer):
             conn.execute(insert(Assignment), hops)
         conn.execute(insert(TimelineEntry), [{"attachment_ids": [], "reason": None,
                                               **_timeline(r.order)} for r in new])
-        facts, days = _facts_and_days(new, self.order_tpl, self.hop_tpl, now)
+        facts, buckets = _facts_and_buckets(new, self.order_tpl, self.hop_tpl, now)
         conn.execute(insert(KpiFact), facts)
-        with Session(bind=conn) as session:
-            aggregates.add_to_aggregates(session, aggregates.rollups(days))
-            session.flush()
+        if buckets:
+            conn.execute(insert(kpi_import_stage), [dict(zip(DAY_COLS, b)) for b in buckets])
         return len(new)
 
 

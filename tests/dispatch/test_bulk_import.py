@@ -1,17 +1,25 @@
 """`hotline import-orders`: valid rows land with hop, timeline and KPIs; bad rows go to the error
-file with their line and problems; a second run of the same file adds nothing."""
+file with their line and problems; a second run of the same file adds nothing; the KPIs add up
+exactly, even when the import is stopped before it sums them up."""
 from __future__ import annotations
 
 import csv
+import random
 import uuid
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import delete, func, select
 
 from dispatch.cli import main as hotline
+from dispatch.orders import bulk_import
 from dispatch.orders.bulk_import import import_orders
 from dispatch.orders.import_rows import COLUMNS
 from dispatch.orders.models import Assignment, Order, TimelineEntry
-from sla.models import KpiFact, kpi_unit_aggregate
+from dispatch.orgs.models import OrgUnit
+from sla import aggregates, counts
+from sla.models import KpiFact, kpi_aggregate, kpi_import_stage, kpi_unit_aggregate
+from sla.scheduled import reconcile_kpis
 
 
 def _write(path, rows):
@@ -106,3 +114,107 @@ def test_quoted_line_breaks_and_blank_lines_keep_records_and_line_numbers(tmp_pa
     assert stored == '第一行\n他说："路灯""坏了"\r\n第三行'
     with open(report.error_file, encoding="utf-8-sig") as fh:
         assert [e["line"] for e in csv.DictReader(fh)] == ["8", "9"]
+
+
+# The KPI aggregates of a bulk import: each batch stages its orders' day buckets, and the import
+# adds them all up at its end. Both tests use a year no other test writes in, 2009.
+
+def _history(session, run: str, n: int = 60) -> list[dict]:
+    """``n`` varied historical orders of 2009: places, handlers, states, deadlines, callbacks."""
+    rng = random.Random(run)
+    places = session.execute(select(OrgUnit.id).where(OrgUnit.level.in_(["township", "village"]))
+                             .order_by(OrgUnit.id).limit(40)).scalars().all()
+    rows = []
+    for i in range(n):
+        received = datetime(2009, 1, 1, 8) + timedelta(days=rng.randrange(360), minutes=rng.randrange(600))
+        row = {"channel": rng.choice(["12345", "wechat", "website"]), "external_id": f"{run}-{i}",
+               "received_at": f"{received:%Y-%m-%d %H:%M:%S}", "content": "历史工单", "division": rng.choice(places),
+               "category": rng.choice(["", "城乡建设", "环境保护"]), "state": "closed",
+               "closed_at": f"{received + timedelta(days=rng.randrange(1, 20)):%Y-%m-%d %H:%M:%S}"}
+        if rng.random() < 0.7:
+            row.update(handled_by=rng.choice(places), dispatched_at=row["received_at"],
+                       signed_at=f"{received + timedelta(hours=rng.randrange(1, 60)):%Y-%m-%d %H:%M:%S}")
+        if rng.random() < 0.6:
+            row.update(reached="是", solved=rng.choice(["是", "否"]), satisfied=rng.choice(["是", "否"]))
+        if rng.random() < 0.1:
+            row.update(state="transferred", emergency="119", closed_at="", handled_by="", dispatched_at="",
+                       signed_at="")
+        rows.append(row)
+    return rows
+
+
+def _aggregates_of_2009(session) -> dict:
+    """Every nonzero count of 2009 (and 2010, where late callbacks fall) in both aggregate tables."""
+    found = {}
+    for table in (kpi_aggregate, kpi_unit_aggregate):
+        for row in session.execute(select(table).where(table.c.period_start.between(date(2009, 1, 1),
+                                                                                     date(2010, 12, 31)))):
+            keys = aggregates.key_columns(table)
+            found[(table.name, *(getattr(row, k) for k in keys))] = {
+                n: getattr(row, n) for n in counts.COUNT_FIELDS if getattr(row, n)}
+    return {k: v for k, v in found.items() if v}
+
+
+def _what_the_orders_add_up_to(session, run: str) -> dict:
+    """The same, computed afresh from the stored orders and hops (as a rebuild would)."""
+    orders = session.execute(select(Order).where(Order.external_id.like(f"{run}-%"))).scalars().all()
+    full: dict = {}
+    for order in orders:
+        hops = session.execute(select(Assignment).where(Assignment.order_id == order.id)
+                               .order_by(Assignment.id)).scalars().all()
+        for key, values in aggregates.with_dims(counts.contribution(order, hops), *aggregates.dims(order)).items():
+            counts.accumulate(full, key, values)
+    return {(table.name, *key): values for table, agg in aggregates.rollups(full).items()
+            for key, values in agg.items()}
+
+
+def test_the_imported_orders_kpis_are_exactly_what_their_rows_add_up_to(tmp_path, seeded, session):
+    run = uuid.uuid4().hex[:8]
+    path = tmp_path / "2009.csv"
+    _write(path, _history(session, run))
+
+    report = import_orders(path, batch=7)   # many batches; on PostgreSQL, two processes
+
+    assert report.imported == 60
+    expected = _what_the_orders_add_up_to(session, run)
+    assert len(expected) > 100                # many days, units, channels and categories
+    assert _aggregates_of_2009(session) == expected
+    assert session.execute(select(func.count()).select_from(kpi_import_stage)).scalar_one() == 0
+
+
+def test_an_import_stopped_before_its_sum_up_loses_no_kpi(tmp_path, seeded, session, monkeypatch):
+    """Killed after its last batch: the orders are stored and their KPIs staged; the periodic KPI
+    reconcile adds them, once."""
+    run = uuid.uuid4().hex[:8]
+    path = tmp_path / "stopped.csv"
+    _write(path, _history(session, run, 30))
+    session.execute(delete(kpi_aggregate).where(kpi_aggregate.c.period_start.between(date(2009, 1, 1),
+                                                                                     date(2010, 12, 31))))
+    session.execute(delete(kpi_unit_aggregate).where(
+        kpi_unit_aggregate.c.period_start.between(date(2009, 1, 1), date(2010, 12, 31))))
+    session.execute(delete(kpi_import_stage))
+    session.commit()
+    real = bulk_import.fold_kpis
+    calls = []
+
+    def killed_at_the_end(engine, parts=1):
+        calls.append(parts)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(engine, parts)
+
+    monkeypatch.setattr(bulk_import, "fold_kpis", killed_at_the_end)
+    with pytest.raises(KeyboardInterrupt):
+        import_orders(path, batch=4)
+
+    assert _count(session, select(func.count()).select_from(Order)
+                  .where(Order.external_id.like(f"{run}-%"))) == 30
+    assert _aggregates_of_2009(session) == {}
+    assert _count(session, select(func.count()).select_from(kpi_import_stage)) > 30
+
+    assert reconcile_kpis() >= 0
+    session.expire_all()
+    assert _aggregates_of_2009(session) == _what_the_orders_add_up_to(session, run)
+    assert _count(session, select(func.count()).select_from(kpi_import_stage)) == 0
+    reconcile_kpis()
+    assert _aggregates_of_2009(session) == _what_the_orders_add_up_to(session, run)
