@@ -185,12 +185,12 @@ def contribution(order: OrderLike, hops: Sequence[HopLike], tz: ZoneInfo = SHANG
 
 def accumulate(out: dict, key: Any, values: Mapping[str, int]) -> None:
     """Add ``values`` into ``out[key]`` (zeros left out; no empty bucket is created)."""
-    nonzero = {k: v for k, v in values.items() if v}
-    if not nonzero:
-        return
-    bucket = out.setdefault(key, {})
-    for name, value in nonzero.items():
-        bucket[name] = bucket.get(name, 0) + value
+    bucket = None
+    for name, value in values.items():
+        if value:
+            if bucket is None:
+                bucket = out.setdefault(key, {})
+            bucket[name] = bucket.get(name, 0) + value
 
 
 def difference(new: Contribution, old: Contribution) -> Contribution:

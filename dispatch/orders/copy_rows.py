@@ -31,32 +31,35 @@ def cell(value: Any) -> Any:
 
 class RowShape:
     """A table's columns with the template's values already converted; a row fills in the rest.
-    ``types`` (``column_types``) are for binary COPY."""
+    ``types`` (``column_types``) are for binary COPY; they also tell which columns are JSON, so
+    only those are looked at for a dict or list to turn into text."""
 
     def __init__(self, cols: list[str], template: dict, types: list[str] | None = None) -> None:
-        self.cols, self.types = cols, types
+        self.cols = cols
+        self.types = ["text" if t == "json" else t for t in types] if types else None
         self.base = [cell(template.get(c)) for c in cols]
-        self.index = {c: i for i, c in enumerate(cols)}
+        self.pairs = list(zip(cols, self.base))
+        self.json = [i for i, t in enumerate(types) if t == "json"] if types else range(len(cols))
 
     def row(self, values: dict) -> list:
-        row, index = self.base.copy(), self.index
-        for key, value in values.items():
-            i = index.get(key)
-            if i is not None:   # cell(), inlined: this runs for every column of every row
-                row[i] = json.dumps(value, ensure_ascii=False) if value.__class__ in _JSON else value
+        get = values.get
+        row = [get(c, b) for c, b in self.pairs]
+        for i in self.json:   # cell(), inlined: this runs for every row
+            if row[i].__class__ in _JSON:
+                row[i] = json.dumps(row[i], ensure_ascii=False)
         return row
 
 
 def column_types(conn, table: str, cols: list[str]) -> list[str]:
-    """The PostgreSQL type of each column, for binary COPY. A ``json`` column's binary form is
-    its text, so it is sent as the text ``RowShape`` made of it."""
+    """The PostgreSQL type of each column, for binary COPY (see ``RowShape``: a ``json``
+    column's binary form is its text, which ``RowShape`` makes)."""
     with conn.cursor() as cur:
         found = dict(cur.execute(
             "SELECT attname, format_type(atttypid, NULL) FROM pg_attribute WHERE attrelid = %s::regclass "
             "AND attnum > 0 AND NOT attisdropped", (table,)).fetchall())
     if "jsonb" in found.values():
         raise ValueError(f"{table}: binary COPY of jsonb columns is not supported here")
-    return ["text" if found[c] == "json" else found[c] for c in cols]
+    return [found[c] for c in cols]
 
 
 def copy_rows(conn, table: str, cols: list[str], rows: list, types: list[str] | None = None) -> None:
