@@ -225,7 +225,7 @@ def parse_row(raw: Mapping[str, str | None], *, units: UnitIndex, now: datetime,
         closed_at=times["closed_at"], rehandle_count=rehandles, version=1,
         close_kind=("dispatched" if handler else "direct") if state == "closed" else None,
         created_at=now, updated_at=times["closed_at"] or received)
-    if any(v is not None for v in callback.values()):
+    if {*callback.values()} != {None}:
         order["callback"] = {**{k: bool(v) for k, v in callback.items()}, "rehandle": rehandles > 0,
                              "at": (times["callback_at"] or times["closed_at"] or received).isoformat()}
     if not handler:

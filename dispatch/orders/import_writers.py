@@ -73,10 +73,14 @@ class Writer:
         self.order_tpl, self.hop_tpl = cr.templates()
         self.order_tpl.update(IMPORTED)   # every imported order's marks, made JSON once (RowShape)
         self.prefix = get_settings().order_prefix
+        self._days: dict = {}
 
     def number(self, order_id: int, received: datetime) -> str:
         """As intake numbers them, dated by the day the order was received (Beijing)."""
-        return f"{self.prefix}{received.astimezone(SHANGHAI):%Y%m%d}{order_id:07d}"
+        day = received.astimezone(SHANGHAI).date()
+        if (stamp := self._days.get(day)) is None:   # strftime is dear: once per day
+            stamp = self._days[day] = f"{self.prefix}{day:%Y%m%d}"
+        return f"{stamp}{order_id:07d}"
 
     def write(self, batch: list[ImportRow], now: datetime) -> int:
         try:
