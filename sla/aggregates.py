@@ -310,6 +310,8 @@ def fold_import_stage(conn: Connection, part: int = 0, parts: int = 1) -> int:
     paths hashing to ``part``: parts touch disjoint aggregate rows, so they can run side by side.
     Other databases (one writer at a time): read, delete, add.
     """
+    if conn.execute(sa_select(kpi_import_stage.c.day).limit(1)).first() is None:
+        return 0                  # nothing staged: no write, no lock
     if conn.dialect.name != "postgresql":
         rows = conn.execute(sa_select(kpi_import_stage)).all()
         conn.execute(delete(kpi_import_stage))
