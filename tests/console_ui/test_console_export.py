@@ -24,11 +24,18 @@ def test_export_button_shows_progress_then_downloads_the_file(console, client, t
     page.fill("input[name=q]", marker)
     page.click("form.filters button[type=submit]")
     page.locator("#search-results tbody tr").nth(2).wait_for()
+    # one export at a time: the button is disabled while the job runs. A small export can end
+    # before a check after the click, so the page records every change of the button instead.
+    page.eval_on_selector("#export-orders", """b => { window.exportButtonStates = [];
+        new MutationObserver(() => window.exportButtonStates.push(b.disabled))
+            .observe(b, {attributes: true, attributeFilter: ["disabled"]}); }""")
     with page.expect_download() as download:
         page.click("#export-orders")
         page.locator("#export-orders-job progress.export-progress").wait_for()
-        assert page.locator("#export-orders").is_disabled()          # one export at a time
     page.locator("#export-orders-job .export-file").wait_for()
+    states = page.evaluate("window.exportButtonStates")
+    assert states[:1] == [True] and states[-1:] == [False]      # disabled, then free again
+    assert not page.locator("#export-orders").is_disabled()
     assert "导出完成" in page.locator("#export-orders-job .export-status").inner_text()
     assert page.locator("#export-orders-job progress").evaluate("p => p.value === p.max")
     sup.shot("14-order-export")
