@@ -296,10 +296,6 @@ def rebuild(session: Session, *, batch: int = 2000) -> int:
     return n
 
 
-
-STAGE_DIMS = ("day", "unit_path", "channel", "category")
-
-
 def fold_import_stage(conn: Connection, part: int = 0, parts: int = 1) -> int:
     """Move the bulk import's staged day buckets (``kpi_import_stage``) into the aggregates, in
     the caller's transaction; returns how many staged rows were folded.
@@ -318,7 +314,8 @@ def fold_import_stage(conn: Connection, part: int = 0, parts: int = 1) -> int:
         full: dict[FullKey, dict[str, int]] = {}
         for row in rows:
             counts.accumulate(full, tuple(row[:4]), dict(zip(counts.COUNT_FIELDS, row[4:])))
-        add_to_aggregates(Session(bind=conn), rollups(full))
+        with Session(bind=conn) as session:
+            add_to_aggregates(session, rollups(full))
         return len(rows)
     share = "" if parts == 1 else f" WHERE mod(hashtext(unit_path) & 2147483647, {int(parts)}) = {int(part)}"
     moved = conn.exec_driver_sql(

@@ -5,9 +5,10 @@ its line and every problem, the good ones are written in batches, one transactio
 (``dispatch.orders.import_writers``) with their KPI day buckets, which are added to the
 aggregates all at once when the file is done (``fold_kpis``; an import that stopped half-way
 leaves some behind, folded by the next import or the periodic KPI reconcile).
-``(channel, external_id)`` is unique: re-running a file adds nothing. On PostgreSQL, worker processes (one per core by default) each parse and write
-whole batches while this process reads the file: parsing is pure Python and holds the GIL,
-so threads would share one core. Other databases (SQLite): one batch after another, here.
+``(channel, external_id)`` is unique: re-running a file adds nothing. On PostgreSQL, worker
+processes (one per core by default) each parse and write whole batches while this process
+reads the file: parsing is pure Python and holds the GIL, so threads would share one core.
+Other databases (SQLite): one batch after another, here.
 """
 from __future__ import annotations
 
