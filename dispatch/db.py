@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
@@ -22,6 +23,7 @@ def get_engine() -> Engine:
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "handle_error", _sqlite_overflow)
         return engine
     return create_engine(url, pool_size=settings.db_pool_size,
                          max_overflow=settings.db_max_overflow, pool_pre_ping=True)
@@ -33,6 +35,14 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
+
+
+def _sqlite_overflow(context) -> None:
+    """An integer beyond 64 bits (an id in a URL, say) is the DataError PostgreSQL raises for
+    it, answered 422 by the API, not an OverflowError from the sqlite3 module (a 500)."""
+    if isinstance(context.original_exception, OverflowError):
+        raise sa_exc.DataError(context.statement, context.parameters,
+                               context.original_exception) from context.original_exception
 
 
 def init_db() -> None:
