@@ -29,7 +29,7 @@ from dispatch.intake.lean import LeanIntake
 from dispatch.jobs import sweeper
 from dispatch.knowledge import views as knowledge
 from dispatch.orders import views as orders
-from dispatch.observability import RequestContext, configure_logging, metrics_response
+from dispatch.observability import RequestContext, configure_logging, metrics_response, warm_up
 from dispatch.orgs import views as orgs
 from dispatch.topics import views as topics
 from dispatch.ratelimit import MemoryCounter, RateLimit, RedisCounter, Rule
@@ -72,6 +72,7 @@ async def lifespan(app: FastAPI):
     app.state.lean = await LeanIntake.open(settings.database_url) if settings.lean_intake else None
     log.info("started: db=%s queue=%s", settings.database_url.split("@")[-1],
              "embedded" if settings.embedded_queue else "rq")
+    warm_up(app)
     _tune_gc()
     yield
     stop.set()
