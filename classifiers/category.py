@@ -325,16 +325,17 @@ class CategoryModel:
         coef, intercept = self._svm.coef_, self._svm.intercept_
         if len(self.classes_) == 2:  # scikit-learn keeps one column for two classes
             coef, intercept = np.vstack([-coef, coef]), np.concatenate([-intercept, intercept])
-        cnb = np.zeros_like(self._nb_coef)
-        cnb[:, self._chars_columns()] = self._cnb_coef
-        W = np.vstack([coef, self._nb_coef, cnb]).T
         b = np.concatenate([intercept, self._nb_intercept, self._cnb_intercept])
         A, c = self._cal.coef_.T, self._cal.intercept_
         if A.shape[1] == 1:  # binary logistic: softmax([-z/2, z/2]) == sigmoid(z)
             A, c = np.hstack([-A / 2, A / 2]), np.concatenate([-c / 2, c / 2])
         if list(self._cal.classes_) != list(self.classes_):
             raise ValueError(f"expected calibrator classes {list(self.classes_)}, got {list(self._cal.classes_)}")
-        self._WA = np.ascontiguousarray(W @ A)
+        # one score set at a time, so no stacked copy of all the weights is ever held
+        k = len(self.classes_)
+        WA = coef.T @ A[:k] + self._nb_coef.T @ A[k:2 * k]
+        WA[self._chars_columns()] += self._cnb_coef.T @ A[2 * k:]
+        self._WA = np.ascontiguousarray(WA)
         self._bA = b @ A + c
 
     def __getstate__(self) -> dict:
