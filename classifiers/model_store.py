@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 import numpy as np
+from filelock import FileLock
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import train_test_split
 
@@ -173,15 +174,30 @@ class ModelStore:
 
     def load_or_train(self, progress: bool = False) -> ModelBundle:
         """The current model; trains and promotes one from the base CSV if there is none
-        or if the current one is of an older format (keeping its extra examples)."""
-        current = self.current_version()
-        if current is not None:
-            try:
-                return self.load()
-            except StaleModelError:
-                pass
-        self.train(self.extra_examples(current), promote=True, progress=progress)
-        return self.load()
+        or if the current one is of an older format (keeping its extra examples).
+
+        Processes that share the store (API replicas, workers) and start on a fresh one
+        together train once: one trains under a file lock, the others wait for it and load
+        its model, instead of each training and promoting a version of its own."""
+        bundle = self._current_or_none()
+        if bundle is not None:
+            return bundle
+        with FileLock(self._ensure_root() / ".first-use.lock"):
+            bundle = self._current_or_none()      # trained by another process meanwhile
+            if bundle is None:
+                extra = self.extra_examples(self.current_version())
+                self.train(extra, promote=True, progress=progress)
+                bundle = self.load()
+        return bundle
+
+    def _current_or_none(self) -> ModelBundle | None:
+        """The current model, or None if there is none or it is of an older format."""
+        if self.current_version() is None:
+            return None
+        try:
+            return self.load()
+        except StaleModelError:
+            return None
 
     def validation_texts(self) -> set[str]:
         """Texts of the fixed validation split: no extra example may be one of them."""

@@ -1,4 +1,5 @@
 import json
+import multiprocessing as mp
 
 import pytest
 
@@ -91,3 +92,26 @@ def test_a_model_of_an_older_format_is_retrained_not_loaded(store):
     assert fresh.version != old and store.current_version() == fresh.version
     assert [(e.text, e.label) for e in store.extra_examples(fresh.version)] == extra
     assert fresh.metrics["format"] == MODEL_FORMAT
+
+
+def _first_use(root: str, base_csv: str, go, out) -> None:
+    go.wait()
+    out.put(ModelStore(root, base_csv=base_csv).load_or_train().version)
+
+
+def test_processes_starting_together_on_an_empty_store_train_one_model(tmp_path):
+    # API replicas and workers of a fresh install all ask for the model at once
+    base = write_subset(tmp_path / "base.csv", 15)
+    ctx = mp.get_context("spawn")
+    go, out = ctx.Event(), ctx.Queue()
+    procs = [ctx.Process(target=_first_use, args=(str(tmp_path / "models"), str(base), go, out))
+             for _ in range(3)]
+    for p in procs:
+        p.start()
+    go.set()
+    versions = [out.get(timeout=120) for _ in procs]
+    for p in procs:
+        p.join(timeout=30)
+    store = ModelStore(tmp_path / "models", base_csv=base)
+    assert len(store.versions()) == 1
+    assert set(versions) == {store.current_version()}
