@@ -250,7 +250,7 @@ def dispatch_confidence(proba: np.ndarray, coef: np.ndarray, intercept: float) -
 
 @dataclass
 class CategoryModel:
-    """Fitted featurizer + SVM + NB-SVM + calibrator + dispatch confidence + threshold; picklable."""
+    """Fitted featurizer + SVM + two NB-SVMs + calibrator + dispatch confidence + threshold; picklable."""
 
     C: float = 1.0
     calibration_C: float = CALIBRATION_C
