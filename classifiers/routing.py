@@ -94,7 +94,12 @@ class ClassifierRouter:
             orgs.department_for(session, platform=platform, category=category)
 
     def _suggest(self, session, platform, division, label: str, p: float) -> dict:
-        unit = self.target(session, platform, division, label)
+        # a batch's orders share few (platform, place, category) combinations: look each up once
+        targets = session.info.setdefault("classifier.targets", {})
+        key = (platform.id, division.id if division else None, label)
+        if key not in targets:
+            targets[key] = self.target(session, platform, division, label)
+        unit = targets[key]
         return {"category": label, "p": round(p, 4), "unit_id": unit.id if unit else None,
                 "unit_name": unit.name if unit else None}
 
@@ -109,12 +114,15 @@ class ClassifierRouter:
 
 def _classified(session: Session, order: Order):
     """The classifier's reading of the order, once per session: a city call about a county is
-    routed twice in one job (by the city, then by the county platform), on the same text."""
+    routed twice in one job (by the city, then by the county platform), on the same text. The
+    session (a routing job's batch) asks the model store for the current model once."""
     key = (order.id, order.content, order.address, order.division_code)
     memo = session.info.setdefault("classifier.readings", {})
     if key not in memo:
-        memo[key] = _classifier().classify(order.content, address=order.address,
-                                           division_code=order.division_code)
+        if (classifier := session.info.get("classifier")) is None:
+            classifier = session.info["classifier"] = _classifier()
+        memo[key] = classifier.classify(order.content, address=order.address,
+                                        division_code=order.division_code)
     return memo[key]
 
 

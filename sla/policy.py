@@ -162,6 +162,8 @@ class Policy:
         catch_all = [r for r in self.rules if r.specificity == 0 and set(r.limits) == set(STEPS)]
         if not catch_all:
             raise ValueError(f"policy v{self.version}: needs a rule with no match fields that sets all of {', '.join(STEPS)}")
+        # the rules never change, so each combination is resolved once (routing asks per hop)
+        object.__setattr__(self, "_resolved", {})
 
     def limits_for(
         self,
@@ -174,10 +176,16 @@ class Policy:
         """Resolve each step's limit from the most specific matching rule."""
         _check_code("request_type", request_type, REQUEST_TYPES)
         _check_code("urgency", urgency, URGENCIES)
+        key = (request_type, urgency, category, channel, bool(complex))
+        if (limits := self._resolved.get(key)) is not None:
+            return limits
         order = {"request_type": request_type, "urgency": urgency, "category": category,
                  "channel": channel, "complex": bool(complex)}
         matching = [r for r in self.rules if r.matches(order)]
-        return StepLimits(**{step: self._winner(matching, step) for step in STEPS})
+        limits = StepLimits(**{step: self._winner(matching, step) for step in STEPS})
+        if len(self._resolved) < 4096:      # categories and channels are few; bound it anyway
+            self._resolved[key] = limits
+        return limits
 
     @staticmethod
     def _winner(matching: list[Rule], step: str) -> Duration:
