@@ -24,7 +24,14 @@ Model (chosen by stratified 5-fold CV on the shipped 2,159 messages, see
   that reaches a target on one sample overshoots on the next. Nested CV of the
   model of the time (no taxonomy block, top probability as confidence): margin 0.01 delivered 96.4 % (72.5 % coverage), 0.0125 97.1 % (68.8 %),
   0.015 97.9 % (63.6 %), 0.02 98.4 % (51.9 %); the margin was picked on those
-  figures, so the 0.0125 row is a little optimistic.
+  figures, so the 0.0125 row is a little optimistic. Checked again for the model of
+  ``MODEL_FORMAT`` 6 on five outer splits (seeds 42, 7, 123, 2024, 99; mean coverage at
+  mean accuracy, worst seed's accuracy): margin 0.0075 79.8 % at 97.11 % (worst 96.83 %),
+  0.01 77.9 % at 97.49 % (worst 96.998 %), 0.0125 75.8 % at 97.73 % (worst 97.31 %), 0.015
+  73.3 % at 98.06 %; a Wilson lower bound of the running accuracy >= 0.97 instead of a
+  margin, one-sided 90 / 95 %, 81.1 % at 96.95 % / 79.7 % at 97.13 % (under 97 % on 3-4 of
+  the 5 splits: the bound ignores that the cut-off is the best of many on one sample).
+  0.0125 is the smallest margin that stayed >= 97 % on every split, so it stays.
 
 Nested 5-fold CV (``evaluate``): SVM alone 0.9027 accuracy / 0.9008 macro-F1,
 auto-dispatch 65.9 % at 97.5 %; SVM + NB-SVM 0.9064 / 0.9034, 71.8 % at 97.1 %
