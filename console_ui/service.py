@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 from dispatch.orders.enums import Role, State
 from dispatch.orders.models import Assignment, Order
 from dispatch.orders.service import reach_clause
+from dispatch.sqltypes import starts_with
 
 DecisionKind = Literal["return", "request", "any"]
 
@@ -28,7 +29,7 @@ def awaiting_decision(session: Session, *, role: Role, unit_path: str, kind: Dec
     """
     hop = aliased(Assignment)   # reach_clause's own EXISTS over assignments must not correlate
     if role == Role.dispatcher:
-        giver = and_(hop.from_platform == true(), col(Order.platform_path).startswith(unit_path))
+        giver = and_(hop.from_platform == true(), starts_with(col(Order.platform_path), unit_path))
     elif role == Role.handler:
         giver = and_(hop.from_platform == false(), hop.from_path == unit_path)
     else:

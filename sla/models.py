@@ -8,7 +8,7 @@ from sqlalchemy import (JSON, Column, Date, Index, Integer, PrimaryKeyConstraint
                         UniqueConstraint)
 from sqlmodel import Field, SQLModel
 
-from dispatch.sqltypes import dt_field, json_field
+from dispatch.sqltypes import PathString, dt_field, json_field
 from sla.counts import COUNT_FIELDS
 
 
@@ -60,7 +60,7 @@ class Notification(SQLModel, table=True):
     __tablename__ = "sla_notification"
     __table_args__ = (Index("ix_sla_notification_recipient_id", "recipient_path", "id"),)
     id: int | None = Field(default=None, primary_key=True)
-    recipient_path: str
+    recipient_path: str = Field(sa_type=PathString)
     order_id: int = Field(index=True)
     hop_id: int
     level: str

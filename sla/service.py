@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from dispatch.errors import Conflict, Invalid
 from dispatch.orders.enums import HopStatus
 from dispatch.orders.models import Assignment, Order
-from dispatch.sqltypes import utcnow
+from dispatch.sqltypes import starts_with, utcnow
 from sla.calendar import YearSchedule, parse_schedule
 from sla.kpi import DEFAULT_WEIGHTS, normalise_weights
 from sla.models import CalendarYear, EscalationRecord, Notification, PolicyVersion, SlaState
@@ -189,7 +189,7 @@ def lock_hop(session: Session, *, hop_id: int) -> Assignment | None:
 
 def notifications(session: Session, *, under_path: str, unread_only: bool = False,
                   before_id: int | None = None, limit: int = 50) -> list[Notification]:
-    stmt = select(Notification).where(col(Notification.recipient_path).startswith(under_path))
+    stmt = select(Notification).where(starts_with(col(Notification.recipient_path), under_path))
     if unread_only:
         stmt = stmt.where(col(Notification.read_at).is_(None))
     if before_id:
@@ -212,7 +212,7 @@ def overdue_hops(session: Session, *, under_path: str, now: datetime,
     """Open hops past their deadline inside a unit's reach, most overdue first."""
     stmt = (select(Assignment, Order).join(Order, Order.id == Assignment.order_id)
             .where(col(Assignment.status).in_(ESCALATING), col(Assignment.deadline) < now,
-                   col(Assignment.to_path).startswith(under_path))
+                   starts_with(col(Assignment.to_path), under_path))
             .order_by(col(Assignment.deadline)).limit(limit))
     return list(session.exec(stmt).all())
 

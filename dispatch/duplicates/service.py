@@ -10,6 +10,7 @@ from classifiers import duplicates as dup
 from dispatch.orders.enums import State
 from dispatch.orders.models import Order
 from dispatch.orders.service import reach_clause
+from dispatch.sqltypes import starts_with
 
 # orders that left the loop without a result of their own are no master for anything
 NOT_MASTERS = (State.refused.value, State.transferred.value, State.merged.value)
@@ -35,7 +36,7 @@ def candidates(session: Session, *, report: dup.Report, platform_path: str, reac
         base = base.where(Order.id != report.id)
     same_platform_unplaced = (Order.platform_path == platform_path) & \
         col(Order.division_code).is_(None)
-    nearby = base.where(or_(col(Order.division_code).startswith(report.division_code[:6]),
+    nearby = base.where(or_(starts_with(col(Order.division_code), report.division_code[:6]),
                             same_platform_unplaced)) \
         if report.division_code else base.where(Order.platform_path == platform_path)
     found = {o.id: o for o in session.exec(nearby.order_by(col(Order.id).desc())

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from dispatch.sqltypes import dt_field, json_field
+from dispatch.sqltypes import PathString, dt_field, json_field
 
 _VERSION = Column("version", Integer, nullable=False)
 
@@ -38,15 +38,15 @@ class Order(SQLModel, table=True):
     citizen_phone: str | None = Field(default=None, index=True)
     confidential: bool = False
     address: str | None = None
-    division_code: str | None = Field(default=None, index=True)
-    division_path: str | None = Field(default=None, index=True)
+    division_code: str | None = Field(default=None, index=True, sa_type=PathString)
+    division_path: str | None = Field(default=None, index=True, sa_type=PathString)
     division_unresolved: bool = False        # unknown code / place: flagged for a dispatcher
     latitude: float | None = None
     longitude: float | None = None
     is_grid: bool = False
     settled_on_spot: bool = False
     platform_id: str = Field(index=True)     # owning platform (dispatches, audits, calls back)
-    platform_path: str
+    platform_path: str = Field(sa_type=PathString)
     state: str = "received"                  # looked up through ix_order_state_received
     version: int = Field(default=0, sa_column=_VERSION)  # every transition bumps it
     current_hop_id: int | None = None
@@ -83,7 +83,7 @@ class Assignment(SQLModel, table=True):
     from_path: str
     from_platform: bool = True
     to_unit_id: str = Field(index=True)
-    to_path: str = Field(index=True)
+    to_path: str = Field(index=True, sa_type=PathString)
     status: str = Field(default="dispatched", index=True)
     dispatched_at: datetime = dt_field(nullable=False, default_now=True)
     sign_deadline: datetime | None = dt_field()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlmodel import Field, SQLModel
 
-from dispatch.sqltypes import json_field
+from dispatch.sqltypes import PathString, json_field
 
 
 class OrgUnitBase(SQLModel):
@@ -19,7 +19,7 @@ class OrgUnit(OrgUnitBase, table=True):
     __tablename__ = "org_unit"
     id: str = Field(primary_key=True)       # division code, or "<division>-<dept type>"
     # "/4311/431102/431102001/": reach checks are prefix tests on this
-    path: str = Field(index=True, unique=True)
+    path: str = Field(index=True, unique=True, sa_type=PathString)
     dept_type: str | None = Field(default=None, index=True)
     categories: list[str] = json_field(list)
     primary_categories: list[str] = json_field(list)

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from dispatch.orders.enums import Level, UnitKind
 from dispatch.orgs import directory
 from dispatch.orgs.models import OrgUnit
+from dispatch.sqltypes import starts_with
 
 PLATFORM_LEVELS = {Level.city.value, Level.county.value}
 
@@ -128,7 +129,7 @@ def search_units(session: Session, *, q: str, under_path: str | None = None,
     """Units whose name contains q (for the dispatcher's unit picker)."""
     stmt = select(OrgUnit).where(col(OrgUnit.name).contains(q))
     if under_path:
-        stmt = stmt.where(col(OrgUnit.path).startswith(under_path))
+        stmt = stmt.where(starts_with(col(OrgUnit.path), under_path))
     return list(session.exec(stmt.order_by(col(OrgUnit.path)).limit(limit)).all())
 
 
