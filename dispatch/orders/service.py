@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, exists, func, or_, text
+from sqlalchemy import and_, event, exists, func, or_, text, union, union_all
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
@@ -14,14 +14,37 @@ from sqlmodel import Session, col, select
 from dispatch.errors import Conflict, NotFound
 from dispatch.orders.enums import OPEN_HOP_STATUSES, HopRole, State
 from dispatch.orders.models import Assignment, Attachment, Order, TimelineEntry
-from dispatch.sqltypes import new_row, utcnow
+from dispatch.sqltypes import new_row, not_starts_with, starts_with, utcnow
 
 
 def reach_clause(unit_path: str):
     """Orders a unit may see: owned by a platform inside it, or with a hop to a unit inside it."""
-    return or_(col(Order.platform_path).startswith(unit_path),
-               exists(select(Assignment.id).where(Assignment.order_id == Order.id,
-                                                  col(Assignment.to_path).startswith(unit_path))))
+    return or_(starts_with(col(Order.platform_path), unit_path), _hop_into(unit_path))
+
+
+def _hop_into(unit_path: str):
+    return exists(select(Assignment.id).where(Assignment.order_id == Order.id,
+                                              starts_with(col(Assignment.to_path), unit_path)))
+
+
+def _halves(unit_path: str) -> tuple:
+    """``reach_clause`` as two disjoint conditions, each answered from its own index
+    (``platform_path``, ``assignment.to_path``): the orders of the platforms inside the unit,
+    and the others with a hop to a unit inside it. With the OR in one WHERE, PostgreSQL could
+    only walk every order testing each: a village's first page, or anyone's counts by state,
+    read the whole table."""
+    return (starts_with(col(Order.platform_path), unit_path),
+            and_(not_starts_with(col(Order.platform_path), unit_path), _hop_into(unit_path)))
+
+
+def newest_reached(unit_path: str, *conds, newest: int):
+    """Ids of the ``newest`` orders the unit reaches that meet ``conds`` (``Order.id IN``): the
+    union of each half's newest, so a keyset page is read through the halves' indexes."""
+    # the halves may overlap here (the union drops the repeats): "not owned" beside the hop
+    # misleads the planner, which takes the two for independent when they seldom are
+    halves = [select(Order.id).where(half, *conds).order_by(col(Order.id).desc()).limit(newest)
+              for half in (starts_with(col(Order.platform_path), unit_path), _hop_into(unit_path))]
+    return union(*[select(half.subquery().c.id) for half in halves])
 
 
 def get_order(session: Session, *, order_id: int) -> Order:
@@ -192,44 +215,54 @@ class OrderFilter:
 def list_orders(session: Session, *, reach_path: str, flt: OrderFilter, now: datetime,
                 before_id: int | None, limit: int) -> list[Order]:
     """Newest first, keyset-paginated on id."""
-    stmt = filtered(select(Order), reach_path=reach_path, flt=flt, now=now)
-    if before_id:
-        stmt = stmt.where(Order.id < before_id)
+    stmt = filtered(select(Order), reach_path=reach_path, flt=flt, now=now, before_id=before_id,
+                    newest=limit)
     return list(session.exec(stmt.order_by(col(Order.id).desc()).limit(limit)).all())
 
 
-def filtered(stmt, *, reach_path: str, flt: OrderFilter, now: datetime):
-    """``stmt`` narrowed to the orders within reach that match the filter (lists and exports)."""
-    stmt = stmt.where(reach_clause(reach_path))
+def filtered(stmt, *, reach_path: str, flt: OrderFilter, now: datetime,
+             before_id: int | None = None, newest: int | None = None):
+    """``stmt`` narrowed to the orders within reach that match the filter (lists and exports);
+    ``before_id`` and ``newest``: a keyset page (see ``reached``)."""
+    conds = []
     if flt.state:
-        stmt = stmt.where(col(Order.state).in_(flt.state))
+        conds.append(col(Order.state).in_(flt.state))
     if flt.unit_path:
-        stmt = stmt.where(reach_clause(flt.unit_path))
+        conds.append(reach_clause(flt.unit_path))
     if flt.inbox_unit_path:
-        stmt = stmt.where(exists(select(Assignment.id).where(
+        conds.append(exists(select(Assignment.id).where(
             Assignment.order_id == Order.id, Assignment.to_path == flt.inbox_unit_path,
             col(Assignment.status).in_([s.value for s in OPEN_HOP_STATUSES]))))
     if flt.division_path:
-        stmt = stmt.where(col(Order.division_path).startswith(flt.division_path))
+        conds.append(starts_with(col(Order.division_path), flt.division_path))
     if flt.channel:
-        stmt = stmt.where(Order.channel == flt.channel)
+        conds.append(Order.channel == flt.channel)
     if flt.category:
-        stmt = stmt.where(Order.category == flt.category)
+        conds.append(Order.category == flt.category)
     if flt.overdue is not None:
         open_states = [s.value for s in (State.dispatched, State.handling, State.return_requested,
                                          State.suspended)]
         overdue = (col(Order.due_at) < now) & col(Order.state).in_(open_states)
-        stmt = stmt.where(overdue if flt.overdue else ~overdue)
+        conds.append(overdue if flt.overdue else ~overdue)
     if flt.q:
         like = f"%{flt.q}%"
-        stmt = stmt.where(or_(col(Order.title).like(like), col(Order.content).like(like),
-                              col(Order.number).like(like), col(Order.address).like(like)))
-    return stmt
+        conds.append(or_(col(Order.title).like(like), col(Order.content).like(like),
+                         col(Order.number).like(like), col(Order.address).like(like)))
+    if before_id:
+        conds.append(Order.id < before_id)
+    if newest is None:      # an export: every order in reach, streamed newest first
+        return stmt.where(reach_clause(reach_path), *conds)
+    return stmt.where(col(Order.id).in_(newest_reached(reach_path, *conds, newest=newest)))
 
 
 def count_by_state(session: Session, *, reach_path: str) -> dict[str, int]:
-    stmt = select(Order.state, func.count()).where(reach_clause(reach_path)).group_by(Order.state)
-    return {state: n for state, n in session.exec(stmt).all()}
+    """Orders in reach by state: each half counted from its own index, then added up."""
+    halves = [select(Order.state, func.count()).where(half).group_by(Order.state)
+              for half in _halves(reach_path)]
+    counts: dict[str, int] = {}
+    for state, n in session.execute(union_all(*halves)).all():
+        counts[state] = counts.get(state, 0) + n
+    return counts
 
 
 def stale_received(session: Session, *, older_than: datetime, limit: int = 500) -> list[int]:
