@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, event, exists, func, or_, text, union, union_all
+from sqlalchemy import ARRAY, Integer, and_, any_, cast, event, exists, func, or_, text, union, union_all
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
@@ -27,21 +27,12 @@ def _hop_into(unit_path: str):
                                               starts_with(col(Assignment.to_path), unit_path)))
 
 
-def _halves(unit_path: str) -> tuple:
-    """``reach_clause`` as two disjoint conditions, each answered from its own index
-    (``platform_path``, ``assignment.to_path``): the orders of the platforms inside the unit,
-    and the others with a hop to a unit inside it. With the OR in one WHERE, PostgreSQL could
-    only walk every order testing each: a village's first page, or anyone's counts by state,
-    read the whole table."""
-    return (starts_with(col(Order.platform_path), unit_path),
-            and_(not_starts_with(col(Order.platform_path), unit_path), _hop_into(unit_path)))
-
-
 def newest_reached(unit_path: str, *conds, newest: int):
     """Ids of the ``newest`` orders the unit reaches that meet ``conds`` (``Order.id IN``): the
     union of each half's newest, so a keyset page is read through the halves' indexes."""
     # the halves may overlap here (the union drops the repeats): "not owned" beside the hop
-    # misleads the planner, which takes the two for independent when they seldom are
+    # (as in count_by_state) misleads the planner, which takes the two for independent when
+    # they seldom are, and walks every order looking for the hop half's newest
     halves = [select(Order.id).where(half, *conds).order_by(col(Order.id).desc()).limit(newest)
               for half in (starts_with(col(Order.platform_path), unit_path), _hop_into(unit_path))]
     return union(*[select(half.subquery().c.id) for half in halves])
@@ -256,9 +247,22 @@ def filtered(stmt, *, reach_path: str, flt: OrderFilter, now: datetime,
 
 
 def count_by_state(session: Session, *, reach_path: str) -> dict[str, int]:
-    """Orders in reach by state: each half counted from its own index, then added up."""
-    halves = [select(Order.state, func.count()).where(half).group_by(Order.state)
-              for half in _halves(reach_path)]
+    """Orders in reach by state, as two disjoint halves counted apart and added up: the orders
+    of the platforms inside the unit (from the ``platform_path`` index), and the others with a
+    hop to a unit inside it, found from the hops (the ``to_path`` index). With the two OR-ed in
+    one WHERE, PostgreSQL walked every order. On PostgreSQL the second half looks its orders up
+    by id from the hops' list (``= ANY``): as a semi-join, the planner read every order of the
+    other platforms instead."""
+    hop_ids = select(Assignment.order_id).where(starts_with(col(Assignment.to_path), reach_path))
+    if session.get_bind().dialect.name == "postgresql":
+        ids = select(func.array_agg(Assignment.order_id)).where(
+            starts_with(col(Assignment.to_path), reach_path)).scalar_subquery()
+        via_hop = col(Order.id) == any_(cast(ids, ARRAY(Integer)))   # one array, not a subquery
+    else:
+        via_hop = col(Order.id).in_(hop_ids)
+    halves = [select(Order.state, func.count()).where(half).group_by(Order.state) for half in (
+        starts_with(col(Order.platform_path), reach_path),
+        and_(not_starts_with(col(Order.platform_path), reach_path), via_hop))]
     counts: dict[str, int] = {}
     for state, n in session.execute(union_all(*halves)).all():
         counts[state] = counts.get(state, 0) + n
