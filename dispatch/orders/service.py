@@ -214,7 +214,7 @@ def list_orders(session: Session, *, reach_path: str, flt: OrderFilter, now: dat
 def filtered(stmt, *, reach_path: str, flt: OrderFilter, now: datetime,
              before_id: int | None = None, newest: int | None = None):
     """``stmt`` narrowed to the orders within reach that match the filter (lists and exports);
-    ``before_id`` and ``newest``: a keyset page (see ``reached``)."""
+    ``before_id`` and ``newest``: a keyset page (see ``newest_reached``)."""
     conds = []
     if flt.state:
         conds.append(col(Order.state).in_(flt.state))
@@ -255,8 +255,7 @@ def count_by_state(session: Session, *, reach_path: str) -> dict[str, int]:
     other platforms instead."""
     hop_ids = select(Assignment.order_id).where(starts_with(col(Assignment.to_path), reach_path))
     if session.get_bind().dialect.name == "postgresql":
-        ids = select(func.array_agg(Assignment.order_id)).where(
-            starts_with(col(Assignment.to_path), reach_path)).scalar_subquery()
+        ids = hop_ids.with_only_columns(func.array_agg(Assignment.order_id)).scalar_subquery()
         via_hop = col(Order.id) == any_(cast(ids, ARRAY(Integer)))   # one array, not a subquery
     else:
         via_hop = col(Order.id).in_(hop_ids)
