@@ -32,11 +32,15 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-# A path ("/4311/431102/") or code that reach checks test by prefix: byte order ("C") on
-# PostgreSQL, as SQLite's default, so that `LIKE '/4311/431102/%'` is one range of its index.
-# Under a database's linguistic collation (C.UTF-8, zh_CN.UTF-8) a prefix test cannot use the
-# index: each one read every row. Equality and the order of the codes are the same either way.
-PathString = String().with_variant(String(collation="C"), "postgresql")
+def path_string(length: int | None = None) -> String:
+    """A path ("/4311/431102/") or code that reach checks test by prefix: byte order ("C") on
+    PostgreSQL, as SQLite's default, so that a subtree (``starts_with``) is one range of its
+    index whatever the database's own collation (C.UTF-8, zh_CN.UTF-8). Equality and the order
+    of the codes are the same either way."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
+PathString = path_string()
 
 
 def starts_with(column, prefix: str):

@@ -8,7 +8,7 @@ from sqlalchemy import (JSON, Column, Date, Index, Integer, PrimaryKeyConstraint
                         UniqueConstraint)
 from sqlmodel import Field, SQLModel
 
-from dispatch.sqltypes import PathString, dt_field, json_field
+from dispatch.sqltypes import PathString, dt_field, json_field, path_string
 from sla.counts import COUNT_FIELDS
 
 
@@ -94,9 +94,7 @@ def _aggregate_table(name: str, dims: tuple[str, ...]) -> Table:
         name, SQLModel.metadata,
         Column("grain", String(1), nullable=False),              # "d" local day, "m" month
         Column("period_start", Date, nullable=False),            # the day, or the 1st of the month
-        # byte order ("C") on PostgreSQL, as SQLite's default: a subtree is one key range
-        Column("unit_path", String(255).with_variant(String(255, collation="C"), "postgresql"),
-               nullable=False),
+        Column("unit_path", path_string(255), nullable=False),   # a subtree is one key range
         *[Column(d, String(64), nullable=False) for d in dims],  # "" = not classified
         *[Column(n, Integer, nullable=False, default=0) for n in COUNT_FIELDS],
         PrimaryKeyConstraint(*key, name=f"pk_{name}", postgresql_include=list(COUNT_FIELDS)),
@@ -114,7 +112,7 @@ kpi_unit_aggregate = _aggregate_table("sla_kpi_unit_aggregate", ())
 kpi_import_stage = Table(
     "sla_kpi_import_stage", SQLModel.metadata,
     Column("day", Date, nullable=False),
-    Column("unit_path", String(255).with_variant(String(255, collation="C"), "postgresql"), nullable=False),
+    Column("unit_path", path_string(255), nullable=False),
     Column("channel", String(64), nullable=False),
     Column("category", String(64), nullable=False),
     *[Column(n, Integer, nullable=False, default=0) for n in COUNT_FIELDS],
