@@ -74,7 +74,7 @@ class ClassifierRouter:
             return RoutingDecision("transfer", f"{rule}->county_platform",
                                    target_unit_id=county.id, **base)
         if confident and category:
-            target = self.target(session, platform, division, category)
+            target = self._batch_target(session, platform, division, category)
             if target is not None:
                 rule = "territorial" if target.kind == UnitKind.territorial.value else "functional"
                 return RoutingDecision("dispatch", f"{rule}:{category}->{target.id}",
@@ -93,13 +93,18 @@ class ClassifierRouter:
         return orgs.department_for(session, platform=owner, category=category) or \
             orgs.department_for(session, platform=platform, category=category)
 
-    def _suggest(self, session, platform, division, label: str, p: float) -> dict:
-        # a batch's orders share few (platform, place, category) combinations: look each up once
+    def _batch_target(self, session: Session, platform: OrgUnit, division: OrgUnit | None,
+                      category: str) -> OrgUnit | None:
+        """``target``, once per session (a routing job's batch): its orders share few (platform,
+        place, category) combinations, and the top suggestion is the dispatch target too."""
         targets = session.info.setdefault("classifier.targets", {})
-        key = (platform.id, division.id if division else None, label)
+        key = (platform.id, division.id if division else None, category)
         if key not in targets:
-            targets[key] = self.target(session, platform, division, label)
-        unit = targets[key]
+            targets[key] = self.target(session, platform, division, category)
+        return targets[key]
+
+    def _suggest(self, session, platform, division, label: str, p: float) -> dict:
+        unit = self._batch_target(session, platform, division, label)
         return {"category": label, "p": round(p, 4), "unit_id": unit.id if unit else None,
                 "unit_name": unit.name if unit else None}
 
