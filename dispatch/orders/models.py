@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Integer, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Integer, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from dispatch.sqltypes import PathString, dt_field, json_field
@@ -18,6 +18,10 @@ class Order(SQLModel, table=True):
         UniqueConstraint("channel", "external_id", name="uq_order_channel_external"),
         Index("ix_order_state_received", "state", "received_at"),
         Index("ix_order_platform_state", "platform_path", "state"),
+        # most orders have neither (never merged; a closed or historical order has no due
+        # time): indexing only those that do keeps them out of every insert and update
+        *(Index(f"ix_work_order_{c}", c, postgresql_where=text(f"{c} IS NOT NULL"),
+                sqlite_where=text(f"{c} IS NOT NULL")) for c in ("due_at", "master_id")),
     )
     # optimistic lock: an UPDATE of the row only counts WHERE version is the one read; each
     # transition raises it by one (orders.bump_version), so the check rides on the order's own
@@ -45,14 +49,14 @@ class Order(SQLModel, table=True):
     longitude: float | None = None
     is_grid: bool = False
     settled_on_spot: bool = False
-    platform_id: str = Field(index=True)     # owning platform (dispatches, audits, calls back)
+    platform_id: str                         # owning platform (dispatches, audits, calls back)
     platform_path: str = Field(sa_type=PathString)
     state: str = "received"                  # looked up through ix_order_state_received
     version: int = Field(default=0, sa_column=_VERSION)  # every transition bumps it
     current_hop_id: int | None = None
-    current_unit_path: str | None = Field(default=None, index=True)
-    due_at: datetime | None = dt_field(index=True)
-    master_id: int | None = Field(default=None, index=True)   # merged into (并单)
+    current_unit_path: str | None = None     # shown, never searched: reach is by hop (to_path)
+    due_at: datetime | None = dt_field()     # ix_work_order_due_at (partial, above)
+    master_id: int | None = None             # merged into (并单); ix_work_order_master_id
     repeat_of_id: int | None = None                            # same caller, same matter
     routing: dict[str, Any] = json_field(dict)                 # model version, scores, rule
     suggestions: list[dict[str, Any]] = json_field(list)       # top-3 for the dispatcher
@@ -82,7 +86,7 @@ class Assignment(SQLModel, table=True):
     from_unit_id: str
     from_path: str
     from_platform: bool = True
-    to_unit_id: str = Field(index=True)
+    to_unit_id: str                          # shown; searched by to_path
     to_path: str = Field(index=True, sa_type=PathString)
     status: str = Field(default="dispatched", index=True)
     dispatched_at: datetime = dt_field(nullable=False, default_now=True)
