@@ -85,15 +85,21 @@ async def _stream(token: str, ws_token: str, rate: float, total: int, conc: int,
             await asyncio.sleep(0.2)
         listener.cancel()
     latencies = sorted(pushed[o] - t0 for o, t0 in sent.items() if o in pushed)
+    start = min(sent.values(), default=0.0)
+    windows: dict[int, list[float]] = {}      # by the 5 s of the run the order was sent in
+    for o, t0 in sent.items():
+        if o in pushed:
+            windows.setdefault(int((t0 - start) // 5), []).append(pushed[o] - t0)
 
-    def pct(p: float) -> float:
-        return round(latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] * 1000, 1) \
-            if latencies else float("nan")
+    def pct(p: float, values: list[float] = latencies) -> float:
+        return round(values[min(len(values) - 1, int(p / 100 * len(values)))] * 1000, 1) \
+            if values else float("nan")
 
     return {"sent": total, "acknowledged": len(sent), "errors": result.errors,
             "achieved_per_s": round(result.rate, 1), "seconds": round(result.seconds, 1),
             "pushed": len(latencies), "missing": len(set(sent) - set(pushed)),
-            "p50_ms": pct(50), "p99_ms": pct(99), "max_ms": pct(100)}
+            "p50_ms": pct(50), "p99_ms": pct(99), "max_ms": pct(100),
+            "p99_ms_by_5s": [pct(99, sorted(windows[w])) for w in sorted(windows)]}
 
 
 def _child(args: tuple, q: mp.Queue) -> None:
@@ -165,6 +171,8 @@ def main() -> None:
         print(f"{name:<12}{r['achieved_per_s']:>8}{r['acknowledged']:>8}{r['pushed']:>8}"
               f"{r['missing']:>8}{r['p50_ms']:>9}{r['p99_ms']:>9}{r['max_ms']:>9}  "
               f"{r['load average']}")
+        print(f"{'':<12}p99 ms of the orders sent in each 5 s: "
+              f"{' '.join(f'{v:.0f}' for v in r['p99_ms_by_5s'])}")
     print("target: p99 <= 1000 ms at 500 orders/s")
     print(json.dumps(results, ensure_ascii=False))
 
