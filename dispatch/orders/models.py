@@ -79,7 +79,7 @@ class Assignment(SQLModel, table=True):
     """One hop: a unit given the order (lead or co-handler), with its own clock."""
     __tablename__ = "assignment"
     id: int | None = Field(default=None, primary_key=True)
-    order_id: int = Field(foreign_key="work_order.id", index=True)
+    order_id: int = Field(index=True)   # no foreign key: see ORDERS_ARE_KEPT (dispatch/db.py)
     hop_no: int = 1
     parent_id: int | None = Field(default=None)           # the hop it was passed down from
     role: str = "lead"
@@ -112,7 +112,7 @@ class TimelineEntry(SQLModel, table=True):
     """Append-only: no code path updates or deletes a row."""
     __tablename__ = "timeline_entry"
     id: int | None = Field(default=None, primary_key=True)
-    order_id: int = Field(foreign_key="work_order.id", index=True)
+    order_id: int = Field(index=True)   # no foreign key: see ORDERS_ARE_KEPT (dispatch/db.py)
     at: datetime = dt_field(nullable=False, default_now=True)
     actor_user_id: int | None = None
     actor_name: str = ""

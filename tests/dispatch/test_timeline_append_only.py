@@ -1,4 +1,5 @@
-"""The timeline is an audit record: no API path changes it, and PostgreSQL refuses to."""
+"""The timeline is an audit record: no API path changes it, and the database refuses to;
+nor does it let an order go, which would leave its timeline behind."""
 from __future__ import annotations
 
 import pytest
@@ -29,3 +30,19 @@ def test_database_refuses_to_rewrite_history(client, tokens, seeded):
     with pytest.raises(DBAPIError, match="append-only"):
         with get_engine().begin() as conn:
             conn.execute(text("DELETE FROM timeline_entry"))
+
+
+def test_database_refuses_to_delete_an_order(client, tokens, seeded):
+    """Hops and timeline rows have no foreign key (it locked the order on every row written):
+    that an order is never deleted keeps them whole instead."""
+    from tests.helpers import new_call
+
+    order_id = new_call(client, tokens["city_operator"])["order_id"]
+    with pytest.raises(DBAPIError, match="kept with their timeline"):
+        with get_engine().begin() as conn:
+            conn.execute(text("DELETE FROM work_order WHERE id = :id"), {"id": order_id})
+    with get_engine().connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM work_order WHERE id = :id"),
+                            {"id": order_id}).scalar() == 1
+        assert conn.execute(text("SELECT count(*) FROM timeline_entry WHERE order_id = :id"),
+                            {"id": order_id}).scalar() >= 1
