@@ -112,7 +112,9 @@ def _guided(session, order: Order, actors, targets, start: int, pick: int):
     return None
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
+# 40 walks: with 20, now and then none got as far as callback_pending and the guard below
+# failed a CI run (about 4 s more per database)
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(grid=st.booleans(), plan=steps)
 def test_random_actions_keep_the_loop_consistent(seeded, session, grid, plan):
     actors, targets = _cast(session, seeded)
