@@ -2,8 +2,8 @@
 
 A foreign key is checked for every row written: PostgreSQL locks the referenced order
 (``SELECT … FOR KEY SHARE``), which writes the order's row and a WAL record. For an order
-imported in bulk that was two checks (its hop and its timeline row), about 26 µs of PostgreSQL
-per order, side by side a sixth of the import's CPU; intake and routing pay it on every hop and
+imported in bulk that was two checks (its hop and its timeline row), 20-26 µs of PostgreSQL
+per order side by side, about a sixth of the import's CPU; intake and routing pay it on every hop and
 timeline row too. What the keys guarded is kept otherwise: hops and timeline rows are only
 written in the transaction that writes or locks their order, and ``init_db`` installs a trigger
 that refuses to delete an order (``dispatch.db.ORDERS_ARE_KEPT``), as the timeline already
