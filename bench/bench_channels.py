@@ -321,6 +321,9 @@ def run_mode(mode: str, args, remote: FakeRemote) -> None:
     env = mode_env(mode, tmp, remote)
     if mode == "services":
         from redis import Redis
+
+        from bench.bench_intake import recreate_db
+        recreate_db(PG_URL.rsplit("/", 1)[1])
         Redis.from_url(REDIS_URL).flushdb()
     prep = run_child_json(env, "prepare")
     port = free_port()

@@ -74,8 +74,21 @@ def _json(value):
     return json.loads(value) if isinstance(value, str) else (value or [])
 
 
+def create_database(url: str) -> None:
+    """The database of ``url``, created on its server when it does not exist yet."""
+    from psycopg import sql
+    from sqlalchemy.engine import make_url
+
+    target = make_url(url)
+    server = target.set(database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(_dsn(server), autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (target.database,)).fetchone():
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(target.database)))
+
+
 def prepare(url: str, reset: bool) -> None:
-    """Tables, the org tree, and (with --reset) empty order tables."""
+    """The database if missing, tables, the org tree, and (with --reset) empty order tables."""
+    create_database(url)
     os.environ["HOTLINE_DATABASE_URL"] = url
     from sqlmodel import Session
 
