@@ -104,8 +104,9 @@ def prepare(url: str, reset: bool) -> None:
         if existing and not reset:
             sys.exit(f"work_order already holds {existing} rows; pass --reset to replace them")
         if reset:
-            conn.execute("TRUNCATE work_order, sla_kpi_fact, sla_kpi_aggregate, sla_kpi_unit_aggregate, "
-                         "sla_escalation, sla_notification RESTART IDENTITY CASCADE")
+            # hops and timeline rows have no foreign key to work_order (CASCADE misses them)
+            conn.execute("TRUNCATE work_order, assignment, timeline_entry, sla_kpi_fact, sla_kpi_aggregate, "
+                         "sla_kpi_unit_aggregate, sla_escalation, sla_notification RESTART IDENTITY CASCADE")
 
 
 def _dsn(url: str) -> str:
