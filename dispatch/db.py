@@ -54,30 +54,67 @@ def _sqlite_overflow(context) -> None:
 
 
 def init_db() -> None:
-    """Migrate the schema to head (idempotent) and install the guards of the audit record."""
+    """Migrate the schema to head (idempotent) and install the guards of the audit record.
+
+    Every process runs it at start-up (API workers, RQ workers, the sweeper), often several at
+    once. On PostgreSQL one runs it at a time (an advisory lock), and a guard already in place
+    is left alone: replacing it concurrently failed a worker's start ("tuple concurrently
+    updated"), and dropping and creating a trigger locks its table against every reader, so a
+    worker restarting during a long export would have stalled all work on the orders."""
     import dispatch.models  # noqa: F401  registers every table
     from dispatch.migrate import upgrade
 
     engine = get_engine()
-    upgrade(engine)
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.connection.driver_connection.execute(TIMELINE_IS_APPEND_ONLY + ORDERS_ARE_KEPT)
-        elif engine.dialect.name == "sqlite":
-            for stmt in SQLITE_TIMELINE_IS_APPEND_ONLY + SQLITE_ORDERS_ARE_KEPT:
-                conn.exec_driver_sql(stmt)
+    if engine.dialect.name != "postgresql":
+        upgrade(engine)
+        if engine.dialect.name == "sqlite":
+            with engine.begin() as conn:
+                for stmt in SQLITE_TIMELINE_IS_APPEND_ONLY + SQLITE_ORDERS_ARE_KEPT:
+                    conn.exec_driver_sql(stmt)
+        return
+    with engine.connect() as lock:
+        lock.exec_driver_sql("SELECT pg_advisory_lock(%s)", (INIT_LOCK,))
+        try:
+            upgrade(engine)
+            with engine.begin() as conn:
+                install_guards(conn.connection.driver_connection)
+        finally:
+            lock.exec_driver_sql("SELECT pg_advisory_unlock(%s)", (INIT_LOCK,))
+            lock.commit()
+
+
+INIT_LOCK = 0x686F746C696E65   # the advisory lock key of init_db (any constant of ours)
+
+
+def install_guards(pg) -> list[str]:
+    """Install the PostgreSQL guards (``PG_GUARDS``) missing or changed on a psycopg
+    connection; returns their names."""
+    installed = set(pg.execute(
+        "SELECT t.tgname, c.relname, p.prosrc FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+        "JOIN pg_proc p ON p.oid = t.tgfoid WHERE NOT t.tgisinternal AND p.proname = t.tgname").fetchall())
+    done = []
+    for name, table, when, body in PG_GUARDS:
+        if (name, table, body) not in installed:
+            pg.execute(guard_sql(name, table, when, body))
+            done.append(name)
+    return done
+
+
+def guard_sql(name: str, table: str, when: str, body: str) -> str:
+    return (f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger AS $${body}$$ LANGUAGE plpgsql;\n"
+            f"DROP TRIGGER IF EXISTS {name} ON {table};\n"
+            f"CREATE TRIGGER {name} {when} ON {table} FOR EACH ROW EXECUTE FUNCTION {name}();\n")
+
+
+def _guard(name: str, table: str, when: str, message: str) -> tuple[str, str, str, str]:
+    """(name, table, when, function body); the body names ``when``, so that a guard whose
+    timing changes is installed again (``install_guards`` compares bodies)."""
+    return name, table, when, f"\n-- {when}\nBEGIN\n  RAISE EXCEPTION '{message}', TG_OP;\nEND "
 
 
 # The timeline is the audit record: the database itself refuses to change or delete a row.
-TIMELINE_IS_APPEND_ONLY = """
-CREATE OR REPLACE FUNCTION timeline_append_only() RETURNS trigger AS $$
-BEGIN
-  RAISE EXCEPTION 'timeline_entry is append-only: % refused', TG_OP;
-END $$ LANGUAGE plpgsql;
-DROP TRIGGER IF EXISTS timeline_append_only ON timeline_entry;
-CREATE TRIGGER timeline_append_only BEFORE UPDATE OR DELETE ON timeline_entry
-  FOR EACH ROW EXECUTE FUNCTION timeline_append_only();
-"""
+TIMELINE_IS_APPEND_ONLY = _guard("timeline_append_only", "timeline_entry", "BEFORE UPDATE OR DELETE",
+                                 "timeline_entry is append-only: % refused")
 SQLITE_TIMELINE_IS_APPEND_ONLY = [
     f"CREATE TRIGGER IF NOT EXISTS timeline_no_{op.lower()} BEFORE {op} ON timeline_entry "
     f"BEGIN SELECT RAISE(ABORT, 'timeline_entry is append-only: {op} refused'); END"
@@ -88,18 +125,12 @@ SQLITE_TIMELINE_IS_APPEND_ONLY = [
 # the order's row and a WAL record), 20-26 µs of PostgreSQL per imported order side by side,
 # about a sixth of the bulk import's CPU (migration 0b8e6c4d2f1a). They are written in the transaction that
 # writes or locks their order, so there is nothing else to check.
-ORDERS_ARE_KEPT = """
-CREATE OR REPLACE FUNCTION order_is_kept() RETURNS trigger AS $$
-BEGIN
-  RAISE EXCEPTION 'work_order rows are kept with their timeline: DELETE refused';
-END $$ LANGUAGE plpgsql;
-DROP TRIGGER IF EXISTS order_is_kept ON work_order;
-CREATE TRIGGER order_is_kept BEFORE DELETE ON work_order
-  FOR EACH ROW EXECUTE FUNCTION order_is_kept();
-"""
+ORDERS_ARE_KEPT = _guard("order_is_kept", "work_order", "BEFORE DELETE",
+                         "work_order rows are kept with their timeline: % refused")
 SQLITE_ORDERS_ARE_KEPT = [
     "CREATE TRIGGER IF NOT EXISTS order_is_kept BEFORE DELETE ON work_order "
     "BEGIN SELECT RAISE(ABORT, 'work_order rows are kept with their timeline: DELETE refused'); END"]
+PG_GUARDS = (TIMELINE_IS_APPEND_ONLY, ORDERS_ARE_KEPT)
 
 
 @contextmanager
