@@ -56,16 +56,28 @@ def recreate_db(db: str) -> None:
 
 
 def serve(args: list[str], env: dict, port: int) -> subprocess.Popen:
+    """The server, once it answers on ``port``; it must be this process that answers (a server
+    that exits, say because the port is taken, stops the run with its log)."""
     log = open(Path(tempfile.gettempdir()) / f"bench-intake-{port}.log", "wb")
     proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=log, stderr=log)
+    proc.log_path = Path(log.name)
     for _ in range(200):
+        check_alive(proc, port)
         try:
             if httpx.get(f"http://127.0.0.1:{port}/docs", timeout=1).status_code == 200:
+                check_alive(proc, port)
                 return proc
         except httpx.HTTPError:
             time.sleep(0.2)
     proc.kill()
     raise SystemExit(f"server on {port} did not start: {' '.join(args)} (see {log.name})")
+
+
+def check_alive(proc: subprocess.Popen, port: int) -> None:
+    """Stop the run, with the end of the server's log, if the server on ``port`` has exited."""
+    if proc.poll() is not None:
+        tail = proc.log_path.read_text(errors="replace")[-3000:]
+        raise SystemExit(f"server on {port} exited ({proc.returncode}); {proc.log_path}:\n{tail}")
 
 
 def _load(port: int, path: str, token: str | None, total: int, conc: int, warm: bool,
@@ -163,6 +175,8 @@ def main() -> None:
                            data={"username": "bench_op", "password": "bench-pass-123"}, timeout=60
                            ).json()["access_token"]
         for n in range(a.rounds):
+            for proc, port in zip(servers, (8871, 8872, 8873)):
+                check_alive(proc, port)
             rounds[bare].append(measure(8871, "/intake", None, a.total, a.concurrency, n == 0))
             rounds[mine].append(measure(8872, "/api/v1/intake", token, a.total, a.concurrency,
                                         n == 0))
