@@ -185,7 +185,28 @@ def _queue_figures(queue) -> tuple[int, int]:
         return -1, -1
 
 
+class CalendarCollector:
+    """1 for each year whose official holidays are wanted now and missing (this year, and the
+    next from 60 days before it begins: ``sla.current.years_needing_schedule``): deadlines in
+    it count holidays as working days until an admin loads the schedule. Alert on it."""
+
+    def collect(self):
+        from sla import current
+
+        g = GaugeMetricFamily("hotline_calendar_schedule_missing",
+                              "Years deadlines can reach now without their official holidays",
+                              labels=["year"])
+        try:
+            years = current.years_needing_schedule()
+        except Exception:  # the database is down: /readyz says so; the scrape still answers
+            years = []
+        for year in years:
+            g.add_metric([str(year)], 1)
+        yield g
+
+
 REGISTRY.register(OrderStateCollector())
+REGISTRY.register(CalendarCollector())
 
 
 def metrics_response(_: Request) -> Response:

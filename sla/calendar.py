@@ -28,6 +28,9 @@ import chinese_calendar
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ONE_DAY = timedelta(days=1)
+# how long before a year begins its official schedule is wanted: about the longest time limit
+# (handling plus an extension), so that no deadline set meanwhile reaches into an unknown year
+SCHEDULE_LEAD_DAYS = 60
 
 Source = Literal["loaded", "chinese_calendar", "weekends_only"]
 Unit = Literal["hours", "calendar_days", "working_days"]
@@ -197,6 +200,16 @@ class WorkingCalendar:
     def fallback_years(self, years: Iterable[int]) -> list[int]:
         """The given years that only have the weekends-only fallback (sorted, unique)."""
         return sorted({y for y in years if self.source_for_year(y) == "weekends_only"})
+
+    def years_needing_schedule(self, today: date, lead_days: int = SCHEDULE_LEAD_DAYS) -> list[int]:
+        """The years deadlines set today can reach that have only the weekends-only fallback:
+        this year, and the next one from ``lead_days`` before it begins. Without their official
+        schedule a deadline counts 元旦 or 春节 as working days, so they are to be loaded
+        (the State Council publishes next year's holidays in the autumn)."""
+        years = [today.year]
+        if (date(today.year + 1, 1, 1) - today).days <= lead_days:
+            years.append(today.year + 1)
+        return self.fallback_years(years)
 
     # -- days --------------------------------------------------------------------------------
 

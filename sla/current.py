@@ -10,12 +10,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from datetime import date
 
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from dispatch.db import get_engine
+from dispatch.sqltypes import utcnow
 from sla import service
 from sla.calendar import WorkingCalendar
 from sla.policy import DEFAULT_POLICY, Policy
@@ -76,6 +78,17 @@ def calendar() -> WorkingCalendar:
 def policy() -> Policy:
     _current.refresh()
     return _current.policy
+
+
+def today() -> date:
+    """Today in the calendar's time zone (Beijing), not the UTC date."""
+    return calendar().local_date(utcnow())
+
+
+def years_needing_schedule() -> list[int]:
+    """This year and, near its end, the next one, where only the weekends-only fallback
+    decides working days (``WorkingCalendar.years_needing_schedule``)."""
+    return calendar().years_needing_schedule(today())
 
 
 def invalidate() -> None:

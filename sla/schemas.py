@@ -60,6 +60,12 @@ def year_public(calendar: WorkingCalendar, year: int, row: CalendarYear | None) 
         note=row.note if row else None)
 
 
+class ScheduleWanted(BaseModel):
+    today: date
+    years: list[int]          # empty: every year deadlines can reach now has its official days
+    note: str
+
+
 class DeadlinePreview(BaseModel):
     start: datetime
     amount: float

@@ -19,8 +19,8 @@ from sla.kpi import DEFINITIONS, THREE_RATES
 from sla.models import CalendarYear
 from sla.schedule_files import parse_schedule_file
 from sla.schemas import (CalendarYearPublic, DeadlinePreview, KpiTablePublic, NotificationPublic,
-                         OverduePublic, PolicyIn, PolicyPublic, ScheduleIn, WeightsIn,
-                         notification_public, policy_public, table_public, year_public)
+                         OverduePublic, PolicyIn, PolicyPublic, ScheduleIn, ScheduleWanted,
+                         SOURCE_NOTES, WeightsIn, notification_public, policy_public, table_public, year_public)
 
 router = APIRouter(prefix="/sla", tags=["sla"])
 Admin = Annotated[Principal, Depends(require_roles(Role.admin))]
@@ -34,8 +34,7 @@ YearQuery = Annotated[int | None, Query(ge=1900, le=2199)]
 
 
 def _today() -> date:
-    """Today in the calendar's time zone (Beijing), not the UTC date."""
-    return current.calendar().local_date(utcnow())
+    return current.today()
 
 
 def _actor_name(p: Principal) -> str:
@@ -52,6 +51,15 @@ def calendar_years(session: SessionDep, _: CurrentPrincipal, first: YearQuery = 
     this_year = _today().year
     years = service.year_range(first or min([this_year - 1, *rows]), last or max([this_year + 1, *rows]))
     return [year_public(current.calendar(), y, rows.get(y)) for y in years]
+
+
+@router.get("/calendar/missing", response_model=ScheduleWanted)
+def calendar_missing(_: CurrentPrincipal) -> ScheduleWanted:
+    """The years whose official holidays are wanted now and not known: this year and, from 60
+    days before it begins, the next one. Their deadlines count holidays as working days until
+    an admin loads the State Council's schedule (``POST /sla/calendar/upload``)."""
+    return ScheduleWanted(today=current.today(), years=current.years_needing_schedule(),
+                          note=SOURCE_NOTES["weekends_only"])
 
 
 @router.get("/calendar/years/{year}", response_model=CalendarYearPublic)

@@ -75,6 +75,7 @@ ROUTES: dict[tuple[str, str], frozenset | None] = {
     ("GET", "/api/v1/classifier/retrainings/{run_id}"): ADMIN,
     ("GET", "/api/v1/classifier/examples"): ADMIN,
     ("GET", "/api/v1/sla/calendar/years"): ALL,
+    ("GET", "/api/v1/sla/calendar/missing"): ALL,
     ("GET", "/api/v1/sla/calendar/years/{year}"): ALL,
     ("POST", "/api/v1/sla/calendar/years"): ADMIN,
     ("POST", "/api/v1/sla/calendar/upload"): ADMIN,

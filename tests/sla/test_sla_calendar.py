@@ -98,6 +98,27 @@ def test_loaded_2027_schedule_takes_precedence_and_is_reported_as_loaded():
     assert not calendar.is_working_day(date(2027, 1, 3))  # unlisted Sunday
 
 
+@pytest.mark.parametrize(
+    ("today", "loaded", "needed"),
+    [
+        ("2090-06-30", [], [2090]),               # no schedule for this year: always wanted
+        ("2090-11-01", [], [2090]),               # next year is 61 days away: not yet
+        ("2090-11-02", [], [2090, 2091]),         # 60 days before it begins: next year too
+        ("2090-12-31", [2090], [2091]),           # this year loaded, next one still missing
+        ("2090-12-31", [2090, 2091], []),
+        ("2025-12-15", [], []),                   # both years known to the library
+        ("2026-06-30", [], []),                   # next year far off
+        ("2026-11-02", [], [2027]),               # the library stops at 2026
+        ("2026-11-02", [2027], []),
+    ],
+)
+def test_the_years_whose_official_schedule_is_wanted_now(today, loaded, needed):
+    calendar = WorkingCalendar()
+    for year in loaded:
+        calendar.load_schedule(year, holidays=[date(year, 1, 1)], workdays=[])
+    assert calendar.years_needing_schedule(date.fromisoformat(today)) == needed
+
+
 def test_loaded_schedule_overrides_chinese_calendar_for_a_known_year():
     calendar = WorkingCalendar()
     calendar.load_schedule(2026, holidays=[date(2026, 3, 2)], workdays=[date(2026, 3, 1)])

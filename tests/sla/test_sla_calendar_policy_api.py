@@ -1,7 +1,7 @@
 """Admin-loaded year schedules and versioned policies through the API, and their effect on deadlines."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -84,6 +84,32 @@ def test_csv_upload_loads_every_year_it_contains_and_delete_restores_the_fallbac
         assert client.delete(f"/api/v1/sla/calendar/years/{year}",
                              headers=auth(tokens["admin"])).status_code == 204
     assert years(client, tokens["admin"], first=2029, last=2029)[2029]["source"] == "weekends_only"
+
+
+def test_years_without_their_official_holidays_are_reported_until_loaded(client, tokens, monkeypatch):
+    """In December next year's holidays are wanted too: the console warns and /metrics alerts
+    until an admin uploads them."""
+    monkeypatch.setattr("sla.current.today", lambda: date(2092, 12, 15))
+
+    def missing(token):
+        r = client.get("/api/v1/sla/calendar/missing", headers=auth(token))
+        assert r.status_code == 200, r.text
+        return r.json()["years"]
+
+    def alerting():
+        return sorted(int(line.split('"')[1]) for line in client.get("/metrics").text.splitlines()
+                      if line.startswith("hotline_calendar_schedule_missing{"))
+
+    assert missing(tokens["city_dispatcher"]) == [2092, 2093] and alerting() == [2092, 2093]
+    r = client.post("/api/v1/sla/calendar/upload", headers=auth(tokens["admin"]),
+                    files={"file": ("2093.csv", b"date,type\n2093-01-01,holiday\n", "text/csv")})
+    assert r.status_code == 201, r.text
+    assert missing(tokens["county_supervisor"]) == [2092] and alerting() == [2092]
+    client.post("/api/v1/sla/calendar/years", headers=auth(tokens["admin"]),
+                json={"year": 2092, "holidays": ["2092-10-01"]})
+    assert missing(tokens["township_handler"]) == [] and alerting() == []
+    for year in (2092, 2093):
+        client.delete(f"/api/v1/sla/calendar/years/{year}", headers=auth(tokens["admin"]))
 
 
 def test_json_upload_of_a_list_of_years(client, tokens):
