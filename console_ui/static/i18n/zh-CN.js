@@ -45,6 +45,7 @@ export default {
   close_kind: { direct: "直接办结", dispatched: "派单办结", on_spot: "现场办结" },
   service: { "110": "110 公安", "119": "119 消防", "120": "120 急救" },
   dup_place: { village: "同村（社区）", township: "同乡镇（街道）", county: "同区县", other: "不同区县", unknown: "地点未定" },
+  calendar_source: { loaded: "已导入的官方安排", chinese_calendar: "内置官方安排", weekends_only: "无官方安排(仅周一至周五)" },
   example_source: { correction: "派单员更正分类", return: "错派退回后改派" },
   run_status: { queued: "排队中", running: "训练中", done: "已完成", failed: "失败" },
   return_reason: { wrong_unit: "非本单位职责（错派）", outside_area: "不属本辖区", unclear: "诉求不清、信息不全", other: "其他" },
@@ -72,6 +73,7 @@ export default {
     menu: {
       intake: "来电受理", workbench: "派单工作台", callback: "回访工作台", inbox: "我的待办",
       dashboard: "指挥大屏", orders: "工单查询", knowledge: "知识库", model: "分类模型",
+      calendar: "工作日历",
     },
     menu_desc: {
       intake: "登记来电、查询来电人历史工单、知识库直接答复",
@@ -82,6 +84,7 @@ export default {
       orders: "按编号、内容、状态检索工单",
       knowledge: "政策问答检索与维护",
       model: "模型版本与指标、人工标注样本、重新训练与回滚",
+      calendar: "各年法定节假日与调休上班日，导入国务院办公厅放假安排",
     },
     // operator
     intake_title: "来电受理", caller_phone: "来电号码", caller_name: "来电人姓名",
@@ -160,6 +163,14 @@ export default {
     category_confirm: "诉求分类（可更正）", category_unknown: "未分类",
     category_confirm_hint: "与智能分类不同的更正会作为训练样本，用于下一次模型训练",
     return_reason: "退回原因", return_reason_pick: "请选择退回原因",
+    calendar_missing: "{years} 年的法定节假日尚未导入：涉及这些年份的办理期限暂按周一至周五上班计算，节假日也会计入工作日。",
+    calendar_load_now: "立即导入放假安排", calendar_ask_admin: "请联系系统管理员导入国务院办公厅放假安排。",
+    calendar_intro: "办理期限按工作日计算。每年的放假与调休安排以国务院办公厅通知为准：每年秋季公布次年安排后，请在此导入。",
+    calendar_upload: "导入放假安排", calendar_upload_button: "上传并导入", calendar_pick_file: "请先选择文件",
+    calendar_format: "CSV：表头 date,type，每行一个日期(YYYY-MM-DD)，type 为 放假/holiday 或 上班/workday(调休上班)；或 JSON：{\"year\": 2027, \"holidays\": [...], \"workdays\": [...]}。可一次导入多个年份，已导入的年份将被替换。",
+    calendar_uploaded: "已导入 {years} 年的放假安排", calendar_year: "年份", calendar_source: "依据",
+    calendar_holidays: "放假(工作日休息)", calendar_workdays: "调休上班(周末上班)", calendar_loaded: "导入时间/导入人/说明",
+    calendar_remove: "删除导入", calendar_remove_confirm: "删除 {year} 年导入的安排？删除后该年按内置安排或仅周一至周五计算。",
     model_title: "分类模型", model_versions: "模型版本", model_version: "版本",
     model_trained_at: "训练时间", model_examples: "训练样本数", model_extra: "其中人工样本",
     model_accuracy: "验证集准确率", model_macro_f1: "验证集宏F1", model_current: "当前使用",

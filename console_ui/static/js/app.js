@@ -13,12 +13,14 @@ import { mountOrders } from "./views/orders.js";
 import { mountOrder } from "./views/order.js";
 import { mountKnowledge } from "./views/knowledge.js";
 import { mountModel } from "./views/model.js";
+import { mountCalendar } from "./views/calendar.js";
+import { calendarWarning } from "./components/calendarWarning.js";
 import { MENUS } from "./menus.js";
 
 const ROUTES = {
   home: mountHome, intake: mountIntake, workbench: mountWorkbench, callback: mountWorkbench,
   inbox: mountInbox, dashboard: mountDashboard, orders: mountOrders, order: mountOrder,
-  knowledge: mountKnowledge, model: mountModel,
+  knowledge: mountKnowledge, model: mountModel, calendar: mountCalendar,
 };
 
 const root = document.getElementById("app");
@@ -93,7 +95,9 @@ async function route() {
   if (!mount) { go("home"); return; }
   startLive();
   const main = h("main", { class: `view view-${name}`, id: "view" });
-  clear(root).append(header(me), nav(me, name), main);
+  const notices = h("div", { class: "notices" });   // outside the view, which may redraw itself
+  clear(root).append(header(me), nav(me, name), notices, main);
+  calendarWarning(me).then((warning) => { if (warning) notices.append(warning); });
   document.title = `${t(`ui.menu.${name}`) === `ui.menu.${name}` ? t("app.title") : t(`ui.menu.${name}`)} · ${t("app.short")}`;
   try {
     cleanup = (await mount(main, { me, args, query, route: name })) || null;

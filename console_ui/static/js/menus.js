@@ -5,5 +5,5 @@ export const MENUS = {
   callback_agent: ["callback", "orders", "knowledge"],
   handler: ["inbox", "orders", "knowledge"],
   supervisor: ["dashboard", "orders", "knowledge"],
-  admin: ["knowledge", "dashboard", "orders", "model"],
+  admin: ["knowledge", "dashboard", "orders", "model", "calendar"],
 };
