@@ -10,6 +10,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from dispatch.xlsx import put
 from sla.counts import COUNT_DEFINITIONS, COUNT_FIELDS
 from sla.kpi import BY_CODE, DEFINITIONS, THREE_RATES, normalise_weights
 from sla.reports import GROUP_NAMES, KpiTable
@@ -45,7 +46,7 @@ def _composite_formula(row: int, weights: Mapping[str, float]) -> str:
 
 def _header(ws: Worksheet, title: str, first: str, names: Sequence[str],
             notes: Sequence[str]) -> None:
-    ws.cell(1, 1, title).font = Font(bold=True, size=13)
+    put(ws, 1, 1, title).font = Font(bold=True, size=13)
     for i, (name, note) in enumerate(zip([first, *names], ["口径 / 公式", *notes]), start=1):
         head = ws.cell(2, i, name)
         head.font, head.fill, head.alignment = HEADER, FILL, WRAP
@@ -65,7 +66,7 @@ def kpi_sheet(ws: Worksheet, table: KpiTable, title: str) -> None:
     _header(ws, title, GROUP_NAMES[table.group_by], count_names + kpi_names, count_notes + kpi_notes)
     for offset, row in enumerate([*table.rows, table.total]):
         r = FIRST_DATA_ROW + offset
-        ws.cell(r, 1, row.label).font = HEADER if row is table.total else Font()
+        put(ws, r, 1, row.label).font = HEADER if row is table.total else Font()
         for i, name in enumerate(COUNT_FIELDS):
             ws.cell(r, i + 2, getattr(row.counts, name))
         for j, d in enumerate(DEFINITIONS):
@@ -117,7 +118,7 @@ def overdue_workbook(rows: Sequence[Mapping[str, Any]], *, title: str) -> bytes:
     for offset, row in enumerate(rows):
         for i, (key, _, _) in enumerate(OVERDUE_COLUMNS, start=1):
             value = row.get(key)
-            ws.cell(FIRST_DATA_ROW + offset, i, "、".join(value) if isinstance(value, list) else value)
+            put(ws, FIRST_DATA_ROW + offset, i, "、".join(value) if isinstance(value, list) else value)
     total = FIRST_DATA_ROW + len(rows)
     ws.cell(total, 1, "合计").font = HEADER
     ws.cell(total, 2, f"=COUNTA(A{FIRST_DATA_ROW}:A{total - 1})" if rows else 0)

@@ -26,6 +26,7 @@ from dispatch.orders import service as orders
 from dispatch.orders.models import Order
 from dispatch.orgs.models import OrgUnit
 from dispatch.sqltypes import utcnow
+from dispatch.xlsx import literal
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY = 10_000
@@ -96,7 +97,7 @@ def write_orders(session: Session, job: ExportJob, principal: Principal) -> tupl
     done = 0
     rows = session.execute(stmt.order_by(Order.id.desc()).execution_options(yield_per=FETCH))
     for values in rows:
-        ws.append(order_row(values, principal.role, CHANNEL_NAMES))
+        ws.append([literal(ws, v) for v in order_row(values, principal.role, CHANNEL_NAMES)])
         done += 1
         report(done)
     report(done, final=True)

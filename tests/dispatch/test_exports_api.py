@@ -87,3 +87,18 @@ def test_kpi_and_overdue_exports_are_for_analysts_and_bad_filters_are_refused(cl
         job = _finished(client, tokens["city_supervisor"], r.json()["id"])
         assert job["status"] == "done", job
         assert sheet_title in str(_sheet(client, tokens["city_supervisor"], job)[0][0])
+
+
+def test_a_message_that_looks_like_a_formula_or_holds_control_characters_exports_as_text(client, tokens):
+    """From a public channel anyone can send "=HYPERLINK(...)"; a vertical tab pasted into a
+    message once failed the whole export."""
+    marker = f"导出公式{uuid.uuid4().hex[:6]}"
+    content = f'=HYPERLINK("http://example.invalid","{marker}")\x0b路灯不亮\x1b'
+    _intake(client, tokens, content)
+    r = client.post("/api/v1/exports", headers=H(tokens["city_supervisor"]),
+                    json={"kind": "orders", "filters": {"q": marker}})
+    job = _finished(client, tokens["city_supervisor"], r.json()["id"])
+    assert job["status"] == "done", job
+    ws = load_workbook(io.BytesIO(client.get(job["file_url"], headers=H(tokens["city_supervisor"])).content)).active
+    cell = ws.cell(2, [c.value for c in ws[1]].index("诉求内容") + 1)
+    assert (cell.value, cell.data_type) == (content.replace("\x0b", "").replace("\x1b", ""), "s")
