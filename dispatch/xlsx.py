@@ -23,15 +23,16 @@ def literal(ws, value: Any) -> Any:
     """``value`` for ``ws.append`` on a write-only sheet: a string beginning with "=" as text."""
     value = text(value)
     if isinstance(value, str) and value.startswith("="):
-        cell = WriteOnlyCell(ws, value=value)
-        cell.data_type = "s"
-        return cell
+        return _as_text(WriteOnlyCell(ws, value=value))
     return value
 
 
 def put(ws: Worksheet, row: int, column: int, value: Any):
     """``ws.cell(row, column, value)`` for text that must never be a formula; the cell."""
-    cell = ws.cell(row, column, text(value))
+    return _as_text(ws.cell(row, column, text(value)))
+
+
+def _as_text(cell):
     if isinstance(cell.value, str) and cell.value.startswith("="):
-        cell.data_type = "s"
+        cell.data_type = "s"     # openpyxl took it for a formula
     return cell

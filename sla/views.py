@@ -33,10 +33,6 @@ Year = Annotated[int, Path(ge=1900, le=2199)]
 YearQuery = Annotated[int | None, Query(ge=1900, le=2199)]
 
 
-def _today() -> date:
-    return current.today()
-
-
 def _actor_name(p: Principal) -> str:
     return p.user.full_name or p.user.username
 
@@ -48,7 +44,7 @@ def calendar_years(session: SessionDep, _: CurrentPrincipal, first: YearQuery = 
                    last: YearQuery = None) -> list[CalendarYearPublic]:
     """Each year's source: loaded (admin), chinese_calendar, or the weekends-only fallback."""
     rows = {r.year: r for r in service.calendar_years(session)}
-    this_year = _today().year
+    this_year = current.today().year
     years = service.year_range(first or min([this_year - 1, *rows]), last or max([this_year + 1, *rows]))
     return [year_public(current.calendar(), y, rows.get(y)) for y in years]
 
@@ -187,7 +183,7 @@ class KpiQuery:
 
     def table(self, session: Session, principal: Principal) -> reports.KpiTable:
         try:
-            periods = reports.periods_ending(self.period, self.at or _today(), self.count)
+            periods = reports.periods_ending(self.period, self.at or current.today(), self.count)
             return reports.kpi_table(session, scope=_scope(session, principal, self.unit_id),
                                      group_by=self.group_by, periods=periods,
                                      weights=_weights(session, *self.w), channel=self.channel,
