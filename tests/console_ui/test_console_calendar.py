@@ -45,6 +45,8 @@ def test_a_missing_schedule_is_flagged_until_the_admin_uploads_it(console, clien
         p.once("dialog", lambda d: d.accept())
         p.click("#calendar-table tr[data-year='2094'] .calendar-remove")
         p.wait_for_selector("#calendar-table tr[data-year='2094'][data-source='weekends_only']")
+        p.wait_for_selector("#calendar-warning:has-text('2094 年')")     # missing again
+        assert "2095" not in p.locator("#calendar-warning").inner_text()
         supervisor.page.reload()           # the console asks again on its next load
         supervisor.page.wait_for_selector("#calendar-warning")
         assert "2094 年" in warning.inner_text() and "2095" not in warning.inner_text()

@@ -14,7 +14,7 @@ import { mountOrder } from "./views/order.js";
 import { mountKnowledge } from "./views/knowledge.js";
 import { mountModel } from "./views/model.js";
 import { mountCalendar } from "./views/calendar.js";
-import { calendarWarning } from "./components/calendarWarning.js";
+import { showCalendarWarning } from "./components/calendarWarning.js";
 import { MENUS } from "./menus.js";
 
 const ROUTES = {
@@ -97,7 +97,7 @@ async function route() {
   const main = h("main", { class: `view view-${name}`, id: "view" });
   const notices = h("div", { class: "notices" });   // outside the view, which may redraw itself
   clear(root).append(header(me), nav(me, name), notices, main);
-  calendarWarning(me).then((warning) => { if (warning) notices.append(warning); });
+  showCalendarWarning(me, notices);
   document.title = `${t(`ui.menu.${name}`) === `ui.menu.${name}` ? t("app.title") : t(`ui.menu.${name}`)} · ${t("app.short")}`;
   try {
     cleanup = (await mount(main, { me, args, query, route: name })) || null;

@@ -16,7 +16,15 @@ export function forgetCalendarWarning() {
   asked = null;
 }
 
-export async function calendarWarning(me) {
+/** Put the warning (if any) into ``container``, replacing the one shown there. */
+export async function showCalendarWarning(me, container) {
+  const warning = await calendarWarning(me);
+  if (!container?.isConnected) return;
+  container.querySelector("#calendar-warning")?.remove();
+  if (warning) container.append(warning);
+}
+
+async function calendarWarning(me) {
   if (!WHO.has(me.user.role)) return null;
   if (asked?.token !== session.token || Date.now() - asked.at > TEN_MINUTES) {
     try {

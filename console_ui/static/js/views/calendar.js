@@ -6,11 +6,11 @@ import { clear, h, toast } from "../dom.js";
 import { label, t } from "../i18n.js";
 import { fmtTime } from "../time.js";
 import { errorText } from "../components/errors.js";
-import { forgetCalendarWarning } from "../components/calendarWarning.js";
+import { forgetCalendarWarning, showCalendarWarning } from "../components/calendarWarning.js";
 
 const days = (list) => (list.length ? list.map((d) => d.slice(5)).join("、") : "—");
 
-export function mountCalendar(root) {
+export function mountCalendar(root, { me }) {
   const years = h("div", { id: "calendar-years" }, t("ui.loading"));
   const file = h("input", { type: "file", id: "calendar-file", accept: ".csv,.json,text/csv,application/json" });
 
@@ -42,11 +42,15 @@ export function mountCalendar(root) {
       const loaded = await api("/sla/calendar/upload", { method: "POST", form });
       toast(t("ui.calendar_uploaded", { years: loaded.map((y) => y.year).join("、") }));
       file.value = "";
-      forgetCalendarWarning();
-      document.getElementById("calendar-warning")?.remove();
     } catch (err) {
       toast(errorText(err), "error");
     }
+    changed();
+  }
+
+  function changed() {   // the table and the warning above the screen, asked again
+    forgetCalendarWarning();
+    showCalendarWarning(me, document.querySelector(".notices"));
     load();
   }
 
@@ -54,11 +58,10 @@ export function mountCalendar(root) {
     if (!window.confirm(t("ui.calendar_remove_confirm", { year }))) return;
     try {
       await api(`/sla/calendar/years/${year}`, { method: "DELETE" });
-      forgetCalendarWarning();
     } catch (err) {
       toast(errorText(err), "error");
     }
-    load();
+    changed();
   }
 
   root.append(h("h2", {}, t("ui.menu.calendar")),
