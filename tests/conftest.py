@@ -30,6 +30,18 @@ else:
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES = bool(REDIS_URL)
 
+# HOTLINE_TEST_CLOCK=2026-12-06T16:30:00+00:00: this process's clock starts at that moment and
+# ticks on (time-machine), so that a test or a rule that holds only at some hours of the day or
+# days of the year fails whenever CI runs, not only when the real clock gets there. The CI's
+# clock passes run on SQLite with the in-process queue: a separate process keeps the real clock.
+CLOCK = os.environ.get("HOTLINE_TEST_CLOCK")
+if CLOCK:
+    from datetime import datetime
+
+    import time_machine
+
+    time_machine.travel(datetime.fromisoformat(CLOCK), tick=True).start()
+
 
 def _reset_database() -> None:
     """An empty database brought to head by the migrations, as production does it."""

@@ -130,6 +130,7 @@ def _cti_twice(c: httpx.Client, call_id: str, seen: dict) -> int:
     return answers[0]["order"]["order_id"]
 
 
+@pytest.mark.real_clock      # the API server it starts checks the CTI signatures' timestamps
 def test_database_restart_and_double_delivery_leave_every_acknowledged_order_once(private_pg,
                                                                               tmp_path):
     from sqlmodel import create_engine
