@@ -154,7 +154,8 @@ def test_a_run_that_dies_half_way_leaves_nothing_and_the_next_run_records_all(
 
 
 def test_the_minute_beat_starts_the_job_once_per_minute_and_it_escalates(session, quiet_county):
-    _, hop_id = _open_hop(quiet_county, dispatched_ago=timedelta(days=3), due_in=-_earlier_today(timedelta(hours=1)))
+    _, hop_id = _open_hop(quiet_county, dispatched_ago=timedelta(days=3),
+                          due_in=-_earlier_today(timedelta(hours=1)))
     # a minute far ahead: the app's own beat (running in the background) claims the current
     # minute in Redis, and an earlier run may have claimed a fixed one
     now = utcnow() + timedelta(minutes=10**6 + secrets.randbelow(10**6))
@@ -172,7 +173,8 @@ def test_the_minute_beat_starts_the_job_once_per_minute_and_it_escalates(session
 
 def test_notifications_reach_the_unit_and_its_supervisors(client, tokens, quiet_county, published):
     county, township = quiet_county
-    _, hop_id = _open_hop(quiet_county, dispatched_ago=timedelta(days=3), due_in=-_earlier_today(timedelta(hours=3)))
+    _, hop_id = _open_hop(quiet_county, dispatched_ago=timedelta(days=3),
+                          due_in=-_earlier_today(timedelta(hours=3)))
     scheduled.run_escalations()
     city = client.get("/api/v1/sla/notifications", headers=auth(tokens["city_supervisor"])).json()
     mine = [n for n in city if n["hop_id"] == hop_id]
