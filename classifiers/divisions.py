@@ -17,6 +17,10 @@ Aliases of one division, strongest first:
 A village alias that does not end in 村/社区/居委会/村委会 (for example the short
 name 火车站 of 火车站居委会) is demoted to ``bare`` because it reads as an ordinary
 word in free text.
+
+Places are renamed: a 街道 was usually a 镇 or 乡 of the same name (龙驹寨镇 → 龙驹寨街道), so
+X镇 and X乡 are ``short`` aliases of X街道 unless another division bears that name. Other renames
+and merges come from the city's aliases file (``alias,code``: 商县 → 商州区), as ``short``.
 """
 
 from __future__ import annotations
@@ -56,6 +60,13 @@ class Division:
     short_name: str
 
 
+def read_aliases(path: str | Path) -> dict[str, str]:
+    """A city's aliases file: ``alias,code`` rows (a ``note`` column may say why)."""
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return {r["alias"].strip(): r["code"].strip() for r in csv.DictReader(fh)
+                if (r.get("alias") or "").strip() and (r.get("code") or "").strip()}
+
+
 def strip_suffix(name: str, level: str) -> str:
     """The name without its administrative suffix, or "" if nothing would remain."""
     for suffix in SUFFIXES.get(level, ()):
@@ -67,14 +78,16 @@ def strip_suffix(name: str, level: str) -> str:
 class Divisions:
     """Divisions by code with parent links, loaded from one CSV file."""
 
-    def __init__(self, rows: list[Division]) -> None:
+    def __init__(self, rows: list[Division], extra_aliases: dict[str, str] | None = None) -> None:
         self.by_code = {d.code: d for d in rows}
+        self.extra_aliases = {a: c for a, c in (extra_aliases or {}).items() if c in self.by_code}
         for d in rows:
             if d.level not in LEVEL_DEPTH:
                 raise ValueError(f"division {d.code}: expected level in {LEVELS}, got {d.level!r}")
 
     @classmethod
-    def from_csv(cls, path: str | Path = DEFAULT_DIVISIONS_CSV) -> "Divisions":
+    def from_csv(cls, path: str | Path = DEFAULT_DIVISIONS_CSV,
+                 aliases_csv: str | Path | None = None) -> "Divisions":
         with open(path, encoding="utf-8-sig", newline="") as fh:
             rows = [
                 Division(
@@ -86,7 +99,7 @@ class Divisions:
                 )
                 for r in csv.DictReader(fh)
             ]
-        return cls(rows)
+        return cls(rows, read_aliases(aliases_csv) if aliases_csv else None)
 
     def __len__(self) -> int:
         return len(self.by_code)
@@ -114,6 +127,14 @@ class Divisions:
                 per_code = raw.setdefault(alias, {})
                 if d.code not in per_code or NAME_KINDS.index(kind) < NAME_KINDS.index(per_code[d.code]):
                     per_code[d.code] = kind
+        official = {d.name for d in self}
+        for alias, code in self.extra_aliases.items():
+            raw.setdefault(alias, {})[code] = "short"
+        for d in self:
+            stem = d.name[:-2] if d.level == "township" and d.name.endswith("街道") else ""
+            for alias in (stem + "镇", stem + "乡") if len(stem) >= 2 else ():
+                if alias not in official:
+                    raw.setdefault(alias, {}).setdefault(d.code, "short")
         out: dict[str, list[tuple[str, str]]] = {}
         for alias, per_code in raw.items():
             strong = {c: k for c, k in per_code.items() if k != "bare"}

@@ -1,5 +1,9 @@
 """Routing policy: category × place → the responsible unit, behind dispatch.routing's Router.
 
+On the city platform the decision is `classifiers.decide.CityRouting.decide` (the county the
+message names, or the unit the city's answered history points to), the same function behind
+`POST /classify` and `hotline route-letters`. A county platform places the order by category:
+
 The policy table is built from each department's duties (权责清单) in the departments file:
 `primary` categories pick the department; `routing.territorial_categories` go to the township of
 the place (属地管理); a functional matter goes to the department of the owning platform. The city
@@ -14,6 +18,10 @@ from functools import lru_cache
 
 from sqlmodel import Session
 
+from classifiers.answering import AnswerReader
+from classifiers.decide import CityRouting, UnitDecision
+from classifiers.divisions import Divisions
+from classifiers.units import UnitModel, history_examples, weak_examples
 from dispatch.config import get_settings
 from dispatch.orders.enums import Level, UnitKind, Urgency
 from dispatch.orders.models import Order
@@ -44,6 +52,31 @@ def policy() -> Policy:
     return Policy(territorial=dict(cfg.get("routing", {}).get("territorial_categories", {})))
 
 
+@lru_cache(maxsize=4)
+def _city_routing(divisions_csv, departments_file, aliases_file, history) -> CityRouting:
+    divisions = Divisions.from_csv(divisions_csv, aliases_file)
+    departments = orgs.read_departments(departments_file)
+    routing = CityRouting(divisions, departments)
+    if not history:
+        return routing
+    reader = AnswerReader(divisions, departments, divisions.extra_aliases)
+    examples = history_examples(history, reader) + weak_examples()
+    votes = [routing.voter.vote(title=e.title, body=e.body) for e in examples]
+    return CityRouting(divisions, departments, UnitModel().fit(examples, votes), routing.voter)
+
+
+def city_routing() -> CityRouting:
+    """The loaded city's routing (divisions, aliases, departments, unit model), once per process."""
+    s = get_settings()
+    return _city_routing(s.divisions_csv, s.departments_file, s.aliases_file, s.routing_history)
+
+
+def decide_order(order: Order, category: str | None, category_auto: bool) -> UnitDecision:
+    return city_routing().decide(title=order.title, text=order.content, address=order.address,
+                                 division_code=order.division_code, category=category,
+                                 category_auto=category_auto)
+
+
 def _classifier():
     from classifiers.service import get_classifier
 
@@ -68,6 +101,11 @@ class ClassifierRouter:
         confident = c.auto or bool(order.category or order.category_hint)
         if c.emergency:
             return RoutingDecision("queue", f"emergency:{c.emergency}", **base)
+        if platform.level == Level.city.value:
+            d = decide_order(order, category, confident)
+            routed = self._city_decision(session, platform, d, base)
+            if routed is not None:
+                return routed
         county = county_below(session, platform, division.id if division else None)
         if county is not None:      # the city hands a county's matter to its platform
             rule = "place" if confident and category else "unclear"
@@ -80,6 +118,29 @@ class ClassifierRouter:
                 return RoutingDecision("dispatch", f"{rule}:{category}->{target.id}",
                                        target_unit_id=target.id, **base)
         return RoutingDecision("queue", "low_confidence" if category else "no_category", **base)
+
+    @staticmethod
+    def _city_decision(session: Session, platform: OrgUnit, d: UnitDecision,
+                       base: dict) -> RoutingDecision | None:
+        """The city platform's move for decision `d`; None leaves it to the category rule."""
+        if d.rule == "outside_city":
+            return RoutingDecision("queue", "outside_city", **base)
+        if d.destination.startswith("county:"):
+            county = county_below(session, platform, d.county_code)
+            if county is not None and d.auto:
+                base = {**base, "division_code": d.place_code}
+                return RoutingDecision("transfer", f"{d.rule}->county_platform",
+                                       target_unit_id=county.id, **base)
+        if d.rule.startswith("unit_model"):
+            unit = orgs.get_unit(session, d.unit_code) if d.unit_code else None
+            scores = [{"category": base["category"], "p": t["p"], "unit_id": t["unit_code"],
+                       "unit_name": t["unit_name"]} for t in d.top] or base["scores"]
+            base = {**base, "scores": scores}
+            if unit is not None and d.auto and d.destination.startswith("dept:"):
+                return RoutingDecision("dispatch", f"unit_model:{d.destination}",
+                                       target_unit_id=unit.id, **base)
+            return RoutingDecision("queue", "unit_model:unsure", **base)
+        return None
 
     def target(self, session: Session, platform: OrgUnit, division: OrgUnit | None,
                category: str) -> OrgUnit | None:

@@ -5,8 +5,9 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from classifiers.routing import ClassifierRouter, _classifier
+from classifiers.routing import ClassifierRouter, _classifier, city_routing
 from dispatch.deps import CurrentPrincipal, SessionDep
+from dispatch.orders.enums import Level
 from dispatch.orgs import service as orgs
 
 router = APIRouter(tags=["classify"])
@@ -14,6 +15,7 @@ router = APIRouter(tags=["classify"])
 
 class ClassifyRequest(BaseModel):
     text: str = Field(min_length=1, max_length=5000)
+    title: str | None = Field(default=None, max_length=200)
     address: str | None = Field(default=None, max_length=300)
     division_code: str | None = Field(default=None, max_length=32)
 
@@ -25,8 +27,15 @@ async def classify(body: ClassifyRequest, session: SessionDep,
     c = await run_in_threadpool(_classifier().classify, body.text, address=body.address,
                                 division_code=body.division_code)
     out = c.to_dict()
-    division = orgs.get_unit(session, c.place.code) if c.place else None
     platform = orgs.platform_of(session, principal.unit)
+    if platform.level == Level.city.value:     # the decision the routing job takes
+        d = city_routing().decide(title=body.title or "", text=body.text, address=body.address,
+                                  division_code=body.division_code, category=c.category,
+                                  category_auto=c.auto)
+        out["routing"] = d.to_dict()
+        out["unit"] = {"id": d.unit_code, "name": d.unit_name} if d.auto else None
+        return out
+    division = orgs.get_unit(session, c.place.code) if c.place else None
     unit = ClassifierRouter().target(session, platform, division, c.category) \
         if c.category else None
     out["unit"] = {"id": unit.id, "name": unit.name} if unit else None

@@ -154,6 +154,21 @@ def _import_orders(args: argparse.Namespace) -> None:
         print(f"rejected rows with their errors: {report.error_file}")
 
 
+def _route_letters(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from tqdm import tqdm
+
+    from classifiers.route_letters import route_letters
+
+    with tqdm(unit="letter", desc="分拨决策") as bar:
+        try:
+            n = route_letters(Path(args.file), Path(args.out), progress=bar.update)
+        except (OSError, KeyError, ValueError) as exc:
+            sys.exit(f"route-letters: {exc}")
+    print(f"{n} decisions written to {args.out}")
+
+
 def main(argv: list[str] | None = None) -> None:
     from dispatch.config import get_settings
     from dispatch.observability import configure_logging
@@ -182,6 +197,10 @@ def main(argv: list[str] | None = None) -> None:
     im.add_argument("file")
     im.add_argument("--batch", type=int, default=5_000, help="orders per transaction")
     im.add_argument("--workers", type=int, help="processes parsing and writing (PostgreSQL; default: one per core)")
+    rl = sub.add_parser("route-letters", help="the routing decision for each row of a CSV "
+                        "(mail_id,title,text[,address]) under the loaded city")
+    rl.add_argument("file")
+    rl.add_argument("--out", required=True)
     cu = sub.add_parser("create-user")
     for flag in ("--username", "--role", "--unit", "--password"):
         cu.add_argument(flag, required=True)
@@ -189,7 +208,7 @@ def main(argv: list[str] | None = None) -> None:
     args = p.parse_args(argv)
     {"demo": lambda a: _serve(a, demo=True), "serve": _serve, "worker": _worker,
      "sweeper": _sweeper, "init-db": _init_db, "revision": _revision, "create-user": _create_user,
-     "import-orders": _import_orders}[args.cmd](args)
+     "import-orders": _import_orders, "route-letters": _route_letters}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     var_dir: Path = Path("var")
     divisions_csv: Path = PACKAGE_DATA / "yongzhou_divisions.csv"
     departments_file: Path = PACKAGE_DATA / "departments.json"
+    # renamed and merged places (alias,code); answered history (title,text,answered_by) that
+    # the unit-routing model learns from (classifiers/units.py). Shangluo ships both in
+    # cities/shangluo/; without history, routing picks departments by category.
+    aliases_file: Path | None = None
+    routing_history: Path | None = None
     order_prefix: str = "GD"
     # orders still "received" after this long are re-enqueued by the sweeper
     sweeper_stale_seconds: int = 60

@@ -1,0 +1,171 @@
+"""Which unit handles a message, learned from answered history: the label routing needs.
+
+A closed order (or an answered mailbox letter) says which body handled it; `answering.Handler`
+reads that as a level (county, city department, the platform itself), a county and a department
+type. Three small models learn from such rows, on character 2–3-grams of the title and the first
+`BODY_CHARS` characters of the body (no tokenisation: place and unit names are short, fixed
+strings, and jieba's cost stays with the category model):
+
+    level    territorial | city | platform       logistic regression, + the county vote's
+                                                 share and strength as two more features
+    county   county code (territorial rows)      logistic regression: the streets, compounds and
+                                                 bodies of each county that its letters name
+    type     department type                     logistic regression on every row that names a
+                                                 type (a county department's too), plus weak
+                                                 labels: official replies that name a bureau
+
+`UnitModel.scores` turns them into one distribution over the places an order can go:
+``county:<code>`` (hand to that county's platform), ``dept:<type>`` (a city department) and
+``platform`` (stays with the city's dispatchers), where
+
+    P(county c) = P(territorial) x (s x vote share(c) + (1 - s) x P_county(c)),  s = vote strength
+    P(dept d)   = P(city) x P_type(d)
+    P(platform) = P(platform)
+
+so a place the text names outright decides the county, and the learned county model speaks only
+where the text names none. Decisions come from `classifiers.decide`.
+"""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy.sparse import csr_matrix, hstack
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import SGDClassifier
+
+from classifiers.answering import AnswerReader
+from classifiers.evidence import CountyVote
+
+BODY_CHARS = 300
+SEED = 7
+WEAK_LABELS_CSV = Path(__file__).resolve().parent / "data" / "weak_unit_labels.csv"
+WEAK_WEIGHT = 0.5          # a reply naming a bureau is weaker evidence than a real answer
+REPLY_CHARS = 150          # where a reply says who handled the matter
+
+
+@dataclass(frozen=True)
+class Example:
+    title: str
+    body: str
+    level: str                      # territorial | city | platform
+    county: str | None = None
+    dept_type: str | None = None
+    weight: float = 1.0
+
+
+def unit_text(title: str, body: str) -> str:
+    return f"{title or ''}。{(body or '')[:BODY_CHARS]}"
+
+
+def vote_features(vote: CountyVote) -> list[float]:
+    _, share, strength = vote.best()
+    return [share * strength, float(vote.outside)]
+
+
+def _vectorizer() -> TfidfVectorizer:
+    return TfidfVectorizer(analyzer="char", ngram_range=(2, 3), min_df=2, sublinear_tf=True,
+                           max_features=60000, dtype=np.float32)
+
+
+def _lr(alpha: float = 1e-4) -> SGDClassifier:
+    """Logistic regression by SGD: a second to fit where lbfgs took half a minute (27 types)."""
+    return SGDClassifier(loss="log_loss", alpha=alpha, max_iter=30, tol=None,
+                         class_weight="balanced", random_state=SEED)
+
+
+class UnitModel:
+    """Level, county and department type of a message's handling unit."""
+
+    def fit(self, examples: list[Example], votes: list[CountyVote]) -> "UnitModel":
+        texts = [unit_text(e.title, e.body) for e in examples]
+        self.vectorizer = _vectorizer().fit(texts)
+        X = self.vectorizer.transform(texts)
+        weights = np.array([e.weight for e in examples])
+        lvl = [i for i, e in enumerate(examples) if e.level != "weak"]
+        Xl = hstack([X[lvl], csr_matrix([vote_features(votes[i]) for i in lvl])]).tocsr()
+        self.level = _lr().fit(Xl, [examples[i].level for i in lvl], sample_weight=weights[lvl])
+        cty = [i for i, e in enumerate(examples) if e.level == "territorial" and e.county]
+        self.county = _lr().fit(X[cty], [examples[i].county for i in cty]) \
+            if len({examples[i].county for i in cty}) > 1 else None
+        self._only_county = examples[cty[0]].county if cty and self.county is None else None
+        typ = [i for i, e in enumerate(examples) if e.dept_type]
+        self.type = _lr().fit(X[typ], [examples[i].dept_type for i in typ],
+                                 sample_weight=weights[typ])
+        self._heads = {name: _Head(m) for name, m in
+                       (("level", self.level), ("county", self.county), ("type", self.type)) if m}
+        return self
+
+    def scores(self, title: str, body: str, vote: CountyVote) -> dict[str, float]:
+        """Probability of each destination (``county:<code>``, ``dept:<type>``, ``platform``)."""
+        return self.scores_many([(title, body)], [vote])[0]
+
+    def scores_many(self, items: list[tuple[str, str]], votes: list[CountyVote]) -> list[dict[str, float]]:
+        X = self.vectorizer.transform([unit_text(t, b) for t, b in items])
+        Xl = hstack([X, csr_matrix([vote_features(v) for v in votes])]).tocsr()
+        p_level = self._heads["level"].proba(Xl)
+        p_county = self._heads["county"].proba(X) if self.county is not None else None
+        p_type = self._heads["type"].proba(X)
+        levels = list(self.level.classes_)
+        out = []
+        for i, vote in enumerate(votes):
+            lv = dict(zip(levels, p_level[i]))
+            share = vote.distribution()
+            _, _, s = vote.best()
+            learned = dict(zip(self.county.classes_, p_county[i])) if p_county is not None \
+                else {self._only_county: 1.0}
+            counties = set(share) | set(learned)
+            d = {f"county:{c}": lv.get("territorial", 0.0) *
+                 (s * share.get(c, 0.0) + (1 - s) * learned.get(c, 0.0)) for c in counties}
+            d.update({f"dept:{t}": lv.get("city", 0.0) * p for t, p in zip(self.type.classes_, p_type[i])})
+            d["platform"] = lv.get("platform", 0.0)
+            out.append(d)
+        return out
+
+
+class _Head:
+    """A fitted linear classifier's ``predict_proba`` (one-vs-rest, normalised, as sklearn's
+    SGD log-loss) without sklearn's per-call checks and its copy of the transposed weights:
+    18 ms a decision, most of it copying 27 x 50,000 weights, became well under one."""
+
+    def __init__(self, model: SGDClassifier) -> None:
+        self.W = np.ascontiguousarray(model.coef_.T, dtype=np.float64)
+        self.b = model.intercept_.astype(np.float64)
+        self.binary = len(model.classes_) == 2
+
+    def proba(self, X) -> np.ndarray:
+        z = np.asarray(X @ self.W) + self.b
+        p = 1.0 / (1.0 + np.exp(-z))
+        if self.binary:
+            return np.hstack([1 - p, p])
+        return p / p.sum(axis=1, keepdims=True)
+
+
+def history_examples(path: str | Path, reader: AnswerReader) -> list[Example]:
+    """Answered history (``title,text,answered_by``): one example per row the reader can read."""
+    out = []
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        for r in csv.DictReader(fh):
+            h = reader.read(r.get("answered_by") or "")
+            if h is not None:
+                level = "territorial" if h.level == "county" else h.level
+                out.append(Example(r.get("title") or "", r.get("text") or "", level, h.county,
+                                   h.dept_type))
+    return out
+
+
+def weak_examples(path: str | Path = WEAK_LABELS_CSV) -> list[Example]:
+    """Department types that official replies name (``title,text,dept_type``): types only."""
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return [Example(r["title"], r["text"], "weak", None, r["dept_type"], WEAK_WEIGHT)
+                for r in csv.DictReader(fh) if r.get("dept_type")]
+
+
+def reply_dept_type(reply: str, names: list[tuple[str, str]]) -> str | None:
+    """The type of the first bureau a reply names in its opening (names: (name, type), >= 3
+    characters, so that 我局 or a bare 局 never counts)."""
+    head = (reply or "")[:REPLY_CHARS]
+    hits = [(head.find(n), -len(n), t) for n, t in names if len(n) >= 3 and n in head]
+    return min(hits)[2] if hits else None
