@@ -21,31 +21,38 @@ is the more informative one. The title (text before the first 。！？) counts 
 Urgency (紧急程度), following the national 12345 time limits::
 
     code          label  when
-    extra_urgent  特急   an emergency was detected (below), or life/property at
-                         risk: 危及生命 生命危险 发生爆炸 爆炸了 溺水 坠楼 跳楼 轻生 自杀 中毒
-                         山体滑坡 泥石流 洪水 决堤 险情 随时可能倒塌 房屋开裂
-    urgent        紧急   water/power/gas/heating outage or a burst main:
+    extra_urgent  特急   an emergency was detected (below), or a life-risk word
+                         stated as a fact: 危及生命 生命危险 发生爆炸 爆炸了 溺水 坠楼 跳楼
+                         轻生 自杀 中毒 山体滑坡 泥石流 洪水 决堤 险情 随时可能倒塌 房屋开裂
+    urgent        紧急   a life-risk word feared ("担心孩子溺水", "万一发生泥石流"), or a
+                         water/power/gas/heating outage or a burst main:
                          停水 断水 没水 停电 断电 没电 停气 断气 停暖 没有暖气
                          暖气不热 爆管 水管爆裂 井盖缺失 路面塌陷
-    normal        一般   anything else
+    normal        一般   anything else, including a life-risk word that is negated,
+                         prevented, past or an aftermath ("防止溺水", "去年的洪水")
 
 Emergency hand-over (一键转接) returns the service to call::
 
-    119  gas leak 燃气泄漏/煤气泄漏/天然气泄漏/漏气/煤气味, fire 着火/起火/失火/
-         火灾, collapse 倒塌/坍塌/塌方, someone trapped 被困
-    120  electrocution 触电, injured 受伤/昏迷/晕倒/流血/骨折/急救
+    119  gas leak 燃气泄漏/煤气泄漏/天然气泄漏/漏气/煤气味, fire 着火/起火/失火/火灾/爆炸,
+         collapse 倒塌/坍塌/塌方, someone trapped, buried or in the water 被困/被埋/溺水/落水
+    120  electrocution 触电, poisoning 中毒, injured 受伤/昏迷/晕倒/流血/骨折/急救
     110  violence in progress: 打架/斗殴/持刀/砍人/行凶/抢劫/家暴/绑架
     (precedence when several match: 119, then 110, then 120)
 
-Residents often tell of past incidents, of risks or of what might happen, so a
-sign counts only when its clause (text between ，。！？；) has no hazard,
-hypothetical or past word (see SUPPRESSORS: 存在 隐患 风险 可能 如果 万一 一旦 若
-会导致 容易 担心 防止 预防 避免 以免 曾 去年 之前 发生过 经常 多次 事故 事件 工伤
-伤害 面临 即将 消防通道 年 月 日 ...) and says it is happening now: the sign is
-self-evident (gas smell or leak, 触电), or is followed by 了 (着火了), or its
-clause or the next one has a present marker (正在 现在 刚刚 刚才 还在 快来 赶紧 赶快 救命 马上 请速
-立即 紧急 求救 快点). A few look-alikes (看着火车站) are
-skipped. On 9,278 real online messages this flags well under 1 %.
+Residents often write of past incidents, of risks, of prevention or of what
+might happen, so each hit of a danger word gets a ``Tense`` from the marker
+words around it (TENSE_MARKERS, one table with its scopes beside it): negated,
+prevented, past, aftermath or heard of (not_now); feared or hypothetical;
+happening now or about to; or plain. Only ``now`` hands over: a present marker
+(正在 现在 刚刚 快来 救命 ...), a following 了 (着火了), 被困在, or a self-evident
+sign (gas smell or leak, 触电). Feared is no emergency, but a feared risk to life
+keeps the order 紧急 so that someone looks soon; an emergency word that is only
+feared (存在火灾隐患, the commonest mailbox complaint) leaves urgency alone. The
+time frame of a sentence is usually set at its start ("2013年的一天，…，…又着火了"),
+so past and hypothetical markers reach over the earlier clauses of the sentence
+unless the word's own clause says 现在/正在. Measured with
+``bench/eval_emergency.py``: 0 of 511 Shangluo mailbox letters (6 before),
+10 of 7,119 online messages (12 before); none of them is an emergency.
 """
 
 from __future__ import annotations
@@ -120,20 +127,75 @@ EXTRA_URGENT_TERMS = _W(
 
 EMERGENCY_TERMS: dict[str, EmergencyService] = {
     **dict.fromkeys(_W("燃气泄漏 煤气泄漏 天然气泄漏 漏气 煤气味 燃气味"), EmergencyService.FIRE),
-    **dict.fromkeys(_W("着火 起火 失火 火灾 倒塌 坍塌 塌方 被困"), EmergencyService.FIRE),
-    **dict.fromkeys(_W("触电 受伤 昏迷 晕倒 流血 骨折 急救"), EmergencyService.AMBULANCE),
+    **dict.fromkeys(_W("着火 起火 失火 火灾 爆炸 倒塌 坍塌 塌方 被困 被埋 溺水 落水"), EmergencyService.FIRE),
+    **dict.fromkeys(_W("触电 中毒 受伤 昏迷 晕倒 流血 骨折 急救"), EmergencyService.AMBULANCE),
     **dict.fromkeys(_W("打架 斗殴 持刀 砍人 行凶 抢劫 家暴 绑架"), EmergencyService.POLICE),
 }
 EMERGENCY_PRECEDENCE = (EmergencyService.FIRE, EmergencyService.POLICE, EmergencyService.AMBULANCE)
-PRESENT_MARKERS = _W("正在 现在 刚刚 刚才 还在 快来 赶紧 赶快 救命 马上 请速 立即 紧急 求救 快点 快救")
-SUPPRESSORS = _W(
-    "存在 隐患 风险 可能 如果 万一 一旦 若 会引起 会导致 会造成 会发生 容易 担心 防止 预防 避免 以免 曾 去年 前年 之前 以前 "
-    "发生过 经常 有时 多次 每年 事故 事件 工伤 伤害 之势 面临 即将 消防通道 年 月 日"
-)
 # Signs that need no present marker: nobody writes about a gas leak or an
-# electrocution in passing without a hazard word, which the suppressors catch.
+# electrocution in passing without a hazard word, which the worry words catch.
 SELF_EVIDENT = _W("燃气泄漏 煤气泄漏 天然气泄漏 煤气味 燃气味 触电")
-LOOK_ALIKES = _W("看着火 着火车 沿着火 照着火 起火灾 不触电")
+LOOK_ALIKES = _W("看着火 着火车 沿着火 照着火 起火灾 不触电 受伤害 爆炸性 爆炸式 信息爆炸")
+
+
+class Tense(StrEnum):
+    """How a message speaks of a danger word (see TENSE_MARKERS)."""
+
+    NOW = "now"          # happening now or about to: hand over
+    PLAIN = "plain"      # no marker either way
+    FEARED = "feared"    # worry, hypothesis or standing hazard
+    NOT_NOW = "not_now"  # negated, prevented, past, aftermath or hearsay
+
+
+# Tense and negation markers, one table for a city admin. Scopes (a clause ends
+# at ，。！？；, a sentence at 。！？；):
+#   negation   before the danger word, in its clause ("没有发生火灾", not "着火了没人管")
+#   not_now    its clause, or an earlier clause of its sentence ("2013年的一天，…着火了")
+#   feared     the same scope as not_now ("如果…，…被困在里面怎么办")
+#   hazard     its clause only; read as feared ("存在火灾隐患", "随时可能倒塌")
+#   present    its clause or the next one; a present marker in its own clause
+#              outweighs a not_now or feared marker in an earlier clause
+#              ("昨天报修过，现在又着火了"); the next clause counts only when it
+#              has no not_now or feared marker itself ("…火灾…，现在康复期")
+#   ongoing    its clause; says now like a following 了 ("着火了") but, being no
+#              time word, does not outweigh an earlier date ("2010年…，…被困在…")
+#   neutral    contain a marker but are not one (救命之恩, 未成年, 没人)
+TENSE_MARKERS: dict[str, tuple[str, ...]] = {
+    "negation": _W("没有 没发生 没出现 并没 并未 未 未曾 从未 从没 不会 不曾 不再"),
+    "not_now": _W(
+        # prevention and drills
+        "防止 预防 避免 以免 谨防 严防 防范 杜绝 严禁 禁止 防溺水 安全教育 宣传 演练 模拟 "
+        # past: times, narrative, habit
+        "去年 前年 上次 上回 那次 那场 当年 那年 那天 当天 当时 那时 昨天 昨晚 前天 上周 上个月 "
+        "前几天 前些天 前段时间 曾 曾经 以前 之前 从前 早年 过去 多年前 后来 此前 发生过 "
+        "经常 常常 时常 有时 总是 老是 每次 每当 每年 多次 屡次 "
+        # since then, aftermath
+        "至今 到现在 直到现在 迄今 一直 到目前为止 事故后 事发后 善后 赔偿 补偿 理赔 工伤 认定 鉴定 "
+        "伤残 致残 残疾 康复 住院 出院 抚恤 医药费 医疗费 后遗症 重建 安置 "
+        # heard of, not seen
+        "听说 据说 新闻 报道 电视 网上"
+    ),
+    "feared": _W("担心 害怕 怕 生怕 恐怕 如果 假如 要是 万一 一旦 若 倘若 如遇 难道 是不是 要等"),
+    "hazard": _W("可能 或将 随时 容易 会不会 才会 会引起 会导致 会造成 会发生 存在 隐患 风险 之势 面临 消防通道"),
+    "present": _W(
+        "正在 现在 此刻 目前 刚刚 刚才 还在 即将 快要 快来 快叫 快派 快救 快点 赶紧 赶快 救命 "
+        "马上 请速 立即 紧急 求救"
+    ),
+    "ongoing": _W("被困在 被困于"),
+    "neutral": _W("救命之恩 可怕 未成年 未来 没人 没法"),
+}
+# Written dates and spans of time also mark the past; an emergency is told
+# with 现在/刚才, not with the date ("2018年", "3月8日", "三年前", "两次").
+PAST_PATTERNS = (
+    r"[0-9０-９〇零一二三四五六七八九]{2,4}年",
+    r"[0-9０-９一二三四五六七八九十]+月[0-9０-９一二三四五六七八九十]*[日号份]",
+    r"[0-9０-９一二两三四五六七八九十几数多半]+(?:个多|个|多)?(?:年|月)(?:前|以前|之前|了|来|多)",
+    r"[0-9０-９一二两三四五六七八九十几数多半]+(?:天|周|星期)(?:前|以前|之前)",
+    r"[0-9０-９两三四五六七八九十几数多]+次",
+)
+# A danger word directly followed by one of these is over, general or an event
+# talked about ("着火后", "被抢劫过", "溺水时怎么自救", "爆炸事件").
+AFTER_SIGN = _W("后 之后 以后 过后 过 时 的时候 的事 事件")
 _CLAUSE_END = re.compile(r"[，,。！？!?；;\n]")
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]")
 def _alternation(words) -> re.Pattern[str]:
@@ -159,6 +221,7 @@ class Rules:
         urgent_terms=URGENT_TERMS,
         extra_urgent_terms=EXTRA_URGENT_TERMS,
         emergency_terms=EMERGENCY_TERMS,
+        tense_markers=TENSE_MARKERS,
     ) -> None:
         self._type_weight: dict[str, list[tuple[RequestType, int]]] = {}
         for rtype, (strong, weak) in request_type_keywords.items():
@@ -171,9 +234,10 @@ class Rules:
         self._extra_re = _alternation(extra_urgent_terms)
         self._emergency = dict(emergency_terms)
         self._emergency_re = _alternation(self._emergency)
-        self._suppress_re = _alternation(SUPPRESSORS)
-        self._present_re = _alternation(PRESENT_MARKERS)
         self._look_alike_re = _alternation(LOOK_ALIKES)
+        self._marker_kind = {w: kind for kind, words in tense_markers.items() for w in words}
+        words = "|".join(re.escape(w) for w in sorted(self._marker_kind, key=len, reverse=True))
+        self._marker_re = re.compile("|".join((words, *PAST_PATTERNS)))
 
     def request_type(self, text: str) -> RequestType:
         """Highest keyword score wins; the title counts double."""
@@ -191,18 +255,25 @@ class Rules:
 
     def emergency(self, text: str) -> EmergencyService | None:
         """The service to hand over to, or None; see the module docstring."""
-        found: set[EmergencyService] = set()
-        for hit in self._emergency_re.finditer(text):
-            service = self._emergency[hit.group()]
-            if service not in found and self._happening_now(text, hit.start(), hit.end()):
-                found.add(service)
+        found = {self._emergency[hit.group()] for hit in self.emergency_hits(text)}
         return next((s for s in EMERGENCY_PRECEDENCE if s in found), None)
 
+    def emergency_hits(self, text: str) -> list[re.Match[str]]:
+        """The emergency words of the text that tell of something happening now."""
+        return [hit for hit in self._emergency_re.finditer(text)
+                if self.tense(text, hit.start(), hit.end()) is Tense.NOW]
+
     def urgency(self, text: str, emergency: EmergencyService | None = None) -> Urgency:
-        """特急 for emergencies and risk to life, 紧急 for utility outages."""
-        if emergency is not None or self._extra_re.search(text):
+        """特急 for emergencies and risk to life, 紧急 for feared risk and utility outages."""
+        if emergency is not None:
             return Urgency.EXTRA_URGENT
-        if self._urgent_re.search(text):
+        feared = False
+        for hit in self._extra_re.finditer(text):
+            tense = self.tense(text, hit.start(), hit.end())
+            if tense in (Tense.NOW, Tense.PLAIN):
+                return Urgency.EXTRA_URGENT
+            feared = feared or tense is Tense.FEARED
+        if feared or self._urgent_re.search(text):
             return Urgency.URGENT
         return Urgency.NORMAL
 
@@ -218,19 +289,45 @@ class Rules:
             emergency=emergency,
         )
 
-    def _happening_now(self, text: str, start: int, end: int) -> bool:
-        near = text[max(0, start - 2):end + 2]
-        if self._look_alike_re.search(near):
-            return False
+    def tense(self, text: str, start: int, end: int) -> Tense:
+        """How the text speaks of the danger word at text[start:end]."""
+        if self._look_alike_re.search(text, max(0, start - 2), end + 2):
+            return Tense.NOT_NOW
+        if text.startswith(AFTER_SIGN, end):
+            return Tense.NOT_NOW
+        sentence = _span(_SENTENCE_END, text, start, end)[0]
         left, right = _span(_CLAUSE_END, text, start, end)
-        if self._suppress_re.search(text, left, right):
-            return False
-        if text.startswith("了", end) or text[start:end] in SELF_EVIDENT:
-            return True
-        # "被困在电梯里，救命": the marker may sit in the next clause.
         m = _CLAUSE_END.search(text, right + 1)
-        right = m.start() if m else len(text)
-        return self._present_re.search(text, left, right) is not None
+        next_end = m.start() if m else len(text)
+        own: set[str] = set()
+        earlier: set[str] = set()
+        following: set[str] = set()
+        for m in self._marker_re.finditer(text, sentence, next_end):
+            if start <= m.start() and m.end() <= end:
+                continue  # inside the word itself (随时可能倒塌)
+            kind = self._marker_kind.get(m.group(), "not_now")  # a PAST_PATTERNS match
+            if kind == "hazard":
+                kind = "feared" if left <= m.start() and m.end() <= right else "neutral"
+            if kind == "negation":
+                if left <= m.start() and m.end() <= start:
+                    return Tense.NOT_NOW
+            elif m.end() <= left:
+                earlier.add(kind)
+            elif m.start() <= right:
+                own.add(kind)
+            else:
+                following.add(kind)
+        for kind, tense in (("not_now", Tense.NOT_NOW), ("feared", Tense.FEARED)):
+            if kind in own or (kind in earlier and "present" not in own):
+                return tense
+        if (
+            own & {"present", "ongoing"}
+            or text.startswith("了", end)
+            or text[start:end] in SELF_EVIDENT
+            or ("present" in following and not following & {"not_now", "feared"})
+        ):
+            return Tense.NOW
+        return Tense.PLAIN
 
 
 def _span(boundary: re.Pattern[str], text: str, start: int, end: int) -> tuple[int, int]:
