@@ -7,7 +7,7 @@ import jwt
 from sqlmodel import Session, select
 
 from dispatch.auth.models import User, UserCreate
-from dispatch.auth.security import decode_token, hash_password, verify_password
+from dispatch.auth.security import decode_token, hash_password, verify_nothing, verify_password
 from dispatch.errors import Conflict, Invalid, Unauthorized
 from dispatch.orders.enums import Role
 from dispatch.orgs.models import OrgUnit
@@ -28,8 +28,11 @@ def create_user(session: Session, *, data: UserCreate) -> User:
 
 
 def authenticate(session: Session, *, username: str, password: str) -> User:
+    """The user with this password; every refusal costs one password verification, so an
+    unknown or deactivated name takes as long as a wrong password."""
     user = session.exec(select(User).where(User.username == username)).first()
-    if user is None or not user.active or not verify_password(password, user.password_hash):
+    ok = verify_password(password, user.password_hash) if user else verify_nothing(password)
+    if not ok or not user.active:
         raise Unauthorized("incorrect username or password")
     return user
 

@@ -3,15 +3,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 from sqlmodel import select
 
+from dispatch.auth import flows
 from dispatch.auth import service as users
 from dispatch.auth.models import User, UserCreate, UserPublic
-from dispatch.auth.security import create_token
-from dispatch.config import get_settings
 from dispatch.deps import CurrentPrincipal, Principal, SessionDep, require_roles
 from dispatch.orders.enums import Role
 from dispatch.orgs.models import OrgUnitPublic
@@ -30,16 +29,19 @@ class Me(BaseModel):
 
 
 @router.post("/auth/token", response_model=Token)
-def login(session: SessionDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> Token:
-    user = users.authenticate(session, username=form.username, password=form.password)
-    s = get_settings()
-    return Token(access_token=create_token(user_id=user.id, token_version=user.token_version,
-                                           secret=s.secret_key, minutes=s.token_minutes))
+async def login(request: Request, session: SessionDep,
+                form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> Token:
+    """429 when this client address has failed too often (dispatch/auth/throttle.py)."""
+    client = request.client.host if request.client else "unknown"
+    return Token(access_token=await flows.sign_in(
+        session, request.app.state.login_throttle, username=form.username,
+        password=form.password, client=client))
 
 
 @router.post("/auth/logout", status_code=204)
 def logout(session: SessionDep, principal: CurrentPrincipal) -> None:
-    users.revoke_tokens(session, user=session.get(User, principal.user.id))
+    """Revokes every earlier token and closes the user's open live sockets."""
+    flows.sign_out(session, user=session.get(User, principal.user.id))
 
 
 @router.get("/auth/me", response_model=Me)

@@ -6,7 +6,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from dispatch.ratelimit import MemoryCounter, RateLimit, Rule
+from dispatch.ratelimit import Counters, RateLimit, Rule
 from tests.helpers import auth, new_call
 
 
@@ -41,18 +41,20 @@ def test_malformed_json_is_a_422_with_a_reason(client, tokens):
     assert r.status_code == 422 and r.json()["code"] == "invalid" and r.json()["message"]
 
 
-def test_login_rate_limit_answers_429_with_retry_after():
-    app = Starlette(routes=[Route("/api/v1/auth/token", lambda r: PlainTextResponse("ok"),
-                                  methods=["POST"])])
-    limited = RateLimit(app, rules=[Rule("/api/v1/auth/token", 3, 60)], counter=MemoryCounter())
+def test_a_rate_limited_path_answers_429_with_retry_after():
+    app = Starlette(routes=[Route("/api/v1/channels/x", lambda r: PlainTextResponse("ok"),
+                                  methods=["GET", "POST"])])
+    limited = RateLimit(app, rules=[Rule("/api/v1/channels/", 3, 60)], counters=Counters(None))
     c = TestClient(limited)
-    codes = [c.post("/api/v1/auth/token").status_code for _ in range(5)]
+    codes = [c.post("/api/v1/channels/x").status_code for _ in range(5)]
     assert codes == [200, 200, 200, 429, 429]
-    r = c.post("/api/v1/auth/token")
+    r = c.post("/api/v1/channels/x")
     assert 0 < int(r.headers["retry-after"]) <= 60 and r.json()["code"] == "rate_limited"
-    assert c.get("/api/v1/auth/token").status_code == 405  # only POSTs count
+    assert c.get("/api/v1/channels/x").status_code == 200  # only POSTs count
 
 
-def test_the_app_limits_login_and_public_channels(app):
+def test_the_app_limits_public_channels_and_throttles_failed_sign_ins(app):
     rules = [m.kwargs["rules"] for m in app.user_middleware if m.cls is RateLimit][0]
-    assert {r.prefix for r in rules} == {"/api/v1/auth/token", "/api/v1/channels/"}
+    assert {r.prefix for r in rules} == {"/api/v1/channels/"}
+    assert app.state.login_throttle.limits.per_account > 0
+

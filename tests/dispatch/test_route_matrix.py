@@ -166,12 +166,12 @@ def test_public_channel_doors_are_rate_limited_and_the_desk_api_is_not(app):
     from starlette.routing import Route
     from starlette.testclient import TestClient
 
-    from dispatch.ratelimit import MemoryCounter, RateLimit, Rule
+    from dispatch.ratelimit import Counters, RateLimit, Rule
 
     rules = [m.kwargs["rules"] for m in app.user_middleware if m.cls is RateLimit][0]
     stub = Starlette(routes=[Route("/api/v1/{rest:path}", lambda r: PlainTextResponse("ok"),
                                    methods=["POST"])])
-    c = TestClient(RateLimit(stub, counter=MemoryCounter(),
+    c = TestClient(RateLimit(stub, counters=Counters(None),
                              rules=[Rule(r.prefix, 2, 60) for r in rules]))
     codes = [c.post("/api/v1/channels/weibo/messages").status_code for _ in range(3)]
     assert codes == [200, 200, 429]
