@@ -30,7 +30,8 @@ from dispatch.intake.lean import LeanIntake
 from dispatch.jobs import sweeper
 from dispatch.knowledge import views as knowledge
 from dispatch.orders import views as orders
-from dispatch.observability import RequestContext, configure_logging, metrics_response, warm_up
+from dispatch.observability import (RequestContext, configure_logging, metrics_response,
+                                    redact_tokens_in_server_logs, warm_up)
 from dispatch.orgs import views as orgs
 from dispatch.topics import views as topics
 from dispatch.ratelimit import Counters, LoginThrottle, RateLimit, Rule
@@ -125,6 +126,7 @@ def create_app(*, run_sweeper: bool = True) -> FastAPI:
                   telemetry={"tracing": False, "metrics": False, "logs": False})
     app.state.run_sweeper = run_sweeper
     app.state.lean = None          # opened at start-up on PostgreSQL
+    redact_tokens_in_server_logs()
     install_error_handlers(app)
     _install_middleware(app)
     app.include_router(health.router)

@@ -1,4 +1,5 @@
-"""Sign-in behind the throttle (dispatch/auth/throttle.py), and sign-out."""
+"""Sign-in behind the throttle (dispatch/auth/throttle.py), and sign-out, which also closes the
+user's live sockets on every API process."""
 from __future__ import annotations
 
 from sqlmodel import Session
@@ -10,6 +11,7 @@ from dispatch.auth.security import create_token
 from dispatch.config import get_settings
 from dispatch.errors import Unauthorized
 from dispatch.ratelimit import LoginThrottle
+from dispatch.realtime.broker import get_broker
 
 
 async def sign_in(session: Session, throttle: LoginThrottle, *, username: str, password: str,
@@ -30,3 +32,4 @@ async def sign_in(session: Session, throttle: LoginThrottle, *, username: str, p
 
 def sign_out(session: Session, *, user: User) -> None:
     users.revoke_tokens(session, user=user)
+    get_broker().revoke(user_id=user.id, version=user.token_version)

@@ -1,12 +1,21 @@
 """Request ids, metrics, body size limits and rate limits."""
 from __future__ import annotations
 
+import logging
+import socket
+import threading
+
+import httpx
+import uvicorn
 from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
+from websockets.sync.client import connect
 
+from dispatch.api import create_app
 from dispatch.ratelimit import Counters, RateLimit, Rule
+from tests.conftest import wait_until
 from tests.helpers import auth, new_call
 
 
@@ -58,3 +67,38 @@ def test_the_app_limits_public_channels_and_throttles_failed_sign_ins(app):
     assert {r.prefix for r in rules} == {"/api/v1/channels/"}
     assert app.state.login_throttle.limits.per_account > 0
 
+
+def test_tokens_in_urls_never_reach_the_servers_logs(seeded, tokens):
+    """uvicorn logs every path with its query (the access log; the websocket's lines): a
+    socket opened the old way, ``/api/v1/ws?token=…``, leaves the token out of them."""
+    token = tokens["county_supervisor"]
+    lines: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: lines.append(record.getMessage())
+    loggers = [logging.getLogger(n) for n in ("uvicorn.access", "uvicorn.error")]
+    levels = [lg.level for lg in loggers]
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(create_app(run_sweeper=False), lifespan="off",
+                                           log_config=None, access_log=True))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    for lg in loggers:
+        lg.addHandler(handler)
+        lg.setLevel(logging.INFO)
+    try:
+        thread.start()
+        wait_until(lambda: server.started, timeout=30)
+        port = sock.getsockname()[1]
+        with connect(f"ws://127.0.0.1:{port}/api/v1/ws?token={token}") as ws:
+            assert '"hello"' in ws.recv(timeout=10)
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz?token={token}").status_code == 200
+        wait_until(lambda: any("/healthz" in line for line in lines), timeout=10)
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+        for lg, level in zip(loggers, levels):
+            lg.removeHandler(handler)
+            lg.setLevel(level)
+    assert any("/api/v1/ws?token=[redacted]" in line for line in lines), lines
+    assert not any(token in line for line in lines)
