@@ -11,4 +11,5 @@ COPY sla ./sla
 RUN pip install . boto3 && useradd --system --home /app hotline && mkdir -p /app/var && chown hotline /app/var
 USER hotline
 EXPOSE 8000
-CMD ["uvicorn", "dispatch.api:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers"]
+# proxy headers are believed from HOTLINE_TRUSTED_PROXIES only (dispatch/cli.py)
+CMD ["hotline", "serve", "--host", "0.0.0.0", "--port", "8000"]

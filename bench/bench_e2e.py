@@ -73,8 +73,8 @@ async def _stream(token: str, ws_token: str, rate: float, total: int, conc: int,
     headers = {"Authorization": f"Bearer {token}"}
     make = lambda i: request_bytes("127.0.0.1", PORT, "POST", "/api/v1/intake",  # noqa: E731
                                    payload(i, run_id, corpus), headers)
-    async with websockets.connect(f"ws://127.0.0.1:{PORT}/api/v1/ws?token={ws_token}",
-                                  max_queue=None) as ws:
+    async with websockets.connect(f"ws://127.0.0.1:{PORT}/api/v1/ws", max_queue=None,
+                                  subprotocols=["hotline.v1", f"bearer.{ws_token}"]) as ws:
         hello = json.loads(await ws.recv())
         assert hello.get("type") == "hello", hello
         listener = asyncio.create_task(listen(ws))

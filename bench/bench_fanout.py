@@ -118,7 +118,8 @@ async def _consoles(ports: list[int], tokens: list[str], conn: mp.connection.Con
         async with gate:
             for _ in range(30):     # as the console does: a 503 (database restarting) retries
                 try:
-                    ws = await connect(f"ws://127.0.0.1:{ports[i % len(ports)]}/api/v1/ws?token={token}",
+                    ws = await connect(f"ws://127.0.0.1:{ports[i % len(ports)]}/api/v1/ws",
+                                       subprotocols=["hotline.v1", f"bearer.{token}"],
                                        max_queue=None, ping_interval=None, open_timeout=60)
                     break
                 except (InvalidStatus, OSError):

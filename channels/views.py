@@ -9,10 +9,9 @@ from channels.base import ChannelAdapter, validate_model, parse_json
 from channels.deps import ApiKey, Signature, SmallBody, Timestamp, UploadBody
 from channels.registry import REGISTRY
 from channels.schemas import BatchResult, ChannelInfo, CtiAck
-from channels.views_admin import AdminDep
 from channels.views_admin import router as admin_router
 from channels.views_wechat import router as wechat_router
-from dispatch.deps import SessionDep
+from dispatch.deps import CentreAdminDep, SessionDep
 from dispatch.intake.schemas import IntakeResult
 
 router = APIRouter(prefix="/channels", tags=["channels"])
@@ -24,7 +23,7 @@ ANSWERS = {200: {"description": "seen before: the existing order"},
 
 
 @router.get("", response_model=list[ChannelInfo])
-def list_channels(session: SessionDep, _: AdminDep) -> list[ChannelInfo]:
+def list_channels(session: SessionDep, _: CentreAdminDep) -> list[ChannelInfo]:
     """Every door, how it authenticates, and whether it is configured here."""
     return [ChannelInfo(name=a.name, label=a.label, channels=[c.value for c in a.channels],
                         auth=a.auth.value, endpoint=f"/api/v1/channels{a.path}",

@@ -12,20 +12,19 @@ from channels.outbound import service as deliveries
 from channels.schemas import UploadPublic
 from channels.deps import ApiKey
 from dispatch.config import get_settings
-from dispatch.deps import Principal, SessionDep, require_roles
+from dispatch.deps import CentreAdminDep, Principal, SessionDep, require_roles
 from dispatch.errors import Invalid, TooLarge
 from dispatch.orders import service as orders
 from dispatch.orders.enums import Channel, Role
 from dispatch.sqltypes import utcnow
 
 router = APIRouter(tags=["channels"])
-AdminDep = Annotated[Principal, Depends(require_roles(Role.admin))]
 StaffDep = Annotated[Principal, Depends(require_roles(
     Role.operator, Role.dispatcher, Role.callback_agent, Role.supervisor, Role.admin))]
 
 
 @router.post("/clients", response_model=ClientCreated, status_code=201)
-def create_client(body: ClientCreate, session: SessionDep, admin: AdminDep) -> ClientCreated:
+def create_client(body: ClientCreate, session: SessionDep, admin: CentreAdminDep) -> ClientCreated:
     """A key for one external system; the key is shown once and only its hash is kept."""
     if body.channel not in {c.value for c in KEYED_CHANNELS}:
         raise Invalid(f"channel {body.channel!r} does not use API keys",
@@ -37,12 +36,12 @@ def create_client(body: ClientCreate, session: SessionDep, admin: AdminDep) -> C
 
 
 @router.get("/clients", response_model=list[ClientPublic])
-def list_clients(session: SessionDep, _: AdminDep) -> list[ClientPublic]:
+def list_clients(session: SessionDep, _: CentreAdminDep) -> list[ClientPublic]:
     return [ClientPublic(**c.model_dump()) for c in service.list_clients(session)]
 
 
 @router.post("/clients/{client_id}/revoke", response_model=ClientPublic)
-def revoke_client(client_id: int, session: SessionDep, _: AdminDep) -> ClientPublic:
+def revoke_client(client_id: int, session: SessionDep, _: CentreAdminDep) -> ClientPublic:
     client = service.revoke_client(session, client_id=client_id, now=utcnow())
     session.commit()
     return ClientPublic(**client.model_dump())

@@ -19,6 +19,7 @@ from dispatch import health
 from sla import views as sla
 from dispatch.attachments import views as attachments
 from dispatch.auth import views as auth
+from dispatch.auth.throttle import LoginLimits
 from dispatch.config import get_settings
 from dispatch.duplicates import views as duplicates
 from dispatch.db import init_db
@@ -29,10 +30,11 @@ from dispatch.intake.lean import LeanIntake
 from dispatch.jobs import sweeper
 from dispatch.knowledge import views as knowledge
 from dispatch.orders import views as orders
-from dispatch.observability import RequestContext, configure_logging, metrics_response, warm_up
+from dispatch.observability import (RequestContext, configure_logging, metrics_response,
+                                    redact_tokens_in_server_logs, warm_up)
 from dispatch.orgs import views as orgs
 from dispatch.topics import views as topics
-from dispatch.ratelimit import MemoryCounter, RateLimit, RedisCounter, Rule
+from dispatch.ratelimit import Counters, LoginThrottle, RateLimit, Rule
 from dispatch.realtime.broker import get_broker
 from dispatch.realtime import views as realtime
 from sla import scheduled as sla_scheduled
@@ -95,12 +97,21 @@ def _tune_gc() -> None:
         gc.set_threshold(20_000, 20, 20)
 
 
+def _install_limits(app: FastAPI) -> None:
+    """Failed sign-ins (counted by the login flow) and the public channel doors (middleware),
+    on counters shared by the replicas through Redis."""
+    s = get_settings()
+    counters = Counters(s.redis_url, timeout=s.limiter_timeout_seconds)
+    app.state.login_throttle = LoginThrottle(counters, LoginLimits(
+        window=s.login_window_seconds, per_client=s.login_failures_per_client,
+        per_account=s.login_failures_per_account, account_alarm=s.login_failures_account_alarm))
+    app.add_middleware(RateLimit, counters=counters,
+                       rules=[Rule("/api/v1/channels/", s.channel_rate_per_minute, 60)])
+
+
 def _install_middleware(app: FastAPI) -> None:
     s = get_settings()
-    counter = RedisCounter(s.redis_url) if s.redis_url else MemoryCounter()
-    app.add_middleware(RateLimit, counter=counter, rules=[
-        Rule("/api/v1/auth/token", s.login_rate_per_minute, 60),
-        Rule("/api/v1/channels/", s.channel_rate_per_minute, 60)])
+    _install_limits(app)
     # outermost: every response, even a 429 or 413, carries the request id and is counted
     app.add_middleware(RequestContext, max_body=s.max_body_bytes,
                        max_upload=s.attachment_max_bytes + 64 * 1024)
@@ -115,6 +126,7 @@ def create_app(*, run_sweeper: bool = True) -> FastAPI:
                   telemetry={"tracing": False, "metrics": False, "logs": False})
     app.state.run_sweeper = run_sweeper
     app.state.lean = None          # opened at start-up on PostgreSQL
+    redact_tokens_in_server_logs()
     install_error_handlers(app)
     _install_middleware(app)
     app.include_router(health.router)

@@ -7,15 +7,27 @@ import sys
 import threading
 
 
+def server_options(settings) -> dict:
+    """uvicorn's proxy options from HOTLINE_TRUSTED_PROXIES: X-Forwarded-For (the client the
+    sign-in throttle counts) is believed only from those addresses, and from none when none
+    are listed; uvicorn's own default would believe it from 127.0.0.1."""
+    trusted = settings.trusted_proxies.strip()
+    if not trusted:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": trusted}
+
+
 def _serve(args: argparse.Namespace, *, demo: bool = False) -> None:
     import uvicorn
 
     from dispatch.api import create_app
+    from dispatch.config import get_settings
 
     level = os.environ.get("HOTLINE_LOG_LEVEL", "INFO").lower()
+    proxy = server_options(get_settings())
     if not demo and args.workers > 1:   # processes share nothing but PostgreSQL and Redis
         uvicorn.run("dispatch.api:create_app", factory=True, host=args.host, port=args.port,
-                    workers=args.workers, log_level=level)
+                    workers=args.workers, log_level=level, **proxy)
         return
     app = create_app()
     if demo:
@@ -30,7 +42,7 @@ def _serve(args: argparse.Namespace, *, demo: bool = False) -> None:
             print(f"    {username:<18} {role.value:<15} {unit.name} {name}")
         print(f"\n  Console: http://{args.host}:{args.port}/console/   "
               f"API docs: http://{args.host}:{args.port}/docs\n")
-    uvicorn.run(app, host=args.host, port=args.port, log_level=level)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=level, **proxy)
 
 
 def _worker(args: argparse.Namespace) -> None:

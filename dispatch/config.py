@@ -55,7 +55,15 @@ class Settings(BaseSettings):
     s3_secret_key: str | None = None
     queue_name: str = "hotline"
     max_body_bytes: int = 1024 * 1024          # JSON and XML requests
-    login_rate_per_minute: int = 20            # per client address
+    # failed sign-ins per window before a client address must wait (dispatch/auth/throttle.py)
+    login_window_seconds: int = 900
+    login_failures_per_client: int = 30        # from one address, any accounts
+    login_failures_per_account: int = 5        # on one account from one address
+    login_failures_account_alarm: int = 100    # on one account from all: one each per address
+    # the proxies whose X-Forwarded-For names the client (IPs or CIDRs, comma-separated), e.g.
+    # nginx's address; empty: none, the peer address is the client (dispatch/cli.py)
+    trusted_proxies: str = ""
+    limiter_timeout_seconds: float = 0.5       # Redis slower than this: count in-process
     channel_rate_per_minute: int = 3000        # public channel endpoints, per client address
     json_logs: bool = False
     router: str = "classifier"                 # classifier | rule (channel hint + given place)

@@ -45,6 +45,11 @@ class Principal:
     def reaches(self, path: str | None) -> bool:
         return bool(path) and path.startswith(self.unit.path)
 
+    @property
+    def at_centre(self) -> bool:
+        """Of the unit at the top of the tree (the city platform), whose reach is everything."""
+        return self.unit.parent_id is None
+
 
 def principal_for(session: Session, token: str | None) -> Principal:
     if not token:
@@ -69,3 +74,17 @@ def require_roles(*roles: Role):
             raise Forbidden(f"role {principal.role.value} may not do this")
         return principal
     return check
+
+
+def require_centre_admin(principal: Annotated[Principal, Depends(require_roles(Role.admin))]
+                         ) -> Principal:
+    """An administrator of the centre itself: what is set centre-wide (calendars, policies,
+    KPI weights, the knowledge base, channel keys, the classifier) applies to every county,
+    so a county's administrator, who manages its own subtree, may not change or read it."""
+    if not principal.at_centre:
+        raise Forbidden("only the centre's administrators manage centre-wide settings")
+    return principal
+
+
+AdminDep = Annotated[Principal, Depends(require_roles(Role.admin))]        # its own subtree
+CentreAdminDep = Annotated[Principal, Depends(require_centre_admin)]

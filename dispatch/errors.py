@@ -51,6 +51,10 @@ class TooLarge(DomainError):
     status, code = 413, "too_large"
 
 
+class TooManyRequests(DomainError):
+    status, code = 429, "rate_limited"
+
+
 class Unavailable(DomainError):
     status, code = 503, "unavailable"
 

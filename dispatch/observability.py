@@ -45,6 +45,34 @@ def configure_logging(level: str = "INFO", json_logs: bool = True) -> None:
     root.setLevel(level)
 
 
+_TOKEN_IN_URL = re.compile(r"([?&](?:access_)?token=)[^&\s\"']+")
+
+
+def redact(text: str) -> str:
+    """A logged URL without the token of its query string."""
+    return _TOKEN_IN_URL.sub(r"\1[redacted]", text) if "token=" in text else text
+
+
+class RedactTokens(logging.Filter):
+    """uvicorn logs each request's path with its query (access log; websocket lines in its
+    error log): a ``?token=`` in it must not reach the logs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        return True
+
+
+def redact_tokens_in_server_logs() -> None:
+    """On uvicorn's loggers themselves, so it holds whatever handlers uvicorn configures."""
+    for name in ("uvicorn.access", "uvicorn.error"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactTokens) for f in logger.filters):
+            logger.addFilter(RedactTokens())
+
+
 _TEMPLATES: dict[int, list[tuple[re.Pattern, str]]] = {}
 
 

@@ -1,15 +1,29 @@
-"""Fixed-window rate limits per client address on login and the public channel endpoints.
+"""Rate limits: failed sign-ins (dispatch/auth/throttle.py has the rule) and, per client
+address, the public channel endpoints.
 
-Counters live in Redis in production (shared by every API replica) and in memory otherwise.
+Counters live in Redis in production (shared by every API replica) and in this process
+otherwise. They are never a reason to let a request through: when Redis does not answer within
+``timeout`` (down, restarting, frozen), this process's own counters decide, and Redis is left
+alone for a few seconds. Every Redis call is awaited (redis.asyncio), so a slow Redis never
+holds up the event loop; its client is per event loop, as redis.asyncio requires.
 """
 from __future__ import annotations
 
+import asyncio
+import logging
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from dispatch.auth import throttle
+from dispatch.errors import TooManyRequests, error_body
+
+log = logging.getLogger(__name__)
+REDIS_RETRY_SECONDS = 5.0     # after a failed call, count in-process this long before retrying
 
 
 @dataclass(frozen=True)
@@ -20,51 +34,126 @@ class Rule:
 
 
 class MemoryCounter:
+    """This process's counters: key -> (count, expiry on the monotonic clock)."""
+
     def __init__(self) -> None:
-        self._counts: dict[str, int] = {}
-        self._lock = threading.Lock()
+        self._counts: dict[str, tuple[int, float]] = {}
+        self._lock = threading.Lock()    # one per process; event loops of several threads use it
 
-    def incr(self, key: str, window: int) -> int:
+    def get(self, keys: list[str]) -> list[int]:
+        now = time.monotonic()
         with self._lock:
-            if len(self._counts) > 100_000:  # old windows: drop them all rather than grow
-                self._counts.clear()
-            self._counts[key] = self._counts.get(key, 0) + 1
-            return self._counts[key]
+            found = [self._counts.get(k, (0, 0.0)) for k in keys]
+        return [count if expires > now else 0 for count, expires in found]
+
+    def incr(self, keys: list[str], ttl: int) -> list[int]:
+        now = time.monotonic()
+        with self._lock:
+            if len(self._counts) > 100_000:
+                self._counts = {k: v for k, v in self._counts.items() if v[1] > now}
+            out = []
+            for key in keys:
+                count, expires = self._counts.get(key, (0, 0.0))
+                count = count + 1 if expires > now else 1
+                self._counts[key] = (count, now + ttl if count == 1 else expires)
+                out.append(count)
+            return out
 
 
-class RedisCounter:
-    def __init__(self, url: str) -> None:
-        from redis import Redis
+class Counters:
+    """Fixed-window counters in Redis when it answers, else in this process (see module doc).
+    Every increment is kept here too, so a replica that loses Redis still knows what it saw."""
 
-        self.redis = Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+    def __init__(self, redis_url: str | None, *, timeout: float = 0.5) -> None:
+        self.redis_url, self.timeout = redis_url, timeout
+        self.local = MemoryCounter()
+        self._clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._skip_redis_until = 0.0
 
-    def incr(self, key: str, window: int) -> int:
-        pipe = self.redis.pipeline()
-        pipe.incr(key)
-        pipe.expire(key, window + 1)
-        return int(pipe.execute()[0])
+    async def get(self, keys: list[str]) -> list[int]:
+        found = await self._redis(lambda r: r.mget(keys))
+        if found is None:
+            return self.local.get(keys)
+        return [int(v) if v is not None else 0 for v in found]
+
+    async def incr(self, keys: list[str], ttl: int) -> list[int]:
+        local = self.local.incr(keys, ttl)
+
+        async def both(r):
+            pipe = r.pipeline(transaction=False)
+            for key in keys:
+                pipe.incr(key)
+                pipe.expire(key, ttl)
+            return (await pipe.execute())[::2]
+        counted = await self._redis(both)
+        return local if counted is None else [int(n) for n in counted]
+
+    async def _redis(self, call):
+        """``call(client)``'s answer, or None when Redis is not configured or does not answer."""
+        if not self.redis_url or time.monotonic() < self._skip_redis_until:
+            return None
+        try:
+            return await asyncio.wait_for(call(self._client()), self.timeout)
+        except Exception as exc:          # down, frozen, restarting: count here meanwhile
+            log.warning("rate limit counters: Redis did not answer (%s: %s); counting in this "
+                        "process for %.0f s", type(exc).__name__, exc, REDIS_RETRY_SECONDS)
+            self._skip_redis_until = time.monotonic() + REDIS_RETRY_SECONDS
+            return None
+
+    def _client(self):
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
+        if client is None:
+            from redis.asyncio import Redis
+
+            client = self._clients[loop] = Redis.from_url(
+                self.redis_url, socket_connect_timeout=self.timeout, socket_timeout=self.timeout)
+        return client
+
+
+def _retry_after(window: int) -> int:
+    return window - int(time.time()) % window
+
+
+class LoginThrottle:
+    """Applies ``throttle.refusal`` with the counters: ``check`` before the password is
+    verified, ``failed`` after a wrong one."""
+
+    def __init__(self, counters: Counters, limits: throttle.LoginLimits) -> None:
+        self.counters, self.limits = counters, limits
+
+    def _keys(self, username: str, client: str) -> list[str]:
+        window_no = int(time.time()) // self.limits.window
+        return list(throttle.keys(username=username, client=client, window_no=window_no))
+
+    async def check(self, *, username: str, client: str) -> None:
+        seen = throttle.Failures(*await self.counters.get(self._keys(username, client)))
+        reason = throttle.refusal(self.limits, seen)
+        if reason is not None:
+            retry = _retry_after(self.limits.window)
+            raise TooManyRequests(reason, details={"retry_after": retry},
+                                  headers={"Retry-After": str(retry)})
+
+    async def failed(self, *, username: str, client: str) -> None:
+        await self.counters.incr(self._keys(username, client), self.limits.window + 1)
 
 
 class RateLimit:
-    def __init__(self, app: ASGIApp, *, rules: list[Rule], counter) -> None:
-        self.app, self.rules, self.counter = app, rules, counter
+    """Requests per client address and window on the paths of ``rules`` (POSTs only)."""
+
+    def __init__(self, app: ASGIApp, *, rules: list[Rule], counters: Counters) -> None:
+        self.app, self.rules, self.counters = app, rules, counters
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         rule = self._rule(scope)
         if rule is not None:
-            window_no = int(time.time()) // rule.window
             client = (scope.get("client") or ("?", 0))[0]
-            key = f"hotline:rl:{rule.prefix}:{client}:{window_no}"
-            try:
-                count = self.counter.incr(key, rule.window)
-            except Exception:  # the limiter must never take the service down with it
-                count = 0
-            if count > rule.limit:
-                retry = rule.window - int(time.time()) % rule.window
-                resp = JSONResponse({"code": "rate_limited", "message":
-                                     f"too many requests: {rule.limit} per {rule.window}s",
-                                     "details": {"retry_after": retry}}, status_code=429,
-                                    headers={"Retry-After": str(retry)})
+            key = f"hotline:rl:{rule.prefix}:{client}:{int(time.time()) // rule.window}"
+            if (await self.counters.incr([key], rule.window + 1))[0] > rule.limit:
+                retry = _retry_after(rule.window)
+                resp = JSONResponse(error_body("rate_limited", f"too many requests: {rule.limit} "
+                                               f"per {rule.window}s", {"retry_after": retry}),
+                                    status_code=429, headers={"Retry-After": str(retry)})
                 await resp(scope, receive, send)
                 return
         await self.app(scope, receive, send)

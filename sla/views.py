@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Response, UploadFile
 from sqlmodel import Session
 
-from dispatch.deps import CurrentPrincipal, Principal, SessionDep, require_roles
+from dispatch.deps import CentreAdminDep, CurrentPrincipal, Principal, SessionDep, require_roles
 from dispatch.errors import Forbidden, Invalid, NotFound
 from dispatch.orders.enums import Role
 from dispatch.orgs.models import OrgUnit
@@ -23,7 +23,7 @@ from sla.schemas import (CalendarYearPublic, DeadlinePreview, KpiTablePublic, No
                          SOURCE_NOTES, WeightsIn, notification_public, policy_public, table_public, year_public)
 
 router = APIRouter(prefix="/sla", tags=["sla"])
-Admin = Annotated[Principal, Depends(require_roles(Role.admin))]
+Admin = CentreAdminDep        # calendars, policies, weights and jobs serve every county
 Analyst = Annotated[Principal, Depends(require_roles(Role.supervisor, Role.dispatcher, Role.admin))]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 XLSX_RESPONSE = {200: {"description": "an Excel workbook",

@@ -17,8 +17,9 @@ REDIS_URL = os.environ.get("HOTLINE_TEST_REDIS_URL") or ""
 os.environ["HOTLINE_DATABASE_URL"] = DB_URL
 os.environ["HOTLINE_VAR_DIR"] = str(_TMP / "var")
 os.environ["HOTLINE_SWEEPER_STALE_SECONDS"] = "2"
-# tests sign in far more often than a person; the limiter itself is tested on its own
-os.environ.setdefault("HOTLINE_LOGIN_RATE_PER_MINUTE", "100000")
+# tests fail sign-ins far more often than a person; the throttle is tested on its own
+for _limit in ("PER_CLIENT", "PER_ACCOUNT", "ACCOUNT_ALARM"):
+    os.environ.setdefault(f"HOTLINE_LOGIN_FAILURES_{_limit}", "100000")
 # the flow tests drive dispatch by hand; classifier routing has its own tests
 os.environ.setdefault("HOTLINE_ROUTER", "rule")
 os.environ.setdefault("HOTLINE_CHANNEL_RATE_PER_MINUTE", "1000000")

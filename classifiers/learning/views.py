@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 from starlette.concurrency import run_in_threadpool
 
 from classifiers.learning import flows
@@ -12,11 +12,10 @@ from classifiers.learning import service as learning
 from classifiers.learning.models import RetrainingRun
 from classifiers.learning.schemas import CurrentPublic, ExamplePublic, RunPublic, VersionPublic
 from classifiers.routing import _classifier
-from dispatch.deps import CurrentPrincipal, Principal, SessionDep, require_roles
+from dispatch.deps import CentreAdminDep, CurrentPrincipal, SessionDep
 from dispatch.errors import NotFound
-from dispatch.orders.enums import Role
 
-Admin = Annotated[Principal, Depends(require_roles(Role.admin))]
+Admin = CentreAdminDep        # one model serves every county
 Version = Annotated[str, Path(pattern=r"^[0-9A-Za-z][0-9A-Za-z-]{0,39}$")]   # as ModelStore names them
 router = APIRouter(prefix="/classifier", tags=["classifier learning"])
 

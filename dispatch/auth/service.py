@@ -4,13 +4,14 @@ from __future__ import annotations
 import time
 
 import jwt
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from dispatch.auth.models import User, UserCreate
-from dispatch.auth.security import decode_token, hash_password, verify_password
+from dispatch.auth.security import decode_token, hash_password, verify_nothing, verify_password
 from dispatch.errors import Conflict, Invalid, Unauthorized
 from dispatch.orders.enums import Role
 from dispatch.orgs.models import OrgUnit
+from dispatch.sqltypes import starts_with
 
 
 def create_user(session: Session, *, data: UserCreate) -> User:
@@ -27,9 +28,19 @@ def create_user(session: Session, *, data: UserCreate) -> User:
     return user
 
 
+def users_under(session: Session, *, unit_path: str, limit: int) -> list[User]:
+    """Users of the unit at ``unit_path`` and of every unit below it."""
+    return list(session.exec(select(User).join(OrgUnit, OrgUnit.id == User.unit_id)
+                             .where(starts_with(col(OrgUnit.path), unit_path))
+                             .order_by(User.id).limit(limit)).all())
+
+
 def authenticate(session: Session, *, username: str, password: str) -> User:
+    """The user with this password; every refusal costs one password verification, so an
+    unknown or deactivated name takes as long as a wrong password."""
     user = session.exec(select(User).where(User.username == username)).first()
-    if user is None or not user.active or not verify_password(password, user.password_hash):
+    ok = verify_password(password, user.password_hash) if user else verify_nothing(password)
+    if not ok or not user.active:
         raise Unauthorized("incorrect username or password")
     return user
 

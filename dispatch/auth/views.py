@@ -1,20 +1,19 @@
-"""Sign-in (OAuth2 password flow → JWT), sign-out (revokes every earlier token), users."""
+"""Sign-in (OAuth2 password flow → JWT), sign-out (revokes every earlier token), and the users
+an administrator manages: those of its own unit's subtree."""
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
-from sqlmodel import select
 
+from dispatch.auth import flows
 from dispatch.auth import service as users
 from dispatch.auth.models import User, UserCreate, UserPublic
-from dispatch.auth.security import create_token
-from dispatch.config import get_settings
-from dispatch.deps import CurrentPrincipal, Principal, SessionDep, require_roles
-from dispatch.orders.enums import Role
-from dispatch.orgs.models import OrgUnitPublic
+from dispatch.deps import AdminDep, CurrentPrincipal, SessionDep
+from dispatch.errors import Forbidden
+from dispatch.orgs.models import OrgUnit, OrgUnitPublic
 
 router = APIRouter(tags=["auth"])
 
@@ -30,16 +29,19 @@ class Me(BaseModel):
 
 
 @router.post("/auth/token", response_model=Token)
-def login(session: SessionDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> Token:
-    user = users.authenticate(session, username=form.username, password=form.password)
-    s = get_settings()
-    return Token(access_token=create_token(user_id=user.id, token_version=user.token_version,
-                                           secret=s.secret_key, minutes=s.token_minutes))
+async def login(request: Request, session: SessionDep,
+                form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> Token:
+    """429 when this client address has failed too often (dispatch/auth/throttle.py)."""
+    client = request.client.host if request.client else "unknown"
+    return Token(access_token=await flows.sign_in(
+        session, request.app.state.login_throttle, username=form.username,
+        password=form.password, client=client))
 
 
 @router.post("/auth/logout", status_code=204)
 def logout(session: SessionDep, principal: CurrentPrincipal) -> None:
-    users.revoke_tokens(session, user=session.get(User, principal.user.id))
+    """Revokes every earlier token and closes the user's open live sockets."""
+    flows.sign_out(session, user=session.get(User, principal.user.id))
 
 
 @router.get("/auth/me", response_model=Me)
@@ -48,21 +50,17 @@ def me(principal: CurrentPrincipal) -> Me:
               unit=OrgUnitPublic(**principal.unit.model_dump()))
 
 
-AdminDep = Annotated[Principal, Depends(require_roles(Role.admin))]
-
-
 @router.post("/users", response_model=UserPublic, status_code=201)
 def create_user(body: UserCreate, session: SessionDep, admin: AdminDep) -> UserPublic:
-    from dispatch.errors import Forbidden
-    from dispatch.orgs.models import OrgUnit
-
+    """A user in the administrator's own unit or below it."""
     unit = session.get(OrgUnit, body.unit_id)
-    if unit is not None and not unit.path.startswith(admin.unit.path):
+    if unit is not None and not admin.reaches(unit.path):
         raise Forbidden("admins create users only inside their own unit")
     return UserPublic(**users.create_user(session, data=body).model_dump())
 
 
 @router.get("/users", response_model=list[UserPublic])
 def list_users(session: SessionDep, admin: AdminDep) -> list[UserPublic]:
-    rows = session.exec(select(User).order_by(User.id).limit(1000)).all()
-    return [UserPublic(**u.model_dump()) for u in rows]
+    """The users of the administrator's unit and the units below it."""
+    return [UserPublic(**u.model_dump())
+            for u in users.users_under(session, unit_path=admin.unit.path, limit=1000)]

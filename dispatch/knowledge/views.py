@@ -1,17 +1,15 @@
-"""Knowledge base: everyone signed in searches it; administrators maintain it."""
+"""Knowledge base: everyone signed in searches it; the centre's administrators maintain it."""
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from dispatch.deps import CurrentPrincipal, Principal, SessionDep, require_roles
+from dispatch.deps import CentreAdminDep, CurrentPrincipal, SessionDep
 from dispatch.knowledge import service as kb
 from dispatch.knowledge.models import KbEntryPublic, KbEntryWrite, KbHit
-from dispatch.orders.enums import Role
 
 router = APIRouter(prefix="/knowledge", tags=["knowledge"])
-AdminDep = Annotated[Principal, Depends(require_roles(Role.admin))]
 
 
 @router.get("", response_model=list[KbHit])
@@ -33,18 +31,18 @@ def get(entry_id: int, session: SessionDep, principal: CurrentPrincipal) -> KbEn
 
 
 @router.post("", response_model=KbEntryPublic, status_code=201)
-def create(body: KbEntryWrite, session: SessionDep, admin: AdminDep) -> KbEntryPublic:
+def create(body: KbEntryWrite, session: SessionDep, admin: CentreAdminDep) -> KbEntryPublic:
     entry = kb.create_entry(session, data=body, username=admin.user.username)
     return KbEntryPublic(**entry.model_dump())
 
 
 @router.put("/{entry_id}", response_model=KbEntryPublic)
 def replace(entry_id: int, body: KbEntryWrite, session: SessionDep,
-            admin: AdminDep) -> KbEntryPublic:
+            admin: CentreAdminDep) -> KbEntryPublic:
     entry = kb.update_entry(session, entry_id=entry_id, data=body, username=admin.user.username)
     return KbEntryPublic(**entry.model_dump())
 
 
 @router.delete("/{entry_id}", status_code=204)
-def delete(entry_id: int, session: SessionDep, admin: AdminDep) -> None:
+def delete(entry_id: int, session: SessionDep, admin: CentreAdminDep) -> None:
     kb.delete_entry(session, entry_id=entry_id)

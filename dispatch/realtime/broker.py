@@ -1,5 +1,8 @@
 """Order events to live consoles: in-process fan-out, bridged through Redis pub/sub in production.
 
+A sign-out travels the same way ({"type": "revoke"}): every process closes that user's sockets
+opened with an earlier token (``Broker.revoke``).
+
 `publish` is synchronous and thread-safe (flows run in worker threads and RQ workers); each API
 process keeps its own subscribers and, in production, relays the Redis channel to them through
 one subscription per process. Subscribers are indexed by unit path, so an event costs a lookup
@@ -55,6 +58,9 @@ def console_text(event: dict[str, Any]) -> str:
 class Subscriber:
     unit_path: str
     loop: asyncio.AbstractEventLoop
+    user_id: int | None = None
+    token_version: int = 0        # of the token the socket was opened with
+    revoked: bool = False         # its user signed out: the sender closes the socket
     queue: asyncio.Queue[str | None] = field(default_factory=asyncio.Queue)
 
     def offer(self, text: str) -> None:
@@ -72,26 +78,38 @@ def _offer_all(subs: list[Subscriber], text: str) -> None:
         sub.offer(text)
 
 
+def _revoke_all(subs: list[Subscriber]) -> None:
+    for sub in subs:
+        sub.revoked = True
+        sub.close()
+
+
 class LocalHub:
     """Subscribers of this process, by unit path."""
 
     def __init__(self) -> None:
         self._by_path: dict[str, set[Subscriber]] = {}
+        self._by_user: dict[int, set[Subscriber]] = {}
         self._lock = threading.Lock()
 
-    def subscribe(self, unit_path: str) -> Subscriber:
-        sub = Subscriber(unit_path=unit_path, loop=asyncio.get_running_loop())
+    def subscribe(self, unit_path: str, *, user_id: int | None = None,
+                  token_version: int = 0) -> Subscriber:
+        sub = Subscriber(unit_path=unit_path, loop=asyncio.get_running_loop(), user_id=user_id,
+                         token_version=token_version)
         with self._lock:
             self._by_path.setdefault(unit_path, set()).add(sub)
+            if user_id is not None:
+                self._by_user.setdefault(user_id, set()).add(sub)
         return sub
 
     def unsubscribe(self, sub: Subscriber) -> None:
         with self._lock:
-            subs = self._by_path.get(sub.unit_path)
-            if subs is not None:
-                subs.discard(sub)
-                if not subs:
-                    del self._by_path[sub.unit_path]
+            for index, key in ((self._by_path, sub.unit_path), (self._by_user, sub.user_id)):
+                subs = index.get(key)
+                if subs is not None:
+                    subs.discard(sub)
+                    if not subs:
+                        del index[key]
 
     def audience(self, event: dict[str, Any]) -> set[Subscriber]:
         """The subscribers ``visible_to`` admits, found through the index."""
@@ -107,12 +125,27 @@ class LocalHub:
     def deliver(self, event: dict[str, Any],
                 loop: asyncio.AbstractEventLoop | None = None) -> None:
         """Queue the event's text (encoded once) for every subscriber that may see it (only
-        those of ``loop`` when given: each event loop's relay serves its own sockets)."""
+        those of ``loop`` when given: each event loop's relay serves its own sockets). A
+        revocation closes the sockets it names instead."""
+        if event.get("type") == "revoke":
+            self.revoke(event.get("user_id"), event.get("version"), loop)
+            return
         subs = self.audience(event)
         if loop is not None:
             subs = {s for s in subs if s.loop is loop}
         if subs:
-            self._hand_over(subs, console_text(event))
+            self._hand_over(subs, _offer_all, console_text(event))
+
+    def revoke(self, user_id: object, version: object,
+               loop: asyncio.AbstractEventLoop | None = None) -> None:
+        """Close the user's sockets opened with a token older than ``version``."""
+        if not isinstance(version, int):
+            return
+        with self._lock:
+            subs = {s for s in self._by_user.get(user_id, ())  # type: ignore[arg-type]
+                    if s.token_version < version and (loop is None or s.loop is loop)}
+        if subs:
+            self._hand_over(subs, _revoke_all)
 
     def ping(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         """Keep idle sockets alive through proxies: one pass for all (of ``loop`` when given),
@@ -120,9 +153,10 @@ class LocalHub:
         with self._lock:
             subs = {s for group in self._by_path.values() for s in group
                     if loop is None or s.loop is loop}
-        self._hand_over(subs, PING)
+        self._hand_over(subs, _offer_all, PING)
 
-    def _hand_over(self, subs: set[Subscriber], text: str) -> None:
+    def _hand_over(self, subs: set[Subscriber], apply, *args) -> None:
+        """``apply(group, *args)`` on each event loop's group of ``subs``, on that loop."""
         by_loop: dict[asyncio.AbstractEventLoop, list[Subscriber]] = {}
         for sub in subs:
             by_loop.setdefault(sub.loop, []).append(sub)
@@ -132,10 +166,10 @@ class LocalHub:
             running = None
         for loop, group in by_loop.items():
             if loop is running:
-                _offer_all(group, text)
+                apply(group, *args)
                 continue
             try:   # one wake-up per event loop, not one per console
-                loop.call_soon_threadsafe(_offer_all, group, text)
+                loop.call_soon_threadsafe(apply, group, *args)
             except RuntimeError:  # its loop has closed
                 for sub in group:
                     self.unsubscribe(sub)
@@ -171,6 +205,14 @@ class Broker:
             self._redis.publish(CHANNEL, encode(event))
         except Exception as exc:  # live push is best effort; the order itself is committed
             log.warning("could not publish event: %s", exc)
+
+    def revoke(self, *, user_id: int, version: int) -> None:
+        """A sign-out: this process closes the user's older sockets at once (Redis or not),
+        every other process when the message reaches it."""
+        event = {"type": "revoke", "user_id": user_id, "version": version}
+        self.hub.deliver(event)
+        if self.redis_url:
+            self.publish(event)
 
     def publish_many(self, events: list[dict[str, Any]]) -> None:
         """Several events as one Redis message, a JSON list (intake's micro-batches, a routing

@@ -91,3 +91,27 @@ def test_contact_details_masked_where_the_api_masks_them(console, client, tokens
     disp = console("county_dispatcher")
     open_order(disp.page, disp.base, oid)
     assert "13912348765" in disp.page.inner_text("#view")
+
+
+def test_the_live_feed_keeps_the_token_out_of_its_url_and_ends_at_sign_out_elsewhere(
+        browser, live_server, client, tokens, seeded):
+    """URLs go to access logs, so the console's socket carries its token in a header; and a
+    sign-out in another tab or device closes this console's feed and asks it to sign in."""
+    from tests.console_ui.conftest import Console
+
+    client.post("/api/v1/users", headers=auth(tokens["admin"]), json={
+        "username": "live_feed_probe", "role": "supervisor", "unit_id": seeded.county.id,
+        "password": "demo12345"})
+    token = client.post("/api/v1/auth/token", data={"username": "live_feed_probe",
+                                                    "password": "demo12345"}).json()["access_token"]
+    c = Console(browser, live_server, "live_feed_probe")
+    try:
+        urls: list[str] = []
+        c.page.on("websocket", lambda ws: urls.append(ws.url))
+        c.login(token)                                  # waits until the feed is on
+        assert urls and not [u for u in urls if "token" in u or token in u], urls
+        assert client.post("/api/v1/auth/logout", headers=auth(token)).status_code == 204
+        c.page.wait_for_selector("body[data-live=off]")
+        c.page.wait_for_selector("#login-username")
+    finally:
+        c.close()

@@ -9,6 +9,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -92,6 +94,22 @@ class Stack:
             if p is not None and p.poll() is None:
                 p.kill()
                 p.wait(10)
+
+
+@contextmanager
+def redis_server() -> Iterator[tuple[subprocess.Popen, str]]:
+    """A private Redis on a spare port: its process (to stop or freeze) and its URL."""
+    port = free_port()
+    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
+                             "--save", "", "--appendonly", "no"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_until(lambda: _ping(port), timeout=10)
+        yield proc, f"redis://127.0.0.1:{port}/0"
+    finally:
+        proc.send_signal(signal.SIGCONT)
+        proc.kill()
+        proc.wait(10)
 
 
 def _ping(port: int) -> bool:

@@ -1,12 +1,21 @@
 """Request ids, metrics, body size limits and rate limits."""
 from __future__ import annotations
 
+import logging
+import socket
+import threading
+
+import httpx
+import uvicorn
 from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
+from websockets.sync.client import connect
 
-from dispatch.ratelimit import MemoryCounter, RateLimit, Rule
+from dispatch.api import create_app
+from dispatch.ratelimit import Counters, RateLimit, Rule
+from tests.conftest import wait_until
 from tests.helpers import auth, new_call
 
 
@@ -41,18 +50,55 @@ def test_malformed_json_is_a_422_with_a_reason(client, tokens):
     assert r.status_code == 422 and r.json()["code"] == "invalid" and r.json()["message"]
 
 
-def test_login_rate_limit_answers_429_with_retry_after():
-    app = Starlette(routes=[Route("/api/v1/auth/token", lambda r: PlainTextResponse("ok"),
-                                  methods=["POST"])])
-    limited = RateLimit(app, rules=[Rule("/api/v1/auth/token", 3, 60)], counter=MemoryCounter())
+def test_a_rate_limited_path_answers_429_with_retry_after():
+    app = Starlette(routes=[Route("/api/v1/channels/x", lambda r: PlainTextResponse("ok"),
+                                  methods=["GET", "POST"])])
+    limited = RateLimit(app, rules=[Rule("/api/v1/channels/", 3, 60)], counters=Counters(None))
     c = TestClient(limited)
-    codes = [c.post("/api/v1/auth/token").status_code for _ in range(5)]
+    codes = [c.post("/api/v1/channels/x").status_code for _ in range(5)]
     assert codes == [200, 200, 200, 429, 429]
-    r = c.post("/api/v1/auth/token")
+    r = c.post("/api/v1/channels/x")
     assert 0 < int(r.headers["retry-after"]) <= 60 and r.json()["code"] == "rate_limited"
-    assert c.get("/api/v1/auth/token").status_code == 405  # only POSTs count
+    assert c.get("/api/v1/channels/x").status_code == 200  # only POSTs count
 
 
-def test_the_app_limits_login_and_public_channels(app):
+def test_the_app_limits_public_channels_and_throttles_failed_sign_ins(app):
     rules = [m.kwargs["rules"] for m in app.user_middleware if m.cls is RateLimit][0]
-    assert {r.prefix for r in rules} == {"/api/v1/auth/token", "/api/v1/channels/"}
+    assert {r.prefix for r in rules} == {"/api/v1/channels/"}
+    assert app.state.login_throttle.limits.per_account > 0
+
+
+def test_tokens_in_urls_never_reach_the_servers_logs(seeded, tokens):
+    """uvicorn logs every path with its query (the access log; the websocket's lines): a
+    socket opened the old way, ``/api/v1/ws?token=…``, leaves the token out of them."""
+    token = tokens["county_supervisor"]
+    lines: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: lines.append(record.getMessage())
+    loggers = [logging.getLogger(n) for n in ("uvicorn.access", "uvicorn.error")]
+    levels = [lg.level for lg in loggers]
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(create_app(run_sweeper=False), lifespan="off",
+                                           log_config=None, access_log=True))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    for lg in loggers:
+        lg.addHandler(handler)
+        lg.setLevel(logging.INFO)
+    try:
+        thread.start()
+        wait_until(lambda: server.started, timeout=30)
+        port = sock.getsockname()[1]
+        with connect(f"ws://127.0.0.1:{port}/api/v1/ws?token={token}") as ws:
+            assert '"hello"' in ws.recv(timeout=10)
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz?token={token}").status_code == 200
+        wait_until(lambda: any("/healthz" in line for line in lines), timeout=10)
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+        for lg, level in zip(loggers, levels):
+            lg.removeHandler(handler)
+            lg.setLevel(level)
+    assert any("/api/v1/ws?token=[redacted]" in line for line in lines), lines
+    assert not any(token in line for line in lines)

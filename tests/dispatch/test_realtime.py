@@ -103,3 +103,66 @@ def test_an_expired_token_is_refused_by_api_and_socket(client, session):
         with client.websocket_connect(f"/api/v1/ws?token={token}") as ws:
             ws.receive_json()
     assert err.value.code == 4401
+
+
+def _fresh_user(client, tokens, seeded, username: str) -> str:
+    """A token of a user of its own: a sign-out revokes every token of its user."""
+    client.post("/api/v1/users", headers=auth(tokens["admin"]),
+                json={"username": username, "role": "supervisor", "unit_id": seeded.county.id,
+                      "password": DEMO_PASSWORD})
+    r = client.post("/api/v1/auth/token", data={"username": username, "password": DEMO_PASSWORD})
+    return r.json()["access_token"]
+
+
+def test_logout_closes_the_users_open_socket_before_another_event(client, tokens, seeded):
+    token = _fresh_user(client, tokens, seeded, "ws_logout_probe")
+    with client.websocket_connect(f"/api/v1/ws?token={token}") as ws:
+        assert ws.receive_json()["type"] == "hello"
+        assert client.post("/api/v1/auth/logout", headers=auth(token)).status_code == 204
+        new_call(client, tokens["county_operator"])      # an event the county would hear
+        with pytest.raises(WebSocketDisconnect) as err:
+            ws.receive_json()
+    assert err.value.code == 4401
+
+
+def test_the_socket_takes_its_token_as_a_subprotocol_and_never_echoes_it(client, tokens):
+    from dispatch.realtime.views import SUBPROTOCOL
+
+    with client.websocket_connect("/api/v1/ws", subprotocols=[
+            SUBPROTOCOL, f"bearer.{tokens['county_supervisor']}"]) as ws:
+        assert ws.accepted_subprotocol == SUBPROTOCOL
+        assert ws.receive_json()["type"] == "hello"
+    with pytest.raises(WebSocketDisconnect) as err:
+        with client.websocket_connect("/api/v1/ws", subprotocols=[SUBPROTOCOL, "bearer.x"]) as ws:
+            ws.receive_json()
+    assert err.value.code == 4401
+
+
+def test_a_sign_out_closes_the_users_sockets_on_every_api_process():
+    """Two brokers on one Redis, as two API replicas: a sign-out on one closes the user's
+    socket held by the other, and only those opened with an earlier token."""
+    import asyncio
+
+    from redis import Redis
+
+    from dispatch.realtime.broker import CHANNEL, Broker
+    from tests.conftest import wait_until
+    from tests.dispatch.fault_stack import redis_server
+    from tests.dispatch.test_realtime_hub import run
+
+    with redis_server() as (_, url):
+        async def scenario():
+            here, there = Broker(url), Broker(url)
+            await there.start_relay()
+            await asyncio.to_thread(wait_until, lambda: Redis.from_url(url).pubsub_numsub(
+                CHANNEL)[0][1] >= 1, 10)
+            old = there.hub.subscribe("/4311/", user_id=7, token_version=0)
+            new = there.hub.subscribe("/4311/", user_id=7, token_version=1)
+            other = there.hub.subscribe("/4311/", user_id=8, token_version=0)
+            here.revoke(user_id=7, version=1)
+            assert await asyncio.wait_for(old.queue.get(), 10) is None and old.revoked
+            # one revocation closes its sockets at once: the others are not among them
+            assert new.queue.empty() and other.queue.empty()
+            await there.stop_relay()
+
+        run(scenario())

@@ -61,7 +61,8 @@ export default {
   yes: "是", no: "否", unknown: "未知",
   ui: {
     login: "登录", logout: "退出", username: "用户名", password: "密码", signing_in: "正在登录…",
-    login_failed: "用户名或密码错误", session_expired: "登录已过期，请重新登录",
+    login_failed: "用户名或密码错误", login_throttled: "登录失败次数过多，请 {minutes} 分钟后再试",
+    session_expired: "登录已过期，请重新登录",
     home: "首页", welcome: "{name}，您好", unit: "所在单位", role: "角色",
     live_on: "实时连接", live_off: "连接中断，正在重连…",
     loading: "加载中…", empty: "暂无数据", error: "出错了：{message}", retry: "重试",

@@ -15,7 +15,7 @@ import { mountKnowledge } from "./views/knowledge.js";
 import { mountModel } from "./views/model.js";
 import { mountCalendar } from "./views/calendar.js";
 import { showCalendarWarning } from "./components/calendarWarning.js";
-import { MENUS } from "./menus.js";
+import { menusFor } from "./menus.js";
 
 const ROUTES = {
   home: mountHome, intake: mountIntake, workbench: mountWorkbench, callback: mountWorkbench,
@@ -62,7 +62,7 @@ function header(me) {
 function nav(me, current) {
   return h("nav", { class: "menu", "aria-label": "menu" },
     h("a", { href: "#/home", class: current === "home" ? "active" : "" }, t("ui.home")),
-    (MENUS[me.user.role] || []).map((key) =>
+    menusFor(me).map((key) =>
       h("a", { href: `#/${key}`, class: current === key ? "active" : "", dataset: { menu: key } },
         t(`ui.menu.${key}`))));
 }

@@ -16,7 +16,8 @@ function setStatus(on) {
 function open() {
   if (!wanted || !session.token) return;
   const proto = location.protocol === "https:" ? "wss:" : "ws:";
-  socket = new WebSocket(`${proto}//${location.host}/api/v1/ws?token=${encodeURIComponent(session.token)}`);
+  // the token rides in the subprotocol header, not the URL, which access logs keep
+  socket = new WebSocket(`${proto}//${location.host}/api/v1/ws`, ["hotline.v1", `bearer.${session.token}`]);
   socket.onmessage = (msg) => {
     let event;
     try { event = JSON.parse(msg.data); } catch { return; }

@@ -7,3 +7,12 @@ export const MENUS = {
   supervisor: ["dashboard", "orders", "knowledge"],
   admin: ["knowledge", "dashboard", "orders", "model", "calendar"],
 };
+
+/** An administrator of the centre itself (its unit tops the tree): the centre-wide settings
+ *  (calendar, model, knowledge base) are theirs; a county's administrator sees its figures. */
+export const isCentreAdmin = (me) => me.user.role === "admin" && !me.unit.parent_id;
+
+export function menusFor(me) {
+  if (me.user.role === "admin" && !isCentreAdmin(me)) return ["dashboard", "orders", "knowledge"];
+  return MENUS[me.user.role] || [];
+}

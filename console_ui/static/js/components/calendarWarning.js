@@ -5,6 +5,7 @@
 import { api, session } from "../api.js";
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
+import { isCentreAdmin } from "../menus.js";
 
 const WHO = new Set(["dispatcher", "supervisor", "admin"]);
 
@@ -37,7 +38,7 @@ async function calendarWarning(me) {
   if (!years.length) return null;
   return h("div", { class: "banner calendar-warning", id: "calendar-warning", role: "alert" },
     t("ui.calendar_missing", { years: years.join("、") }), " ",
-    me.user.role === "admin"
+    isCentreAdmin(me)
       ? h("a", { href: "#/calendar" }, t("ui.calendar_load_now"))
       : t("ui.calendar_ask_admin"));
 }

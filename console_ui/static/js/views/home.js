@@ -2,10 +2,10 @@
 import { api } from "../api.js";
 import { h } from "../dom.js";
 import { label, t } from "../i18n.js";
-import { MENUS } from "../menus.js";
+import { menusFor } from "../menus.js";
 
 export async function mountHome(root, { me }) {
-  const cards = (MENUS[me.user.role] || []).map((key) =>
+  const cards = menusFor(me).map((key) =>
     h("a", { class: "card menu-card", href: `#/${key}`, dataset: { menu: key } },
       h("h3", {}, t(`ui.menu.${key}`)), h("p", {}, t(`ui.menu_desc.${key}`))));
   root.append(

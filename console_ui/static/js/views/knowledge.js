@@ -1,9 +1,10 @@
-// 知识库: everyone searches; administrators add, edit and delete entries.
+// 知识库: everyone searches; the centre's administrators add, edit and delete entries.
 import { api } from "../api.js";
 import { clear, debounce, field, h, toast } from "../dom.js";
 import { t } from "../i18n.js";
 import { fmtTime } from "../time.js";
 import { errorText } from "../components/errors.js";
+import { isCentreAdmin } from "../menus.js";
 
 function editor(entry, onSaved, onCancel) {
   const question = h("input", { name: "question", value: entry?.question || "", maxlength: 300, required: true });
@@ -33,7 +34,7 @@ function editor(entry, onSaved, onCancel) {
 }
 
 export function mountKnowledge(root, { me }) {
-  const admin = me.user.role === "admin";
+  const admin = isCentreAdmin(me);
   const q = h("input", { type: "search", name: "q", id: "kb-q", placeholder: t("ui.kb_search_ph") });
   const results = h("div", { id: "kb-list" });
   const editArea = h("div");

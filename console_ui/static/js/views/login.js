@@ -2,6 +2,14 @@ import { ApiError, login, session } from "../api.js";
 import { field, h } from "../dom.js";
 import { t } from "../i18n.js";
 
+function loginError(err) {
+  if (err instanceof ApiError && err.status === 401) return t("ui.login_failed");
+  if (err instanceof ApiError && err.status === 429) {   // this address failed too often
+    return t("ui.login_throttled", { minutes: Math.max(1, Math.ceil((err.details?.retry_after || 60) / 60)) });
+  }
+  return t("ui.error", { message: err.message });
+}
+
 export function mountLogin(root, { onDone }) {
   const user = h("input", { name: "username", autocomplete: "username", required: true, id: "login-username" });
   const pass = h("input", { name: "password", type: "password", autocomplete: "current-password",
@@ -18,8 +26,7 @@ export function mountLogin(root, { onDone }) {
       await login(user.value.trim(), pass.value);
       onDone();
     } catch (err) {
-      msg.textContent = err instanceof ApiError && err.status === 401 ? t("ui.login_failed")
-        : t("ui.error", { message: err.message });
+      msg.textContent = loginError(err);
     } finally {
       button.disabled = false;
       button.textContent = t("ui.login");
