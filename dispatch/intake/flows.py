@@ -41,7 +41,10 @@ def _owner(units: directory.Units, req: IntakeRequest, division) -> directory.Un
 
 
 def number_prefix(at: datetime) -> str:
-    return f"{get_settings().order_prefix}{at:%Y%m%d}"
+    """The prefix and the centre's date of `at` (an order at 07:48 Beijing on 7 Dec is numbered
+    …20261207…, though it is still 6 Dec in UTC)."""
+    s = get_settings()
+    return f"{s.order_prefix}{at.astimezone(s.tz):%Y%m%d}"
 
 
 def number_for(order_id: int, at: datetime) -> str:
