@@ -58,7 +58,8 @@ def seen_before(session: Session, req: IntakeRequest) -> IntakeResult | None:
     order = orders.find_by_external(session, channel=req.channel.value, external_id=req.external_id)
     if order is None:
         return None
-    return IntakeResult(order_id=order.id, number=order.number, state=order.state, created=False)
+    return IntakeResult(order_id=order.id, number=order.number, state=order.state, created=False,
+                        division_unresolved=order.division_unresolved)
 
 
 def ingest(session: Session, adapter: ChannelAdapter, payload, *,
@@ -129,8 +130,10 @@ def caller_history(session: Session, *, phone: str,
 
 
 def receive_call(session: Session, call: CtiCall) -> CtiAck:
-    """A finished call becomes an order; a call without content only looks the caller up."""
-    result = ingest(session, registry.cti, call) if call.content else None
+    """A finished call becomes an order; a call without content (or only spaces) only looks
+    the caller up."""
+    result = ingest(session, registry.cti, call) if call.content and call.content.strip() \
+        else None
     history = caller_history(session, phone=call.caller,
                              exclude_order_id=result.order_id if result else None)
     return CtiAck(order=result, caller=history)

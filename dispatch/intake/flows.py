@@ -15,7 +15,7 @@ from dispatch.jobs.batcher import route_later
 from dispatch.orders import flows as order_flows
 from dispatch.orders import service as orders
 from dispatch.orders.effects import ActionInput
-from dispatch.orders.enums import Action, Channel, Level, State
+from dispatch.orders.enums import Action, Channel, State
 from dispatch.orders.lifecycle import Actor
 from dispatch.orders.models import Attachment, Order
 from dispatch.orgs import directory
@@ -69,9 +69,7 @@ def _field_defaults() -> tuple[tuple[str, Any, Any], ...]:
 def order_values(units: directory.Units, req: IntakeRequest, now: datetime) -> dict[str, Any]:
     """Every column of the new order but its id and number, as a plain dict (building the model
     costs the hot path more than storing it: pydantic inspects each default factory anew)."""
-    division = units.get(req.division_code) if req.division_code else None
-    if division is not None and division.level == Level.city.value and division.kind != "platform":
-        division = None
+    division = directory.place(units, req.division_code)
     platform = _owner(units, req, division)
     return {name: factory() if factory else default
             for name, default, factory in _field_defaults()} | dict(
@@ -99,7 +97,10 @@ def timeline_values(values: dict[str, Any], req: IntakeRequest, now: datetime, *
                 actor_role=actor.role.value if actor else "system",
                 actor_user_id=actor.user_id if actor else None, to_state=State.received.value,
                 data={"channel": values["channel"], "external_id": req.external_id,
-                      "division_unresolved": values["division_unresolved"]},
+                      "division_unresolved": values["division_unresolved"],
+                      # kept for the dispatcher who places the order (desk intakes keep no raw)
+                      **({"division_code_given": req.division_code}
+                         if values["division_unresolved"] else {})},
                 attachment_ids=list(req.attachment_ids))
 
 
@@ -126,7 +127,8 @@ def receive(session: Session, req: IntakeRequest, *, actor_name: str = "渠道�
         order_flows.announce(session, order=order, action="intake")
     else:  # routing (and the intake listeners) in the next job of this process's batch
         route_later(order.id, order_flows.event_for(order, "intake", [order.platform_path]))
-    return IntakeResult(order_id=order.id, number=order.number, state=order.state, created=True)
+    return IntakeResult(order_id=order.id, number=order.number, state=order.state, created=True,
+                        division_unresolved=order.division_unresolved)
 
 
 def _stored(session: Session, req: IntakeRequest) -> IntakeResult:
@@ -135,7 +137,7 @@ def _stored(session: Session, req: IntakeRequest) -> IntakeResult:
     if existing is None:
         raise LookupError(f"{req.channel.value}/{req.external_id} conflicted but is not stored")
     return IntakeResult(order_id=existing.id, number=existing.number, state=existing.state,
-                        created=False)
+                        created=False, division_unresolved=existing.division_unresolved)
 
 
 def _attach(session: Session, order: Order, ids: list[int]) -> None:

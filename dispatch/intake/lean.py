@@ -47,7 +47,8 @@ POOL_SIZE = 8
 USER_TTL = 10.0
 _USER = "SELECT id, role, unit_id, token_version, active, full_name, username FROM app_user " \
         "WHERE id = $1"
-_SEEN = "SELECT id, number, state FROM work_order WHERE channel = $1 AND external_id = $2"
+_SEEN = "SELECT id AS order_id, number, state, division_unresolved FROM work_order " \
+        "WHERE channel = $1 AND external_id = $2"
 
 
 class LeanIntake:
@@ -142,12 +143,11 @@ class LeanIntake:
                 if seen is None:
                     raise LookupError(f"{req.channel.value}/{req.external_id} conflicted but "
                                       "is not stored")
-                return IntakeResult(order_id=seen["id"], number=seen["number"],
-                                    state=seen["state"], created=False)
+                return IntakeResult(created=False, **dict(seen))
         order = SimpleNamespace(**values, id=got["id"], number=got["number"])
         route_later(order.id, order_flows.event_for(order, "intake", [order.platform_path]))
         return IntakeResult(order_id=order.id, number=order.number, state=order.state,
-                            created=True)
+                            created=True, division_unresolved=order.division_unresolved)
 
     @asynccontextmanager
     async def _connection(self):

@@ -87,3 +87,17 @@ def test_batch_without_key_or_with_bad_envelope_is_refused(client, session, keys
     assert client.post(BATCH, json={"batch_id": "x", "items": []},
                        headers={"X-Api-Key": keys("grid")}).status_code == 422
     assert orders_with(session, "grid", batch["items"][0]["event_id"]) == []
+
+
+def test_items_that_are_not_objects_are_refused_one_by_one(client, session, keys):
+    good = event(village_code=None)
+    items = [good, 42, "event", None, ["a"], event(content="   ")]
+    r = client.post(BATCH, json={"batch_id": uid("b-"), "items": items},
+                    headers={"X-Api-Key": keys("grid")})
+    assert r.status_code == 200, r.text
+    res = r.json()
+    assert [i["status"] for i in res["items"]] == ["created"] + ["invalid"] * 5
+    assert all("items[" in i["error"] for i in res["items"][1:])
+    assert (res["created"], res["invalid"]) == (1, 5)
+    assert len(orders_with(session, "grid", good["event_id"])) == 1
+
