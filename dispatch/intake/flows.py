@@ -9,6 +9,7 @@ from typing import Any
 from sqlmodel import Session
 
 from dispatch.config import get_settings
+from dispatch.intake.replays import check_replay, fingerprint
 from dispatch.intake.schemas import IntakeRequest, IntakeResult
 from dispatch.intake import service as intake_db
 from dispatch.jobs.batcher import route_later
@@ -84,7 +85,8 @@ def order_values(units: directory.Units, req: IntakeRequest, now: datetime) -> d
         urgency=(req.urgency.value if req.urgency else "normal"),
         category_hint=req.category_hint, is_grid=req.channel == Channel.grid,
         settled_on_spot=req.settled_on_spot, platform_id=platform.id,
-        platform_path=platform.path, raw=req.raw, received_at=req.received_at or now,
+        platform_path=platform.path, raw=req.raw, payload_hash=fingerprint(req),
+        received_at=req.received_at or now,
         created_at=now, updated_at=now,
         routing={"requested": {"request_type": bool(req.request_type),
                                "urgency": bool(req.urgency)}})
@@ -118,7 +120,7 @@ def receive(session: Session, req: IntakeRequest, *, actor_name: str = "渠道�
                                                            actor_name=actor_name))
     if stored is None:  # a channel's retry, or a concurrent twin that committed first
         session.rollback()
-        return _stored(session, req)
+        return _stored(session, req, reach_path=actor.unit_path if actor else None)
     order.id, order.number = stored
     _attach(session, order, req.attachment_ids)
     session.commit()
@@ -131,11 +133,25 @@ def receive(session: Session, req: IntakeRequest, *, actor_name: str = "渠道�
                         division_unresolved=order.division_unresolved)
 
 
-def _stored(session: Session, req: IntakeRequest) -> IntakeResult:
+def _stored(session: Session, req: IntakeRequest, *, reach_path: str | None) -> IntakeResult:
+    result = seen_before(session, req, reach_path=reach_path)
+    if result is None:
+        raise LookupError(f"{req.channel.value}/{req.external_id} conflicted but is not stored")
+    return result
+
+
+def seen_before(session: Session, req: IntakeRequest, *,
+                reach_path: str | None = None) -> IntakeResult | None:
+    """The stored order of this (channel, external id) as a replay's answer, or None when there
+    is none; a Conflict unless the caller (within ``reach_path``; None: a channel, which owns its
+    ids) may see it and the payload is the same (see dispatch/intake/replays.py)."""
     existing = orders.find_by_external(session, channel=req.channel.value,
                                        external_id=req.external_id)
     if existing is None:
-        raise LookupError(f"{req.channel.value}/{req.external_id} conflicted but is not stored")
+        return None
+    visible = reach_path is None or orders.within_reach(session, order_id=existing.id,
+                                                        unit_path=reach_path)
+    check_replay(stored=existing.payload_hash, given=fingerprint(req), visible=visible)
     return IntakeResult(order_id=existing.id, number=existing.number, state=existing.state,
                         created=False, division_unresolved=existing.division_unresolved)
 

@@ -54,6 +54,12 @@ def get_visible_order(session: Session, *, order_id: int, unit_path: str) -> Ord
     return order
 
 
+def within_reach(session: Session, *, order_id: int, unit_path: str) -> bool:
+    """Whether the unit may see the order (as ``get_visible_order`` decides)."""
+    stmt = select(Order.id).where(Order.id == order_id, reach_clause(unit_path))
+    return session.exec(stmt).first() is not None
+
+
 def find_by_external(session: Session, *, channel: str, external_id: str) -> Order | None:
     return session.exec(select(Order).where(Order.channel == channel,
                                             Order.external_id == external_id)).first()
