@@ -16,7 +16,6 @@ from dispatch.intake.schemas import IntakeRequest
 from dispatch.orders.enums import Channel
 
 P = TypeVar("P", bound=BaseModel)
-PHONE = r"^[0-9+\-() ]{3,32}$"
 Timestamp = AwareDatetime          # every channel must say which time zone its times are in
 
 

@@ -1,7 +1,10 @@
 """The grid system's bulk sync: per-item results, idempotent, one transaction for the plain items.
 
-Items with photos or settled on the spot go through the ordinary intake one by one (they store
-files or close at once); the rest are written together and routed by one job.
+Each item is checked on its own (one malformed item, even one that is not an object, refuses
+only itself). Items with photos or settled on the spot go through the ordinary intake one by one
+(they store files or close at once); the rest are written together and routed by one job. An
+event id already stored, or repeated within the batch, is a duplicate when its report is the
+same and a conflict (no order disclosed) when it differs, as for a single event.
 """
 from __future__ import annotations
 
@@ -17,8 +20,9 @@ from channels.flows import ingest
 from channels.models import ChannelClient
 from channels.registry import grid
 from channels.schemas import BatchItemResult, BatchResult
-from dispatch.errors import DomainError
+from dispatch.errors import Conflict, DomainError
 from dispatch.intake.flows import build_order, number_for
+from dispatch.intake.replays import REUSED, fingerprint, same_payload
 from dispatch.intake.schemas import IntakeRequest
 from dispatch.jobs.queue import enqueue_safely
 from dispatch.realtime.broker import get_broker
@@ -51,42 +55,58 @@ def sync_batch(session: Session, batch: GridBatch, *, client: ChannelClient) -> 
             eid = item.get("event_id") if isinstance(item, dict) else None
             results[i] = _result(i, eid if isinstance(eid, str) else None, "invalid",
                                  error=exc.message)
+    # keyed by the intake's external id (the event id in NFC), as the orders are stored
+    prints = {i: fingerprint(req) for i, (_, req) in valid.items()}
     known = service.existing_external(session, channel=Channel.grid.value,
-                                      external_ids=[r.event_id for r, _ in valid.values()])
+                                      external_ids=[req.external_id for _, req in valid.values()])
     first_index: dict[str, int] = {}
     plain: dict[int, IntakeRequest] = {}
     for i, (report, req) in valid.items():
-        if report.event_id in known or report.event_id in first_index:
-            continue
-        first_index[report.event_id] = i
-        if not (report.photos or report.attachment_ids or report.settled_on_spot):
-            plain[i] = req
+        eid = req.external_id
+        if eid in known:
+            results[i] = _replayed(i, report, known[eid], prints[i])
+        elif eid not in first_index:
+            first_index[eid] = i
+            if not (report.photos or report.attachment_ids or report.settled_on_spot):
+                plain[i] = req
     made = _insert_together(session, plain, batch.batch_id)
     for i, (report, req) in valid.items():
-        if i in results:
-            continue
-        if report.event_id in known:
-            results[i] = _result(i, report.event_id, "duplicate", known[report.event_id])
-        elif first_index[report.event_id] != i:
-            continue  # filled in below, once the first occurrence has its order
-        elif i in made:
-            results[i] = _result(i, report.event_id, "created", made[i])
-        else:
-            results[i] = _one(session, i, report, client)
-    for i, (report, _) in valid.items():
+        if i in results or first_index[req.external_id] != i:
+            continue  # a repeat within the batch: filled in below, once the first has its order
+        results[i] = (_result(i, report.event_id, "created", made[i]) if i in made
+                      else _one(session, i, report, client))
+    for i, (report, req) in valid.items():
         if i not in results:
-            first = results[first_index[report.event_id]]
-            results[i] = first.model_copy(update={"index": i, "status": "duplicate",
-                                                  "error": first.error})
+            first = first_index[req.external_id]
+            if prints[i] != prints[first]:
+                results[i] = _conflict(i, report)
+                continue
+            status = results[first].status
+            results[i] = results[first].model_copy(update={
+                "index": i, "status": "duplicate" if status == "created" else status})
     items = [results[i] for i in sorted(results)]
     return BatchResult(batch_id=batch.batch_id, items=items,
                        **{k: sum(r.status == k for r in items)
-                          for k in ("created", "duplicate", "invalid", "error")})
+                          for k in ("created", "duplicate", "invalid", "conflict", "error")})
+
+
+def _replayed(i: int, report: GridReport, order: Order, given: str) -> BatchItemResult:
+    """An event stored before: the same report is a duplicate, another one a conflict."""
+    if same_payload(order.payload_hash, given):
+        return _result(i, report.event_id, "duplicate", order)
+    return _conflict(i, report)
+
+
+def _conflict(i: int, report: GridReport) -> BatchItemResult:
+    return _result(i, report.event_id, "conflict", error=REUSED)
 
 
 def _one(session: Session, i: int, report: GridReport, client: ChannelClient) -> BatchItemResult:
     try:
         res = ingest(session, grid, report, client=client)
+    except Conflict:       # a twin with another report came first (a concurrent sync)
+        session.rollback()
+        return _conflict(i, report)
     except DomainError as exc:
         session.rollback()
         return _result(i, report.event_id, "invalid", error=exc.message)

@@ -19,8 +19,7 @@ from dispatch.attachments.service import save_attachment
 from dispatch.config import get_settings
 from dispatch.errors import DomainError, Forbidden, Invalid, TooLarge, Unauthorized, Unavailable
 from dispatch.intake import flows as intake
-from dispatch.intake.schemas import IntakeRequest, IntakeResult
-from dispatch.orders import service as orders
+from dispatch.intake.schemas import IntakeResult
 from dispatch.orders.enums import Channel
 from dispatch.orders.models import Attachment
 from dispatch.sqltypes import utcnow
@@ -54,13 +53,6 @@ def check_signed(secret_name: str, *, timestamp: str | None, signature: str | No
                      tolerance_seconds=s.signature_tolerance_seconds)
 
 
-def seen_before(session: Session, req: IntakeRequest) -> IntakeResult | None:
-    order = orders.find_by_external(session, channel=req.channel.value, external_id=req.external_id)
-    if order is None:
-        return None
-    return IntakeResult(order_id=order.id, number=order.number, state=order.state, created=False)
-
-
 def ingest(session: Session, adapter: ChannelAdapter, payload, *,
            client: ChannelClient | None = None) -> IntakeResult:
     """One message → one order, exactly once per (channel, external id); photos only stored
@@ -68,7 +60,7 @@ def ingest(session: Session, adapter: ChannelAdapter, payload, *,
     req = adapter.to_intake(payload)
     photos, uploaded = adapter.photos(payload), adapter.uploaded_ids(payload)
     if photos or uploaded:   # (receive() itself answers retries of messages without files)
-        earlier = seen_before(session, req)
+        earlier = intake.seen_before(session, req)
         if earlier is not None:
             return earlier
         ids = own_uploads(session, client, uploaded) + store_photos(session, photos)
@@ -129,8 +121,10 @@ def caller_history(session: Session, *, phone: str,
 
 
 def receive_call(session: Session, call: CtiCall) -> CtiAck:
-    """A finished call becomes an order; a call without content only looks the caller up."""
-    result = ingest(session, registry.cti, call) if call.content else None
+    """A finished call becomes an order; a call without content (or only spaces) only looks
+    the caller up."""
+    result = ingest(session, registry.cti, call) if call.content and call.content.strip() \
+        else None
     history = caller_history(session, phone=call.caller,
                              exclude_order_id=result.order_id if result else None)
     return CtiAck(order=result, caller=history)

@@ -34,7 +34,8 @@ class CtiAck(BaseModel):
 class BatchItemResult(BaseModel):
     index: int
     event_id: str | None
-    status: Literal["created", "duplicate", "invalid", "error"]
+    status: Literal["created", "duplicate", "invalid", "conflict", "error"] = Field(
+        description="conflict: the event id is taken by another report (nothing disclosed)")
     order_id: int | None = None
     number: str | None = None
     state: str | None = None
@@ -46,6 +47,7 @@ class BatchResult(BaseModel):
     created: int
     duplicate: int
     invalid: int
+    conflict: int = 0
     error: int = 0
     items: list[BatchItemResult]
 

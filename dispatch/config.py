@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import model_validator
+from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_DATA = Path(__file__).parent / "data"
@@ -33,6 +34,8 @@ class Settings(BaseSettings):
     aliases_file: Path | None = None
     routing_history: Path | None = None
     order_prefix: str = "GD"
+    # the centre's time zone (IANA name): an order number carries the centre's date, not UTC's
+    timezone: str = "Asia/Shanghai"
     # orders still "received" after this long are re-enqueued by the sweeper
     sweeper_stale_seconds: int = 60
     sweeper_interval_seconds: int = 15
@@ -72,6 +75,15 @@ class Settings(BaseSettings):
     retrain_base_csv: Path | None = None
     retrain_after_examples: int = 0
 
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError, OSError):   # OSError: a folder (Asia)
+            raise ValueError(f"HOTLINE_TIMEZONE {v!r} is not an IANA time zone") from None
+        return v
+
     @model_validator(mode="after")
     def _production_needs_real_parts(self) -> "Settings":
         if self.production:
@@ -82,6 +94,10 @@ class Settings(BaseSettings):
             if self.database_url.startswith("sqlite"):
                 raise ValueError("production mode needs PostgreSQL (HOTLINE_DATABASE_URL)")
         return self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
     @property
     def embedded_queue(self) -> bool:

@@ -13,7 +13,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from dispatch.orders.lifecycle import ActionForbidden, IllegalTransition
+from dispatch.orders.lifecycle import ActionForbidden, IllegalTransition, MissingInput
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +123,11 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _illegal(_: Request, exc: IllegalTransition) -> JSONResponse:
         return JSONResponse(error_body("illegal_transition", str(exc),
                                        {"action": exc.action, "state": exc.state}), 409)
+
+    @app.exception_handler(MissingInput)
+    async def _missing(_: Request, exc: MissingInput) -> JSONResponse:
+        return JSONResponse(error_body("invalid", str(exc),
+                                       {"action": exc.action, "state": exc.state}), 422)
 
     @app.exception_handler(ActionForbidden)
     async def _forbidden(_: Request, exc: ActionForbidden) -> JSONResponse:

@@ -1,13 +1,13 @@
 """The city app (its name comes from HOTLINE_APP_NAME): JSON reports with photos and GPS."""
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 
-from channels.base import (PHONE, ChannelAdapter, Timestamp, WithPhotos, build_intake,
-                           raw_of)
+from channels.base import ChannelAdapter, Timestamp, WithPhotos, build_intake, raw_of
 from channels.config import get_channel_settings
 from channels.enums import Auth, Transport
-from dispatch.intake.schemas import IntakeRequest
+from dispatch.intake.phones import Phone
+from dispatch.intake.schemas import Content, IntakeRequest
 from dispatch.orders.enums import Channel, RequestType
 
 
@@ -16,11 +16,11 @@ class AppReport(WithPhotos):
     user_id: str = Field(min_length=1, max_length=64)    # the app account: push goes there
     submitted_at: Timestamp
     name: str | None = Field(default=None, max_length=64)
-    phone: str | None = Field(default=None, pattern=PHONE)
+    phone: Phone | None = None
     title: str = Field(default="", max_length=200)
-    content: str = Field(min_length=1, max_length=5000)
+    content: Content
     request_type: RequestType | None = None
-    confidential: bool = False
+    confidential: StrictBool = False
     address: str | None = Field(default=None, max_length=300)
     division_code: str | None = Field(default=None, max_length=32)
     latitude: float | None = Field(default=None, ge=-90, le=90)

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
-from channels.base import (PHONE, ChannelAdapter, Timestamp, WithPhotos, build_intake,
-                           raw_of)
+from channels.base import ChannelAdapter, Timestamp, WithPhotos, build_intake, raw_of
 from channels.enums import Auth
-from dispatch.intake.schemas import IntakeRequest
+from dispatch.intake.phones import Phone
+from dispatch.intake.schemas import Content, IntakeRequest
 from dispatch.orders.enums import Channel
 
 VILLAGE_CODE_LEN = 12   # statistical village code; a grid code starts with its village's code
@@ -19,22 +19,24 @@ class GridReport(WithPhotos):
     reported_at: Timestamp
     worker_id: str = Field(min_length=1, max_length=64)
     worker_name: str | None = Field(default=None, max_length=64)
-    worker_phone: str | None = Field(default=None, pattern=PHONE)
+    worker_phone: Phone | None = None
     grid_code: str | None = Field(default=None, max_length=32)
     village_code: str | None = Field(default=None, max_length=32)
     event_code: str | None = Field(default=None, max_length=32)   # 部件/事件 code
     title: str = Field(default="", max_length=200)
-    content: str = Field(min_length=1, max_length=5000)
+    content: Content
     address: str | None = Field(default=None, max_length=300)
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
-    settled_on_spot: bool = False
+    settled_on_spot: StrictBool = False
 
 
 class GridBatch(BaseModel):
     batch_id: str = Field(min_length=1, max_length=64)
-    # items are checked one by one so that one bad item does not refuse the others
-    items: list[dict[str, Any]] = Field(min_length=1, max_length=500)
+    # items are checked one by one so that one bad item (even a number or a string where a
+    # report should be) does not refuse the others
+    items: list[Any] = Field(min_length=1, max_length=500,
+                             description="grid reports (GridReport), each checked on its own")
 
 
 def division_of(report: GridReport) -> str | None:

@@ -5,11 +5,12 @@ import json
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
-from channels.base import PHONE, ChannelAdapter, Timestamp, build_intake, raw_of
+from channels.base import ChannelAdapter, Timestamp, build_intake, raw_of
 from channels.enums import Auth
 from dispatch.config import get_settings
+from dispatch.intake.phones import Phone
 from dispatch.intake.schemas import IntakeRequest
 from dispatch.orders.enums import Channel, RequestType, Urgency
 
@@ -24,7 +25,7 @@ def channel_hints() -> dict[str, str]:
 class CtiCall(BaseModel):
     call_id: str = Field(min_length=1, max_length=128)
     line: Literal["12345", "12328", "12319"] = "12345"   # the number the citizen dialled
-    caller: str = Field(pattern=PHONE)
+    caller: Phone
     caller_name: str | None = Field(default=None, max_length=64)
     agent: str = Field(min_length=1, max_length=64)
     started_at: Timestamp
@@ -37,7 +38,7 @@ class CtiCall(BaseModel):
     division_code: str | None = Field(default=None, max_length=32)
     request_type: RequestType | None = None
     urgency: Urgency | None = None
-    confidential: bool = False
+    confidential: StrictBool = False
     direct_answer: str | None = Field(default=None, max_length=2000)
 
 

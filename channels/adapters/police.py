@@ -3,18 +3,19 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from channels.base import PHONE, ChannelAdapter, Timestamp, build_intake, raw_of
+from channels.base import ChannelAdapter, Timestamp, build_intake, raw_of
 from channels.enums import Auth, Transport
-from dispatch.intake.schemas import IntakeRequest
+from dispatch.intake.phones import Phone
+from dispatch.intake.schemas import Content, IntakeRequest
 from dispatch.orders.enums import Channel, RequestType, Urgency
 
 
 class PoliceIncident(BaseModel):
     incident_no: str = Field(min_length=1, max_length=64)      # 110 警情编号
     reported_at: Timestamp
-    caller: str | None = Field(default=None, pattern=PHONE)
+    caller: Phone | None = None
     caller_name: str | None = Field(default=None, max_length=64)
-    content: str = Field(min_length=1, max_length=5000)
+    content: Content
     police_category: str | None = Field(default=None, max_length=64)  # e.g. 噪音扰民
     address: str | None = Field(default=None, max_length=300)
     division_code: str | None = Field(default=None, max_length=32)

@@ -1,11 +1,12 @@
 """The government website / mayor's mailbox (市长信箱) and CPPCC cloud (政协云)."""
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
-from channels.base import PHONE, ChannelAdapter, Timestamp, build_intake, raw_of
+from channels.base import ChannelAdapter, Timestamp, build_intake, raw_of
 from channels.enums import Auth
-from dispatch.intake.schemas import IntakeRequest
+from dispatch.intake.phones import Phone
+from dispatch.intake.schemas import Content, IntakeRequest
 from dispatch.orders.enums import Channel, RequestType
 
 
@@ -13,23 +14,23 @@ class MailboxLetter(BaseModel):
     letter_id: str = Field(min_length=1, max_length=64)
     submitted_at: Timestamp
     name: str | None = Field(default=None, max_length=64)
-    phone: str | None = Field(default=None, pattern=PHONE)
+    phone: Phone | None = None
     email: str | None = Field(default=None, max_length=200)
     title: str = Field(default="", max_length=200)
-    content: str = Field(min_length=1, max_length=5000)
+    content: Content
     address: str | None = Field(default=None, max_length=300)
-    public: bool = False        # the writer agrees to publish the letter and its reply
-    confidential: bool = False
+    public: StrictBool = False        # the writer agrees to publish the letter and its reply
+    confidential: StrictBool = False
 
 
 class CppccItem(BaseModel):
     item_id: str = Field(min_length=1, max_length=64)
     submitted_at: Timestamp
     member_name: str = Field(min_length=1, max_length=64)
-    member_phone: str | None = Field(default=None, pattern=PHONE)
+    member_phone: Phone | None = None
     kind: str = Field(default="社情民意", max_length=32)   # 社情民意 / 提案 / 意见建议
     title: str = Field(default="", max_length=200)
-    content: str = Field(min_length=1, max_length=5000)
+    content: Content
     address: str | None = Field(default=None, max_length=300)
 
 

@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field, HttpUrl
 
 from channels.base import ChannelAdapter, Timestamp, build_intake, raw_of
 from channels.enums import Auth
-from dispatch.intake.schemas import IntakeRequest
+from dispatch.intake.schemas import Content, IntakeRequest
 from dispatch.orders.enums import Channel
 
 # mentions and private messages are numbered separately by Weibo: the kind is part of the id
@@ -20,7 +20,7 @@ class WeiboMessage(BaseModel):
     created_at: Timestamp
     sender_id: str = Field(min_length=1, max_length=64)
     sender_name: str | None = Field(default=None, max_length=64)
-    text: str = Field(min_length=1, max_length=5000)
+    text: Content
     url: HttpUrl | None = None
     pics: list[HttpUrl] = Field(default_factory=list, max_length=9)
     latitude: float | None = Field(default=None, ge=-90, le=90)

@@ -9,13 +9,14 @@ from typing import Any
 from sqlmodel import Session
 
 from dispatch.config import get_settings
+from dispatch.intake.replays import check_replay, fingerprint
 from dispatch.intake.schemas import IntakeRequest, IntakeResult
 from dispatch.intake import service as intake_db
 from dispatch.jobs.batcher import route_later
 from dispatch.orders import flows as order_flows
 from dispatch.orders import service as orders
 from dispatch.orders.effects import ActionInput
-from dispatch.orders.enums import Action, Channel, Level, State
+from dispatch.orders.enums import Action, Channel, State
 from dispatch.orders.lifecycle import Actor
 from dispatch.orders.models import Attachment, Order
 from dispatch.orgs import directory
@@ -41,7 +42,10 @@ def _owner(units: directory.Units, req: IntakeRequest, division) -> directory.Un
 
 
 def number_prefix(at: datetime) -> str:
-    return f"{get_settings().order_prefix}{at:%Y%m%d}"
+    """The prefix and the centre's date of `at` (an order at 07:48 Beijing on 7 Dec is numbered
+    …20261207…, though it is still 6 Dec in UTC)."""
+    s = get_settings()
+    return f"{s.order_prefix}{at.astimezone(s.tz):%Y%m%d}"
 
 
 def number_for(order_id: int, at: datetime) -> str:
@@ -66,9 +70,7 @@ def _field_defaults() -> tuple[tuple[str, Any, Any], ...]:
 def order_values(units: directory.Units, req: IntakeRequest, now: datetime) -> dict[str, Any]:
     """Every column of the new order but its id and number, as a plain dict (building the model
     costs the hot path more than storing it: pydantic inspects each default factory anew)."""
-    division = units.get(req.division_code) if req.division_code else None
-    if division is not None and division.level == Level.city.value and division.kind != "platform":
-        division = None
+    division = directory.place(units, req.division_code)
     platform = _owner(units, req, division)
     return {name: factory() if factory else default
             for name, default, factory in _field_defaults()} | dict(
@@ -83,7 +85,8 @@ def order_values(units: directory.Units, req: IntakeRequest, now: datetime) -> d
         urgency=(req.urgency.value if req.urgency else "normal"),
         category_hint=req.category_hint, is_grid=req.channel == Channel.grid,
         settled_on_spot=req.settled_on_spot, platform_id=platform.id,
-        platform_path=platform.path, raw=req.raw, received_at=req.received_at or now,
+        platform_path=platform.path, raw=req.raw, payload_hash=fingerprint(req),
+        received_at=req.received_at or now,
         created_at=now, updated_at=now,
         routing={"requested": {"request_type": bool(req.request_type),
                                "urgency": bool(req.urgency)}})
@@ -96,7 +99,10 @@ def timeline_values(values: dict[str, Any], req: IntakeRequest, now: datetime, *
                 actor_role=actor.role.value if actor else "system",
                 actor_user_id=actor.user_id if actor else None, to_state=State.received.value,
                 data={"channel": values["channel"], "external_id": req.external_id,
-                      "division_unresolved": values["division_unresolved"]},
+                      "division_unresolved": values["division_unresolved"],
+                      # kept for the dispatcher who places the order (desk intakes keep no raw)
+                      **({"division_code_given": req.division_code}
+                         if values["division_unresolved"] else {})},
                 attachment_ids=list(req.attachment_ids))
 
 
@@ -114,7 +120,7 @@ def receive(session: Session, req: IntakeRequest, *, actor_name: str = "渠道�
                                                            actor_name=actor_name))
     if stored is None:  # a channel's retry, or a concurrent twin that committed first
         session.rollback()
-        return _stored(session, req)
+        return _stored(session, req, reach_path=actor.unit_path if actor else None)
     order.id, order.number = stored
     _attach(session, order, req.attachment_ids)
     session.commit()
@@ -123,16 +129,31 @@ def receive(session: Session, req: IntakeRequest, *, actor_name: str = "渠道�
         order_flows.announce(session, order=order, action="intake")
     else:  # routing (and the intake listeners) in the next job of this process's batch
         route_later(order.id, order_flows.event_for(order, "intake", [order.platform_path]))
-    return IntakeResult(order_id=order.id, number=order.number, state=order.state, created=True)
+    return IntakeResult(order_id=order.id, number=order.number, state=order.state, created=True,
+                        division_unresolved=order.division_unresolved)
 
 
-def _stored(session: Session, req: IntakeRequest) -> IntakeResult:
+def _stored(session: Session, req: IntakeRequest, *, reach_path: str | None) -> IntakeResult:
+    result = seen_before(session, req, reach_path=reach_path)
+    if result is None:
+        raise LookupError(f"{req.channel.value}/{req.external_id} conflicted but is not stored")
+    return result
+
+
+def seen_before(session: Session, req: IntakeRequest, *,
+                reach_path: str | None = None) -> IntakeResult | None:
+    """The stored order of this (channel, external id) as a replay's answer, or None when there
+    is none; a Conflict unless the caller (within ``reach_path``; None: a channel, which owns its
+    ids) may see it and the payload is the same (see dispatch/intake/replays.py)."""
     existing = orders.find_by_external(session, channel=req.channel.value,
                                        external_id=req.external_id)
     if existing is None:
-        raise LookupError(f"{req.channel.value}/{req.external_id} conflicted but is not stored")
+        return None
+    visible = reach_path is None or orders.within_reach(session, order_id=existing.id,
+                                                        unit_path=reach_path)
+    check_replay(stored=existing.payload_hash, given=fingerprint(req), visible=visible)
     return IntakeResult(order_id=existing.id, number=existing.number, state=existing.state,
-                        created=False)
+                        created=False, division_unresolved=existing.division_unresolved)
 
 
 def _attach(session: Session, order: Order, ids: list[int]) -> None:

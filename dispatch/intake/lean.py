@@ -10,8 +10,9 @@ takes effect within that time, a logout or deactivation at once. The place and t
 from a snapshot of the unit tree by the same rules as the full path (dispatch.orgs.directory).
 
 Whatever the lean path does not cover — SQLite, a unit newer than the snapshot, attachments,
-closing at once, the duplicate search — it declines (returns None) and the caller takes the full
-path, `dispatch.intake.flows.receive`, which remains the reference.
+closing at once, the duplicate search, a replay of a stored (channel, external id), whose answer
+depends on the caller's reach and the stored payload — it declines (returns None) and the caller
+takes the full path, `dispatch.intake.flows.receive`, which remains the reference.
 """
 from __future__ import annotations
 
@@ -47,7 +48,6 @@ POOL_SIZE = 8
 USER_TTL = 10.0
 _USER = "SELECT id, role, unit_id, token_version, active, full_name, username FROM app_user " \
         "WHERE id = $1"
-_SEEN = "SELECT id, number, state FROM work_order WHERE channel = $1 AND external_id = $2"
 
 
 class LeanIntake:
@@ -138,16 +138,11 @@ class LeanIntake:
                                              if is_json else params[n] for n, is_json in names))
             if got is None:   # a retry, a twin that came first, or a token revoked meanwhile
                 await self._read_caller(conn, caller.actor.user_id, caller.token_version)
-                seen = await conn.fetchrow(_SEEN, req.channel.value, req.external_id)
-                if seen is None:
-                    raise LookupError(f"{req.channel.value}/{req.external_id} conflicted but "
-                                      "is not stored")
-                return IntakeResult(order_id=seen["id"], number=seen["number"],
-                                    state=seen["state"], created=False)
+                return None   # the full path answers replays (reach, same payload)
         order = SimpleNamespace(**values, id=got["id"], number=got["number"])
         route_later(order.id, order_flows.event_for(order, "intake", [order.platform_path]))
         return IntakeResult(order_id=order.id, number=order.number, state=order.state,
-                            created=True)
+                            created=True, division_unresolved=order.division_unresolved)
 
     @asynccontextmanager
     async def _connection(self):

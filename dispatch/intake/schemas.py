@@ -1,13 +1,30 @@
-"""The one normalised intake every channel produces."""
+"""The one normalised intake every channel produces, and the field types the channels share.
+
+Strict where a lax reading would change the order: booleans are JSON booleans ("yes" is refused,
+not read as true), text must hold more than spaces, phone numbers must be numbers
+(dispatch/intake/phones.py). External ids are compared in Unicode NFC.
+"""
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field, StrictBool, field_validator
 
 from dispatch.duplicates.schemas import DuplicatePublic
+from dispatch.intake.phones import Phone
 from dispatch.orders.enums import Channel, RequestType, Urgency
+
+
+def not_blank(v: str) -> str:
+    if not v.strip():
+        raise ValueError("holds nothing but spaces")
+    return v
+
+
+NotBlank = AfterValidator(not_blank)
+Content = Annotated[str, Field(min_length=1, max_length=5000), NotBlank]
 
 
 class IntakeRequest(BaseModel):
@@ -16,10 +33,10 @@ class IntakeRequest(BaseModel):
                              description="the channel's own id: makes intake idempotent")
     received_at: datetime | None = None
     title: str = Field(default="", max_length=200)
-    content: str = Field(min_length=1, max_length=5000)
+    content: Content
     citizen_name: str | None = Field(default=None, max_length=64)
-    citizen_phone: str | None = Field(default=None, max_length=32, pattern=r"^[0-9+\-() ]{3,32}$")
-    confidential: bool = False
+    citizen_phone: Phone | None = None
+    confidential: StrictBool = False
     address: str | None = Field(default=None, max_length=300)
     division_code: str | None = Field(default=None, max_length=32)
     latitude: float | None = Field(default=None, ge=-90, le=90)
@@ -27,12 +44,18 @@ class IntakeRequest(BaseModel):
     request_type: RequestType | None = None
     urgency: Urgency | None = None
     category_hint: str | None = Field(default=None, max_length=64)
-    settled_on_spot: bool = False
-    direct_answer: str | None = Field(default=None, max_length=2000,
-                                      description="answered on the call: close at once (直接办结)")
+    settled_on_spot: StrictBool = False
+    direct_answer: Annotated[str, Field(max_length=2000), NotBlank] | None = Field(
+        default=None, description="answered on the call: close at once (直接办结)")
     platform_id: str | None = None
     attachment_ids: list[int] = Field(default_factory=list, max_length=20)
     raw: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("external_id")
+    @classmethod
+    def _nfc(cls, v: str) -> str:
+        # one id, however the client's keyboard composed it (é as one code point or as e + ´)
+        return unicodedata.normalize("NFC", v)
 
     @field_validator("received_at")
     @classmethod
@@ -47,5 +70,8 @@ class IntakeResult(BaseModel):
     number: str
     state: str
     created: bool = Field(description="false when this (channel, external_id) was seen before")
+    division_unresolved: bool = Field(
+        default=False, description="the division_code given names no known place: the order is "
+                                   "kept and flagged for a dispatcher to place")
     possible_duplicates: list[DuplicatePublic] = Field(
         default_factory=list, description="open or recent orders about the same matter (并单)")

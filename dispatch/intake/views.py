@@ -51,7 +51,8 @@ def _caller(token: str) -> Caller:
 async def intake(body: IntakeRequest, request: Request, response: Response,
                  caller: Annotated[Caller, Depends(desk_caller)],
                  duplicates: bool = False) -> IntakeResult:
-    """Log a call or an intake at the signed-in user's platform; a retry returns the same order.
+    """Log a call or an intake at the signed-in user's platform; a retry returns the same order
+    (409 when the id is taken by another payload, or by an order outside the user's reach).
     ``?duplicates=true`` (the operator's screen) adds the open or recent orders that look like
     the same matter; it costs a similarity search, so machine clients leave it off."""
     lean = request.app.state.lean

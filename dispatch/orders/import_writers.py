@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 
 from dispatch.config import get_settings
 from dispatch.orders import copy_rows as cr
-from dispatch.orders.import_rows import SHANGHAI, ImportRow
+from dispatch.orders.import_rows import ImportRow
 from dispatch.orders.models import Assignment, Order, TimelineEntry
 from sla import aggregates, counts
 from sla.models import KpiFact, kpi_import_stage
@@ -72,12 +72,12 @@ class Writer:
         self.conn = conn
         self.order_tpl, self.hop_tpl = cr.templates()
         self.order_tpl.update(IMPORTED)   # every imported order's marks, made JSON once (RowShape)
-        self.prefix = get_settings().order_prefix
+        self.prefix, self.tz = get_settings().order_prefix, get_settings().tz
         self._days: dict = {}
 
     def number(self, order_id: int, received: datetime) -> str:
-        """As intake numbers them, dated by the day the order was received (Beijing)."""
-        day = received.astimezone(SHANGHAI).date()
+        """As intake numbers them, dated by the centre's day the order was received."""
+        day = received.astimezone(self.tz).date()
         if (stamp := self._days.get(day)) is None:   # strftime is dear: once per day
             stamp = self._days[day] = f"{self.prefix}{day:%Y%m%d}"
         return f"{stamp}{order_id:07d}"

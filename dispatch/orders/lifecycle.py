@@ -22,6 +22,10 @@ class IllegalTransition(Exception):
         super().__init__(f"{msg}: {reason}" if reason else msg)
 
 
+class MissingInput(IllegalTransition):
+    """The action applies, but the request lacks what it needs, e.g. a reason (HTTP 422)."""
+
+
 class ActionForbidden(Exception):
     """The actor's role or unit may not take this action on this order (HTTP 403)."""
 
@@ -260,7 +264,8 @@ def rule_for(state: S, action: A) -> Rule:
 
 
 def decide(state: S, action: A, actor: Actor, ctx: Context) -> S:
-    """The state after `action`; raises IllegalTransition (409) or ActionForbidden (403)."""
+    """The state after `action`; raises IllegalTransition (409), MissingInput (422) or
+    ActionForbidden (403)."""
     rule = rule_for(state, action)
     if actor.role not in rule.roles:
         raise ActionForbidden(f"role {actor.role.value} may not {A(action).value}")
@@ -269,10 +274,13 @@ def decide(state: S, action: A, actor: Actor, ctx: Context) -> S:
     for guard in rule.guards:
         why = guard(ctx)
         if why:
-            raise IllegalTransition(A(action).value, S(state).value, why)
+            refused = MissingInput if guard in _MISSING_INPUT else IllegalTransition
+            raise refused(A(action).value, S(state).value, why)
     return rule.target(ctx) if callable(rule.target) else rule.target
 
 
+# guards about what the request lacks, whatever the order's state: invalid input, not a conflict
+_MISSING_INPUT = (_needs_reason,)
 # guards about what the user has yet to type or choose: the button is offered anyway
 _INPUT_GUARDS = (_needs_reason, _target_in_platform, _target_is_child, _target_is_county_platform,
                  _cohandler_target)

@@ -68,6 +68,9 @@ class Order(SQLModel, table=True):
     public_reply: str | None = None
     callback: dict[str, Any] = json_field(dict)  # reached / contacted / solved / satisfied
     raw: dict[str, Any] = json_field(dict)       # the channel's payload, kept for audit
+    # SHA-256 of the intake as received: a replay of (channel, external id) must match it
+    # (dispatch/intake/replays.py); None for orders stored before it was kept, or imported
+    payload_hash: str | None = Field(default=None, max_length=64)
     received_at: datetime = dt_field(nullable=False, default_now=True)
     created_at: datetime = dt_field(nullable=False, default_now=True)
     updated_at: datetime = dt_field(nullable=False, default_now=True)

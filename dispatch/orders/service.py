@@ -54,6 +54,12 @@ def get_visible_order(session: Session, *, order_id: int, unit_path: str) -> Ord
     return order
 
 
+def within_reach(session: Session, *, order_id: int, unit_path: str) -> bool:
+    """Whether the unit may see the order (as ``get_visible_order`` decides)."""
+    stmt = select(Order.id).where(Order.id == order_id, reach_clause(unit_path))
+    return session.exec(stmt).first() is not None
+
+
 def find_by_external(session: Session, *, channel: str, external_id: str) -> Order | None:
     return session.exec(select(Order).where(Order.channel == channel,
                                             Order.external_id == external_id)).first()
@@ -235,10 +241,9 @@ def filtered(stmt, *, reach_path: str, flt: OrderFilter, now: datetime,
                                          State.suspended)]
         overdue = (col(Order.due_at) < now) & col(Order.state).in_(open_states)
         conds.append(overdue if flt.overdue else ~overdue)
-    if flt.q:
-        like = f"%{flt.q}%"
-        conds.append(or_(col(Order.title).like(like), col(Order.content).like(like),
-                         col(Order.number).like(like), col(Order.address).like(like)))
+    if flt.q:   # autoescape: a % or _ typed is searched for, not a wildcard
+        conds.append(or_(*(col(c).contains(flt.q, autoescape=True) for c in (
+            Order.title, Order.content, Order.number, Order.address))))
     if before_id:
         conds.append(Order.id < before_id)
     if newest is None:      # an export: every order in reach, streamed newest first

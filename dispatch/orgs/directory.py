@@ -47,6 +47,13 @@ def platform_of(units: Units, unit: UnitLike) -> UnitLike:
     return current
 
 
+def place(units: Units, code: str | None) -> UnitLike | None:
+    """The division a code names: a platform's or a territorial unit's area. None for no code,
+    an unknown one, or a department's (a department is nobody's place, at any level)."""
+    unit = units.get(code) if code else None
+    return None if unit is None or unit.kind == UnitKind.department.value else unit
+
+
 def county_platform_for(units: Units, division_code: str | None) -> UnitLike | None:
     """The county platform whose area contains the division."""
     unit = units.get(division_code) if division_code else None

@@ -116,3 +116,24 @@ def test_channel_without_secret_answers_503(client, monkeypatch, session):
         monkeypatch.undo()
         get_channel_settings.cache_clear()
     assert json.loads(post_signed(client, URL, call(), CTI_SECRET).text)["order"]["created"]
+
+
+def test_a_call_record_is_read_strictly(client, session):
+    """"yes" is no boolean (it was read as true, hiding the caller); junk is no phone number."""
+    for bad in ({"confidential": "yes"}, {"confidential": 1}, {"caller": "123"},
+                {"caller": "138074600011"}, {"direct_answer": "   "}):
+        body = call(**bad)
+        r = post_signed(client, URL, body, CTI_SECRET)
+        assert r.status_code == 422, (bad, r.text)
+        assert orders_with(session, "12345", body["call_id"]) == [], bad
+    body = call(confidential=True, caller="0746-8223456")
+    assert post_signed(client, URL, body, CTI_SECRET).status_code == 201
+    (row,) = orders_with(session, "12345", body["call_id"])
+    assert row.confidential and row.citizen_phone == "0746-8223456"
+
+
+def test_a_call_whose_record_is_only_spaces_only_looks_the_caller_up(client, session):
+    before = count_rows(session, Order)
+    r = post_signed(client, URL, call(content="  \n "), CTI_SECRET)
+    assert r.status_code == 200 and r.json()["order"] is None
+    assert count_rows(session, Order) == before

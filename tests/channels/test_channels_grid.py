@@ -87,3 +87,53 @@ def test_batch_without_key_or_with_bad_envelope_is_refused(client, session, keys
     assert client.post(BATCH, json={"batch_id": "x", "items": []},
                        headers={"X-Api-Key": keys("grid")}).status_code == 422
     assert orders_with(session, "grid", batch["items"][0]["event_id"]) == []
+
+
+def test_items_that_are_not_objects_are_refused_one_by_one(client, session, keys):
+    good = event(village_code=None)
+    items = [good, 42, "event", None, ["a"], event(content="   ")]
+    r = client.post(BATCH, json={"batch_id": uid("b-"), "items": items},
+                    headers={"X-Api-Key": keys("grid")})
+    assert r.status_code == 200, r.text
+    res = r.json()
+    assert [i["status"] for i in res["items"]] == ["created"] + ["invalid"] * 5
+    assert all("items[" in i["error"] for i in res["items"][1:])
+    assert (res["created"], res["invalid"]) == (1, 5)
+    assert len(orders_with(session, "grid", good["event_id"])) == 1
+
+
+def test_an_event_id_resent_with_another_report_is_a_conflict(client, session, keys):
+    headers = {"X-Api-Key": keys("grid")}
+    first, photo = event(), event(photos=[{"content_type": "image/jpeg", "data": b64(JPEG)}])
+    made = client.post(BATCH, json={"batch_id": uid("b-"), "items": [first, photo]},
+                       headers=headers).json()
+    assert [i["status"] for i in made["items"]] == ["created", "created"]
+    changed = [{**first, "content": "另一件事：路灯不亮"}, {**photo, "content": "另一件事"},
+               first, {**first, "content": "同批次里又改了"}]
+    again = client.post(BATCH, json={"batch_id": uid("b-"), "items": changed},
+                        headers=headers).json()
+    assert [i["status"] for i in again["items"]] == ["conflict", "conflict", "duplicate",
+                                                     "conflict"]
+    for item in (again["items"][0], again["items"][1], again["items"][3]):
+        assert item["order_id"] is None and item["number"] is None and item["state"] is None
+    assert again["items"][2]["order_id"] == made["items"][0]["order_id"]
+    assert again["conflict"] == 3
+    one = client.post(ONE, json={**first, "content": "单条重发也改了"}, headers=headers)
+    assert one.status_code == 409 and one.json()["details"] is None
+    (order,) = orders_with(session, "grid", first["event_id"])
+    assert order.content == first["content"]
+
+
+def test_nfc_and_nfd_spellings_of_one_event_id_are_one_order(client, session, keys):
+    import unicodedata
+
+    headers = {"X-Api-Key": keys("grid")}
+    composed = event(event_id=f"café-{uid()}")
+    decomposed = {**composed, "event_id": unicodedata.normalize("NFD", composed["event_id"])}
+    assert decomposed["event_id"] != composed["event_id"]
+    assert client.post(ONE, json=composed, headers=headers).status_code == 201
+    assert client.post(ONE, json=decomposed, headers=headers).status_code == 200
+    batch = client.post(BATCH, json={"batch_id": uid("b-"), "items": [decomposed]},
+                        headers=headers).json()
+    assert batch["items"][0]["status"] == "duplicate"
+    assert len(orders_with(session, "grid", composed["event_id"])) == 1

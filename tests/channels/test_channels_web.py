@@ -27,6 +27,14 @@ def test_weibo_message_sent_twice_is_one_order_and_kinds_do_not_collide(client, 
     assert orders_with(session, "weibo", f"dm:{mention['id']}")
 
 
+def test_weibo_text_of_only_spaces_is_refused(client, session):
+    for text in ("   ", "\n\t \u3000"):
+        msg = weibo(text=text)
+        r = post_signed(client, WEIBO, msg, WEIBO_SECRET)
+        assert r.status_code == 422 and "text" in r.json()["message"], r.text
+        assert orders_with(session, "weibo", f"m:{msg['id']}") == []
+
+
 def test_weibo_with_wrong_signature_or_bad_body_stores_nothing(client, session):
     body = weibo()
     assert post_signed(client, WEIBO, body, "guess").status_code == 401

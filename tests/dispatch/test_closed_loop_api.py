@@ -76,3 +76,17 @@ def test_city_call_about_a_county_goes_through_the_county_platform(client, token
     steps = [(e["action"], e["to_state"]) for e in d["timeline"]]
     assert steps == [("intake", "received"), ("transfer_platform", "pending_dispatch"),
                      ("auto_dispatch", "dispatched")]
+
+
+def test_a_return_without_a_reason_is_invalid_input_not_a_conflict(client, tokens, seeded):
+    oid = new_call(client, tokens["county_operator"])["order_id"]
+    wait_state(client, tokens["county_dispatcher"], oid, "pending_dispatch")
+    act(client, tokens["county_dispatcher"], oid, "dispatch", target_unit_id=seeded.township.id)
+    for reason in (None, "", "   "):
+        body = {"reason_code": "wrong_unit"} | ({"reason": reason} if reason is not None else {})
+        r = client.post(f"/api/v1/orders/{oid}/actions/return_order", json=body,
+                        headers=auth(tokens["township_handler"]))
+        assert r.status_code == 422, r.text
+        assert "a reason is required" in r.json()["message"]
+    act(client, tokens["township_handler"], oid, "return_order", reason="非本单位职责",
+        reason_code="wrong_unit")

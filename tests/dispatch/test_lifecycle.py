@@ -8,7 +8,7 @@ from dispatch.orders.enums import Action as A
 from dispatch.orders.enums import Role as R
 from dispatch.orders.enums import State as S
 from dispatch.orders.lifecycle import (TABLE, ActionForbidden, Actor, Context, IllegalTransition,
-                                       allowed_actions, decide)
+                                       MissingInput, allowed_actions, decide)
 
 CITY, COUNTY = "/4311/", "/4311/431102/"
 TOWN = COUNTY + "431102001/"
@@ -146,6 +146,23 @@ def test_guard_refuses_with_reason(state, action, actor, over, why):
         decide(state, action, actor, ctx(**over))
     assert why in str(err.value)
     assert str(err.value).startswith(f"cannot {action.value} an order that is {state.value}")
+
+
+@pytest.mark.parametrize("state,action,actor,over", [
+    (S.dispatched, A.return_order, Actor(R.handler, TOWN), dict(hop_to_path=TOWN)),
+    (S.handling, A.request_extension, Actor(R.handler, TOWN), dict(hop_to_path=TOWN)),
+    (S.received, A.refuse, Actor(R.operator, COUNTY), {}),
+])
+def test_a_missing_reason_is_missing_input_not_a_conflict(state, action, actor, over):
+    with pytest.raises(MissingInput, match="a reason is required"):
+        decide(state, action, actor, ctx(**over))
+
+
+def test_a_refusal_by_the_orders_state_is_no_missing_input():
+    with pytest.raises(IllegalTransition) as err:
+        decide(S.dispatched, A.return_order, Actor(R.handler, TOWN),
+               ctx(hop_to_path=TOWN, has_reason=True, return_window_open=False))
+    assert not isinstance(err.value, MissingInput)
 
 
 SCOPE = [
