@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from classifiers import duplicates as dup  # noqa: E402
-from classifiers.divisions import DEFAULT_DIVISIONS_CSV  # noqa: E402
+from classifiers.divisions import default_divisions_csv  # noqa: E402
 
 UNLABELED = ROOT / "bench" / "data" / "taidi2020_unlabeled.csv"
 SYNONYMS = [("小区", "社区"), ("反映", "投诉"), ("希望", "恳请"), ("严重", "非常严重"),
@@ -66,7 +66,7 @@ def load_rows(path: Path) -> list[dict]:
 def villages() -> dict[str, list[str]]:
     """County code → its village codes."""
     out: dict[str, list[str]] = defaultdict(list)
-    with open(DEFAULT_DIVISIONS_CSV, encoding="utf-8", newline="") as fh:
+    with open(default_divisions_csv(), encoding="utf-8", newline="") as fh:
         for r in csv.DictReader(fh):
             if r["level"] == "village":
                 out[r["code"][:6]].append(r["code"])

@@ -8,7 +8,7 @@
     retrain     the learning loop's retraining: base set + dispatchers' stored examples,
                 promoted only if not worse on the fixed split (HOTLINE_* settings; --enqueue
                 hands it to the workers instead of running it here)
-    userdict    regenerate classifiers/data/userdict.txt from a divisions CSV
+    userdict    write the loaded city's jieba user dictionary (or another divisions CSV's)
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import logging
 import sys
 import time
 
-from classifiers.divisions import DEFAULT_DIVISIONS_CSV
 from classifiers.model_store import DEFAULT_MODEL_DIR, ModelStore
 from classifiers.training import CV_FOLDS, CV_SEED, TRAIN_CSV, cross_validate, load_examples
 
@@ -131,10 +130,10 @@ def cmd_retrain(args) -> int:
 
 
 def cmd_userdict(args) -> int:
-    from classifiers.tokenizer import DEFAULT_USERDICT, build_userdict
+    from classifiers.tokenizer import build_userdict
 
-    n = build_userdict(args.out or DEFAULT_USERDICT, args.divisions)
-    print(f"wrote {n} words to {args.out or DEFAULT_USERDICT}")
+    n = build_userdict(args.out, args.divisions)
+    print(f"wrote {n} words to {args.out}")
     return 0
 
 
@@ -158,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("text", nargs="*")
     pr.add_argument("--address")
     pr.add_argument("--division-code")
-    pr.add_argument("--divisions", default=str(DEFAULT_DIVISIONS_CSV))
+    pr.add_argument("--divisions", help="divisions CSV (default: the loaded city's, HOTLINE_CITY)")
     pr.set_defaults(func=cmd_predict)
     sub.add_parser("versions", help="list stored versions").set_defaults(func=cmd_versions)
     pm = sub.add_parser("promote", help="make a version current")
@@ -169,8 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
     rt.add_argument("--enqueue", action="store_true", help="run it on the job queue's workers")
     rt.set_defaults(func=cmd_retrain)
     u = sub.add_parser("userdict", help="regenerate the jieba user dictionary")
-    u.add_argument("--divisions", default=str(DEFAULT_DIVISIONS_CSV))
-    u.add_argument("--out")
+    u.add_argument("--divisions", help="divisions CSV (default: the loaded city's, HOTLINE_CITY)")
+    u.add_argument("--out", required=True)
     u.set_defaults(func=cmd_userdict)
     return p
 

@@ -1,8 +1,8 @@
 """Administrative divisions loaded from a CSV, and the names a text may use for them.
 
 The CSV has the columns ``code,name,level,parent_code,short_name`` with level in
-city|county|township|village (the format of ``dispatch/data/yongzhou_divisions.csv``);
-another city passes its own file.
+city|county|township|village (the format of ``cities/<name>/divisions.csv``); the default is
+the loaded city's (HOTLINE_CITY).
 
 Aliases of one division, strongest first:
 
@@ -32,7 +32,19 @@ from pathlib import Path
 LEVELS = ("city", "county", "township", "village")
 LEVEL_DEPTH = {level: i for i, level in enumerate(LEVELS)}
 
-DEFAULT_DIVISIONS_CSV = Path(__file__).resolve().parent.parent / "dispatch" / "data" / "yongzhou_divisions.csv"
+
+
+def default_divisions_csv() -> Path:
+    """The loaded city's divisions file (HOTLINE_CITY, or HOTLINE_DIVISIONS_CSV)."""
+    from dispatch.config import get_settings
+
+    return Path(get_settings().divisions_csv)
+
+
+def default_aliases_csv() -> Path | None:
+    from dispatch.config import get_settings
+
+    return get_settings().aliases_file
 
 # Longest first: 瑶族自治县 must go before 县.
 SUFFIXES = {
@@ -86,8 +98,11 @@ class Divisions:
                 raise ValueError(f"division {d.code}: expected level in {LEVELS}, got {d.level!r}")
 
     @classmethod
-    def from_csv(cls, path: str | Path = DEFAULT_DIVISIONS_CSV,
+    def from_csv(cls, path: str | Path | None = None,
                  aliases_csv: str | Path | None = None) -> "Divisions":
+        """One CSV (default: the loaded city's, with its aliases file)."""
+        if path is None:
+            path, aliases_csv = default_divisions_csv(), aliases_csv or default_aliases_csv()
         with open(path, encoding="utf-8-sig", newline="") as fh:
             rows = [
                 Division(

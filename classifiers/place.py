@@ -34,7 +34,7 @@ from dataclasses import asdict, dataclass, field
 from operator import add
 from pathlib import Path
 
-from classifiers.divisions import DEFAULT_DIVISIONS_CSV, LEVEL_DEPTH, Divisions
+from classifiers.divisions import LEVEL_DEPTH, Divisions, default_aliases_csv, default_divisions_csv
 
 KIND_CONFIDENCE = {"name": 1.0, "short": 0.95, "bare": 0.75}
 NAMESAKE_FACTOR = 0.9
@@ -99,8 +99,8 @@ class Gazetteer:
         self._ancestors = {d.code: tuple(a.code for a in divisions.ancestors(d.code)) for d in divisions}
 
     @classmethod
-    def from_csv(cls, path: str | Path = DEFAULT_DIVISIONS_CSV) -> "Gazetteer":
-        return cls(Divisions.from_csv(path))
+    def from_csv(cls, path: str | Path | None = None, aliases_csv: str | Path | None = None) -> "Gazetteer":
+        return cls(Divisions.from_csv(path, aliases_csv))
 
     def mentions(self, text: str) -> list[tuple[str, list[tuple[str, str]]]]:
         """Leftmost-longest alias matches: [(alias, [(code, kind)])]."""
@@ -236,8 +236,11 @@ _CACHE: dict[str, Gazetteer] = {}
 
 
 def get_gazetteer(path: str | Path | None = None) -> Gazetteer:
-    """A shared gazetteer per divisions file."""
-    key = str(Path(path or DEFAULT_DIVISIONS_CSV).resolve())
+    """A shared gazetteer per divisions file (default: the loaded city's, with its aliases)."""
+    if path is None:
+        path = default_divisions_csv()
+    key = str(Path(path).resolve())
     if key not in _CACHE:
-        _CACHE[key] = Gazetteer.from_csv(key)
+        same_city = Path(path).resolve() == default_divisions_csv().resolve()
+        _CACHE[key] = Gazetteer.from_csv(key, default_aliases_csv() if same_city else None)
     return _CACHE[key]

@@ -24,7 +24,7 @@ from typing import Iterable
 
 import numpy as np
 
-from classifiers.divisions import DEFAULT_DIVISIONS_CSV
+from classifiers.divisions import default_divisions_csv
 from classifiers.model_store import ModelBundle, ModelStore
 from classifiers.place import Gazetteer, PlaceMatch, get_gazetteer
 from classifiers.rules import RequestType, Rules, RuleResult, Urgency, default_rules
@@ -176,7 +176,7 @@ def get_classifier(model_dir: str | Path | None = None, divisions_csv: str | Pat
 def _key(model_dir: str | Path | None, divisions_csv: str | Path | None) -> tuple[str, str]:
     """Resolved paths of the arguments (resolving costs a system call per path component)."""
     root = ModelStore(model_dir).root
-    divisions = Path(divisions_csv) if divisions_csv is not None else DEFAULT_DIVISIONS_CSV
+    divisions = Path(divisions_csv) if divisions_csv is not None else default_divisions_csv()
     return str(root.resolve()), str(divisions.resolve())
 
 

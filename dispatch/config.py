@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from dispatch.city import DEFAULT_CITY, load_city
+
 PACKAGE_DATA = Path(__file__).parent / "data"
 DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"
 
@@ -26,11 +28,14 @@ class Settings(BaseSettings):
     secret_key: str = DEV_SECRET
     token_minutes: int = 12 * 60
     var_dir: Path = Path("var")
-    divisions_csv: Path = PACKAGE_DATA / "yongzhou_divisions.csv"
-    departments_file: Path = PACKAGE_DATA / "departments.json"
+    # the city: a folder under cities/ (or a path to one) whose files fill the settings below
+    # that are not set themselves (dispatch/city.py)
+    city: str = DEFAULT_CITY
+    divisions_csv: Path | None = None
+    departments_file: Path | None = None
     # renamed and merged places (alias,code); answered history (title,text,answered_by) that
-    # the unit-routing model learns from (classifiers/units.py). Shangluo ships both in
-    # cities/shangluo/; without history, routing picks departments by category.
+    # the unit-routing model learns from (classifiers/units.py); without history, routing
+    # picks departments by category
     aliases_file: Path | None = None
     routing_history: Path | None = None
     order_prefix: str = "GD"
@@ -83,6 +88,17 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError, OSError):   # OSError: a folder (Asia)
             raise ValueError(f"HOTLINE_TIMEZONE {v!r} is not an IANA time zone") from None
         return v
+
+    @model_validator(mode="after")
+    def _city_fills_the_rest(self) -> "Settings":
+        c = load_city(self.city)
+        given = self.model_fields_set
+        for name, value in (("divisions_csv", c.divisions_csv), ("departments_file", c.departments_file),
+                            ("aliases_file", c.aliases_file), ("routing_history", c.routing_history),
+                            ("order_prefix", c.order_prefix), ("timezone", c.time_zone)):
+            if name not in given:
+                object.__setattr__(self, name, value)
+        return self
 
     @model_validator(mode="after")
     def _production_needs_real_parts(self) -> "Settings":

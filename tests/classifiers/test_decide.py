@@ -16,8 +16,8 @@ from dispatch.orgs.service import read_departments
 
 ROOT = Path(__file__).resolve().parents[2]
 SHANGLUO = ROOT / "cities" / "shangluo"
-YONGZHOU_CSV = ROOT / "dispatch" / "data" / "yongzhou_divisions.csv"
-YONGZHOU_DEPTS = ROOT / "dispatch" / "data" / "departments.json"
+YONGZHOU_CSV = ROOT / "cities" / "yongzhou" / "divisions.csv"
+YONGZHOU_DEPTS = ROOT / "cities" / "yongzhou" / "departments.json"
 
 
 @lru_cache

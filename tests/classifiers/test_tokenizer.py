@@ -2,7 +2,7 @@ import threading
 
 import jieba
 
-from classifiers.tokenizer import DEFAULT_USERDICT, Tokenizer, get_tokenizer, userdict_words
+from classifiers.tokenizer import Tokenizer, city_userdict, get_tokenizer, userdict_words
 
 
 def test_domain_words_stay_whole():
@@ -52,8 +52,8 @@ def test_userdict_lists_divisions_without_suffixes_departments_and_terms():
     assert all(len(w) >= 2 for w in words)
 
 
-def test_shipped_userdict_is_in_jieba_format():
-    lines = DEFAULT_USERDICT.read_text(encoding="utf-8").splitlines()
+def test_the_citys_userdict_is_in_jieba_format(tmp_path):
+    lines = city_userdict(tmp_path).read_text(encoding="utf-8").splitlines()
     assert len(lines) > 5000
     word, freq, tag = lines[0].split(" ")
     assert int(freq) > 0 and tag in {"ns", "nt", "n"}

@@ -5,7 +5,9 @@ import json
 
 import pytest
 
-from dispatch.config import PACKAGE_DATA
+from dispatch.city import CITIES_DIR
+
+YONGZHOU = CITIES_DIR / "yongzhou"
 from dispatch.orgs.service import build_units, read_departments, read_divisions
 
 CSV = """code,name,level,parent_code,short_name
@@ -21,7 +23,7 @@ def _units(tmp_path, text=CSV):
     path = tmp_path / "divisions.csv"
     path.write_text(text, encoding="utf-8")
     return {u["id"]: u for u in build_units(read_divisions(path),
-                                            read_departments(PACKAGE_DATA / "departments.json"))}
+                                            read_departments(YONGZHOU / "departments.json"))}
 
 
 def test_another_citys_file_builds_platforms_territories_and_departments(tmp_path):
@@ -32,7 +34,7 @@ def test_another_citys_file_builds_platforms_territories_and_departments(tmp_pat
     dept = units["990102-housing"]
     assert dept["name"] == "东城区住房和城乡建设局" and dept["parent_id"] == "990102"
     assert dept["path"].startswith(units["990102"]["path"])
-    n_depts = len(json.loads((PACKAGE_DATA / "departments.json").read_text())["departments"])
+    n_depts = len(json.loads((YONGZHOU / "departments.json").read_text())["departments"])
     assert sum(1 for u in units.values() if u["kind"] == "department") == 2 * n_depts
 
 
@@ -49,7 +51,7 @@ def test_unknown_parent_is_a_clear_error(tmp_path):
 
 
 def test_shipped_yongzhou_file_has_the_four_levels():
-    rows = read_divisions(PACKAGE_DATA / "yongzhou_divisions.csv")
+    rows = read_divisions(YONGZHOU / "divisions.csv")
     levels = [r.level for r in rows]
     assert (levels.count("county"), levels.count("township"), levels.count("village")) == \
         (13, 195, 3331)

@@ -1,0 +1,89 @@
+"""A city is one folder: `cities/<name>/`, selected by one setting, HOTLINE_CITY.
+
+    city.toml          name, short_name, code, app_name, centre_name, order_prefix, time_zone
+    divisions.csv      code,name,level,parent_code,short_name (NBS codes; city → village)
+    departments.json   departments with their duties, aliases, the centre's own office
+    aliases.csv        alias,code[,note]: renamed and merged places (optional)
+    answered_letters.csv  title,text,answered_by: answered history routing learns from (optional)
+    geo.geojson        county boundaries (optional)
+
+HOTLINE_CITY is a name under `cities/` or a path to such a folder. Each file's own setting
+(HOTLINE_DIVISIONS_CSV, …) still overrides the folder's file.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+CITIES_DIR = Path(__file__).resolve().parent.parent / "cities"
+DEFAULT_CITY = "yongzhou"
+REQUIRED_KEYS = ("name", "short_name", "code", "app_name", "centre_name", "order_prefix",
+                 "time_zone")
+
+
+class CityError(ValueError):
+    """A city folder that cannot be loaded; the message says which file and what to do."""
+
+
+@dataclass(frozen=True)
+class City:
+    key: str
+    folder: Path
+    name: str
+    short_name: str
+    code: str
+    app_name: str
+    centre_name: str
+    order_prefix: str
+    time_zone: str
+
+    def _optional(self, name: str) -> Path | None:
+        path = self.folder / name
+        return path if path.exists() else None
+
+    @property
+    def divisions_csv(self) -> Path:
+        return self.folder / "divisions.csv"
+
+    @property
+    def departments_file(self) -> Path:
+        return self.folder / "departments.json"
+
+    @property
+    def aliases_file(self) -> Path | None:
+        return self._optional("aliases.csv")
+
+    @property
+    def routing_history(self) -> Path | None:
+        return self._optional("answered_letters.csv")
+
+    @property
+    def geo_file(self) -> Path | None:
+        return self._optional("geo.geojson")
+
+
+def city_folder(name_or_path: str | Path) -> Path:
+    path = Path(name_or_path)
+    return path if path.is_dir() and (path / "city.toml").exists() else CITIES_DIR / str(name_or_path)
+
+
+def shipped_cities() -> list[str]:
+    return sorted(p.name for p in CITIES_DIR.iterdir() if (p / "city.toml").exists())
+
+
+def load_city(name_or_path: str | Path = DEFAULT_CITY) -> City:
+    folder = city_folder(name_or_path)
+    toml = folder / "city.toml"
+    if not toml.exists():
+        raise CityError(f"no city folder {folder} (city.toml missing); shipped cities: "
+                        f"{', '.join(shipped_cities())}; make one with 'hotline city new'")
+    try:
+        with open(toml, "rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise CityError(f"{toml}: {exc}") from None
+    missing = [k for k in REQUIRED_KEYS if not str(data.get(k) or "").strip()]
+    if missing:
+        raise CityError(f"{toml}: missing {', '.join(missing)}")
+    return City(key=folder.name, folder=folder, **{k: str(data[k]).strip() for k in REQUIRED_KEYS})
