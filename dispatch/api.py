@@ -5,6 +5,7 @@ import gc
 import logging
 import threading
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
@@ -106,6 +107,17 @@ def _install_middleware(app: FastAPI) -> None:
                        max_upload=s.attachment_max_bytes + 64 * 1024)
 
 
+def _openapi(app: FastAPI) -> dict:
+    """FastAPI's schema plus the channel payloads' definitions (their views read raw bodies,
+    so FastAPI does not see those models)."""
+    if app.openapi_schema is None:
+        components = FastAPI.openapi(app).setdefault("components", {}).setdefault("schemas", {})
+        for name, definition in channels.SCHEMAS.items():
+            if components.setdefault(name, definition) != definition:
+                raise RuntimeError(f"two different OpenAPI schemas are named {name}")
+    return app.openapi_schema
+
+
 def create_app(*, run_sweeper: bool = True) -> FastAPI:
     # Metrics are Prometheus' (/metrics) and logs our JSON lines; FastAPI's own OpenTelemetry
     # hooks would only look up unconfigured providers on every request.
@@ -113,6 +125,7 @@ def create_app(*, run_sweeper: bool = True) -> FastAPI:
                   description="Unified hotline and incident-linkage dispatch centre. "
                               "Errors share one shape: {code, message, details}.",
                   telemetry={"tracing": False, "metrics": False, "logs": False})
+    app.openapi = partial(_openapi, app)
     app.state.run_sweeper = run_sweeper
     app.state.lean = None          # opened at start-up on PostgreSQL
     install_error_handlers(app)
