@@ -26,6 +26,7 @@ router = APIRouter(prefix="/channels", tags=["channels"])
 router.include_router(wechat_router)
 router.include_router(admin_router)
 SCHEMAS: dict[str, dict] = {}   # payload models by name, for the OpenAPI components
+PHOTO_PATHS: list[str] = []     # routes whose bodies carry photos: the upload body limit
 
 
 def _answers(seen_before: type[BaseModel] = IntakeResult) -> dict:
@@ -83,6 +84,8 @@ def weibo_message(body: SmallBody, session: SessionDep, response: Response,
 def _keyed_route(adapter: ChannelAdapter) -> None:
     """POST <adapter.path>: a JSON report from a system holding this channel's API key."""
     body_type = UploadBody if adapter.carries_photos else SmallBody
+    if adapter.carries_photos:
+        PHOTO_PATHS.append(router.prefix + adapter.path)
 
     def endpoint(body: body_type, session: SessionDep,  # type: ignore[valid-type]
                  response: Response, api_key: ApiKey = None) -> IntakeResult:
@@ -102,6 +105,9 @@ _keyed_route(registry.app)  # POST /channels/app/reports
 _keyed_route(registry.grid)  # POST /channels/grid/events
 _keyed_route(registry.website)  # POST /channels/website/letters
 _keyed_route(registry.cppcc)  # POST /channels/cppcc/items
+
+
+PHOTO_PATHS.append(router.prefix + "/grid/batches")
 
 
 @router.post("/grid/batches", response_model=BatchResult, responses=ANSWERS,

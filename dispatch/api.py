@@ -103,8 +103,10 @@ def _install_middleware(app: FastAPI) -> None:
         Rule("/api/v1/auth/token", s.login_rate_per_minute, 60),
         Rule("/api/v1/channels/", s.channel_rate_per_minute, 60)])
     # outermost: every response, even a 429 or 413, carries the request id and is counted
-    app.add_middleware(RequestContext, max_body=s.max_body_bytes,
-                       max_upload=s.attachment_max_bytes + 64 * 1024)
+    one_file = s.attachment_max_bytes + 64 * 1024      # a multipart upload of one attachment
+    limits = {"/api/v1/attachments": one_file, "/api/v1/channels/attachments": one_file,
+              **{f"/api/v1{path}": s.max_upload_body_bytes for path in channels.PHOTO_PATHS}}
+    app.add_middleware(RequestContext, max_body=s.max_body_bytes, limits=limits)
 
 
 def _openapi(app: FastAPI) -> dict:

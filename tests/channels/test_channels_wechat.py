@@ -12,6 +12,7 @@ from defusedxml.ElementTree import fromstring
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.utils import WeChatSigner
 
+from dispatch.config import get_settings
 from dispatch.orders.models import Order
 
 URL = "/api/v1/channels/wechat"
@@ -156,7 +157,7 @@ def test_broken_and_oversize_xml_are_refused(client, session):
     assert broken.status_code == 400 and "well-formed" in broken.json()["message"]
     not_a_message, _ = send(client, "<root><a>1</a></root>")
     assert not_a_message.status_code == 400
-    huge, _ = send(client, text("很" * 100_000))
+    huge, _ = send(client, text("很" * (get_settings().max_body_bytes // 3 + 1)))
     assert huge.status_code == 413
     assert count_rows(session, Order) == before
 
