@@ -54,6 +54,10 @@ def external_id(msg: BaseMessage) -> str:
     return str(msg.id) if msg.id else f"{msg.source}:{msg.time}"
 
 
+def received_at(msg: BaseMessage) -> datetime:
+    return datetime.fromtimestamp(msg.time, UTC)
+
+
 def _describe(msg: BaseMessage) -> dict | None:
     """Content and place of a message that becomes an order; None for events and the rest."""
     if msg.type == "text":
@@ -141,9 +145,12 @@ class WeChatAdapter(ChannelAdapter[BaseModel]):
         self._check_timestamp(q)
         self._check_nonce(q, xml)
         try:
-            return parse_message(xml)
-        except (KeyError, ValueError, ExpatError, TypeError) as exc:
+            msg = parse_message(xml)
+            external_id(msg), received_at(msg)   # wechatpy converts a field when it is read
+        except (KeyError, ValueError, ExpatError, TypeError, AttributeError, OverflowError,
+                OSError) as exc:
             raise Malformed("not a WeChat message", details={"reason": repr(exc)}) from None
+        return msg
 
     def _decrypt(self, body: bytes, q: WeChatQuery) -> str:
         encrypt = fromstring(body).findtext("Encrypt")
@@ -167,7 +174,7 @@ class WeChatAdapter(ChannelAdapter[BaseModel]):
         described = _describe(msg) or {"content": f"[{msg.type}]"}
         return build_intake(
             channel=Channel.wechat, external_id=external_id(msg),
-            received_at=datetime.fromtimestamp(msg.time, UTC), **described,
+            received_at=received_at(msg), **described,
             raw={"payload": dict(msg._data),
                  "reply_to": {"transport": Transport.wechat.value, "openid": msg.source}})
 

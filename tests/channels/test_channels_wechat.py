@@ -244,3 +244,19 @@ def test_text_without_content_is_answered_success_and_stores_nothing(client, ses
     r, _ = send(client, xml, safe=safe)
     assert r.status_code == 200 and r.text == "success"
     assert count_rows(session, Order) == before
+
+
+@pytest.mark.parametrize("fields", [
+    "<MsgType><![CDATA[text]]></MsgType><CreateTime>1</CreateTime><MsgId>AAA</MsgId>",
+    "<MsgType><![CDATA[text]]></MsgType><CreateTime></CreateTime><MsgId>1</MsgId>",
+    "<MsgType><![CDATA[text]]></MsgType><CreateTime>99999999999999999999</CreateTime>",
+    "<MsgType></MsgType><CreateTime>1</CreateTime>",
+], ids=["msgid-not-a-number", "no-create-time", "create-time-past-9999", "no-msg-type"])
+def test_message_with_unreadable_fields_is_refused_as_malformed(client, session, fields):
+    """Found by the schema fuzz once it could sign: wechatpy reads fields lazily, and these
+    failed with a 500 deep inside the intake."""
+    before = count_rows(session, Order)
+    r, _ = send(client, f"<xml><ToUserName>gh</ToUserName><FromUserName>o1</FromUserName>"
+                        f"<Content><![CDATA[路灯不亮]]></Content>{fields}</xml>", safe=True)
+    assert r.status_code == 400 and r.json()["code"] == "malformed"
+    assert count_rows(session, Order) == before
