@@ -29,10 +29,13 @@ SCHEMAS: dict[str, dict] = {}   # payload models by name, for the OpenAPI compon
 PHOTO_PATHS: list[str] = []     # routes whose bodies carry photos: the upload body limit
 
 
+REFUSALS = {401: {"model": ErrorBody, "description": "missing or wrong credentials; nothing stored"},
+            413: {"model": ErrorBody, "description": "body too large; nothing stored"}}
+
+
 def _answers(seen_before: type[BaseModel] = IntakeResult) -> dict:
     return {200: {"model": seen_before, "description": "seen before: the existing order"},
-            401: {"model": ErrorBody, "description": "missing or wrong credentials; nothing stored"},
-            413: {"model": ErrorBody, "description": "body too large; nothing stored"}}
+            **REFUSALS}
 
 
 ANSWERS = _answers()
@@ -110,7 +113,7 @@ _keyed_route(registry.cppcc)  # POST /channels/cppcc/items
 PHOTO_PATHS.append(router.prefix + "/grid/batches")
 
 
-@router.post("/grid/batches", response_model=BatchResult, responses=ANSWERS,
+@router.post("/grid/batches", response_model=BatchResult, responses=REFUSALS,
              openapi_extra=_body_doc(GridBatch))
 def grid_batch(body: UploadBody, session: SessionDep, api_key: ApiKey = None) -> BatchResult:
     """The grid system's sync: per-item results; items seen before answer "duplicate"."""

@@ -18,17 +18,28 @@ Query = Annotated[WeChatQuery, Depends()]
 
 # the echostr comes back as plain text; refusals keep the JSON error shape of every endpoint
 TEXT = {"schema": {"type": "string"}}
+# what WeChat posts: a message (plaintext mode), or its envelope (safe mode: ToUserName and
+# Encrypt, the message encrypted); the fields wechatpy reads for the types that become orders
+_FIELDS = {"ToUserName": "string", "FromUserName": "string", "CreateTime": "integer",
+           "MsgId": "integer", "Content": "string", "Recognition": "string", "PicUrl": "string",
+           "MediaId": "string", "Location_X": "number", "Location_Y": "number",
+           "Label": "string", "Title": "string", "Url": "string", "Event": "string",
+           "Encrypt": "string"}
+MESSAGE = {"schema": {"type": "object", "xml": {"name": "xml"}, "properties": {
+    "MsgType": {"type": "string", "enum": ["text", "voice", "image", "location", "video",
+                                           "shortvideo", "link", "event"]},
+    **{name: {"type": kind} for name, kind in _FIELDS.items()}}}}
 
 
-@router.get("", response_class=PlainTextResponse, responses={200: {
+@router.get("", response_class=Response, responses={200: {
     "description": "the echostr", "content": {"text/plain": TEXT}}})
 def wechat_verify(q: Query) -> PlainTextResponse:
     """WeChat checks the URL: the echostr comes back when the signature is ours."""
     return PlainTextResponse(registry.wechat.verify_url(q))
 
 
-@router.post("", response_class=Response, openapi_extra={"requestBody": {"required": True, "content": {
-                 "text/xml": TEXT, "application/xml": TEXT}}},
+@router.post("", response_class=Response, openapi_extra={"requestBody": {
+                 "required": True, "content": {"text/xml": MESSAGE, "application/xml": MESSAGE}}},
              responses={200: {"description": "the passive reply (XML), or `success` when none",
                               "content": {"application/xml": TEXT, "text/plain": TEXT}},
                         400: {"model": ErrorBody,
