@@ -15,6 +15,7 @@ import threading
 import time
 from functools import lru_cache
 
+from redis import Redis
 from redis.exceptions import RedisError
 
 from dispatch.config import get_settings
@@ -44,8 +45,6 @@ class MemoryNonces:
 
 class RedisNonces:
     def __init__(self, url: str) -> None:
-        from redis import Redis
-
         self.redis = Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
 
     def first(self, key: str, value: str, ttl: int) -> str:

@@ -27,8 +27,6 @@ router.include_router(wechat_router)
 router.include_router(admin_router)
 SCHEMAS: dict[str, dict] = {}   # payload models by name, for the OpenAPI components
 PHOTO_PATHS: list[str] = []     # routes whose bodies carry photos: the upload body limit
-
-
 REFUSALS = {401: {"model": ErrorBody, "description": "missing or wrong credentials; nothing stored"},
             413: {"model": ErrorBody, "description": "body too large; nothing stored"}}
 

@@ -16,7 +16,6 @@ router = APIRouter(prefix="/wechat", tags=["channels"])
 Query = Annotated[WeChatQuery, Depends()]
 
 
-# the echostr comes back as plain text; refusals keep the JSON error shape of every endpoint
 TEXT = {"schema": {"type": "string"}}
 # what WeChat posts: a message (plaintext mode), or its envelope (safe mode: ToUserName and
 # Encrypt, the message encrypted); the fields wechatpy reads for the types that become orders
@@ -31,6 +30,7 @@ MESSAGE = {"schema": {"type": "object", "xml": {"name": "xml"}, "properties": {
     **{name: {"type": kind} for name, kind in _FIELDS.items()}}}}
 
 
+# the echostr comes back as plain text; refusals keep the JSON error shape of every endpoint
 @router.get("", response_class=Response, responses={200: {
     "description": "the echostr", "content": {"text/plain": TEXT}}})
 def wechat_verify(q: Query) -> PlainTextResponse:

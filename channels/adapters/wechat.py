@@ -2,7 +2,7 @@
 messages → intake, and the passive reply that gives the order number within WeChat's 5 s.
 
 Freshness: the signed timestamp must be within HOTLINE_SIGNATURE_TOLERANCE_SECONDS of our
-clock, and a (timestamp, nonce) carries one body only (channels.replay). With an EncodingAESKey
+clock, and a (timestamp, nonce) carries one message only (channels.replay). With an EncodingAESKey
 configured the account is in safe mode and plaintext posts are refused: their signature does
 not cover the body. A text without content answers "success" (any other answer makes WeChat
 retry it for ever) and stores nothing.
