@@ -17,9 +17,7 @@ class ChannelSettings(BaseSettings):
 
     centre_name: str = Field("12345热线", description="how replies name the centre")
     app_name: str = Field("城市App", description="the city app's name, e.g. 我的永州")
-    # request limits
-    max_body_bytes: int = 256 * 1024          # text channels
-    max_upload_body_bytes: int = 40 * 1024 * 1024  # app / grid bodies carrying base64 photos
+    # body limits are the core's (dispatch.config: max_body_bytes, max_upload_body_bytes)
     signature_tolerance_seconds: int = 300    # HMAC timestamps older or newer than this: 401
     # hotline call centre (CTI) and Weibo relay: shared secrets for HMAC-SHA256
     cti_secret: str | None = None

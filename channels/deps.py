@@ -5,8 +5,8 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
-from channels.config import get_channel_settings
 from channels.security import API_KEY_HEADER
+from dispatch.config import get_settings
 from dispatch.errors import TooLarge
 
 
@@ -26,11 +26,11 @@ async def read_limited(request: Request, limit: int) -> bytes:
 
 
 async def small_body(request: Request) -> bytes:
-    return await read_limited(request, get_channel_settings().max_body_bytes)
+    return await read_limited(request, get_settings().max_body_bytes)
 
 
 async def upload_body(request: Request) -> bytes:
-    return await read_limited(request, get_channel_settings().max_upload_body_bytes)
+    return await read_limited(request, get_settings().max_upload_body_bytes)
 
 
 SmallBody = Annotated[bytes, Depends(small_body)]

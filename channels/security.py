@@ -27,18 +27,24 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
     return "sha256=" + mac.hexdigest()
 
 
+def check_timestamp(timestamp: str | None, *, name: str, now: datetime,
+                    tolerance_seconds: int) -> None:
+    """Raise Unauthorized unless the signed timestamp (unix seconds) is within the window."""
+    try:
+        sent = int(timestamp or "")
+    except ValueError:
+        raise Unauthorized(f"{name} must be unix seconds") from None
+    if abs(now.timestamp() - sent) > tolerance_seconds:
+        raise Unauthorized("signature timestamp is outside the allowed window",
+                           details={"tolerance_seconds": tolerance_seconds})
+
+
 def verify_signature(secret: str, *, timestamp: str | None, signature: str | None, body: bytes,
                      now: datetime, tolerance_seconds: int) -> None:
     """Raise Unauthorized unless the body was signed with the secret within the time window."""
     if not timestamp or not signature:
         raise Unauthorized(f"{TIMESTAMP_HEADER} and {SIGNATURE_HEADER} headers are required")
-    try:
-        sent = int(timestamp)
-    except ValueError:
-        raise Unauthorized(f"{TIMESTAMP_HEADER} must be unix seconds") from None
-    if abs(now.timestamp() - sent) > tolerance_seconds:
-        raise Unauthorized("signature timestamp is outside the allowed window",
-                           details={"tolerance_seconds": tolerance_seconds})
+    check_timestamp(timestamp, name=TIMESTAMP_HEADER, now=now, tolerance_seconds=tolerance_seconds)
     if not hmac.compare_digest(sign(secret, timestamp, body), signature):
         raise Unauthorized("signature does not match the body")
 

@@ -1,7 +1,13 @@
-"""Every channel URL, under /api/v1/channels. Views parse, call one flow, answer."""
+"""Every channel URL, under /api/v1/channels. Views parse, call one flow, answer.
+
+The views read raw bodies (signatures cover the bytes), so FastAPI does not see the payload
+models: `_body_doc` documents them, and their definitions go to `SCHEMAS`, which dispatch.api
+adds to the OpenAPI components (a `$defs` left inside an operation would not resolve).
+"""
 # no `from __future__ import annotations`: the keyed routes pick their body type at runtime
 
 from fastapi import APIRouter, Response
+from pydantic import BaseModel
 
 from channels import batch, flows, registry
 from channels.adapters.grid import GridBatch
@@ -12,14 +18,24 @@ from channels.schemas import BatchResult, ChannelInfo, CtiAck
 from channels.views_admin import router as admin_router
 from channels.views_wechat import router as wechat_router
 from dispatch.deps import CentreAdminDep, SessionDep
+from dispatch.errors import ErrorBody
 from dispatch.intake.schemas import IntakeResult
 
 router = APIRouter(prefix="/channels", tags=["channels"])
 router.include_router(wechat_router)
 router.include_router(admin_router)
-ANSWERS = {200: {"description": "seen before: the existing order"},
-           401: {"description": "missing or wrong credentials; nothing stored"},
-           413: {"description": "body too large; nothing stored"}}
+SCHEMAS: dict[str, dict] = {}   # payload models by name, for the OpenAPI components
+PHOTO_PATHS: list[str] = []     # routes whose bodies carry photos: the upload body limit
+REFUSALS = {401: {"model": ErrorBody, "description": "missing or wrong credentials; nothing stored"},
+            413: {"model": ErrorBody, "description": "body too large; nothing stored"}}
+
+
+def _answers(seen_before: type[BaseModel] = IntakeResult) -> dict:
+    return {200: {"model": seen_before, "description": "seen before: the existing order"},
+            **REFUSALS}
+
+
+ANSWERS = _answers()
 
 
 @router.get("", response_model=list[ChannelInfo])
@@ -34,13 +50,17 @@ def _created(result: IntakeResult | None, response: Response) -> None:
     response.status_code = 201 if result is not None and result.created else 200
 
 
-def _body_doc(adapter: ChannelAdapter) -> dict:
-    return {"requestBody": {"required": True, "content": {
-        "application/json": {"schema": adapter.payload_model.model_json_schema()}}}}
+def _body_doc(model: type[BaseModel]) -> dict:
+    """The JSON body of a payload model, by reference to its (and its parts') components."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    SCHEMAS.update(schema.pop("$defs", {}))
+    SCHEMAS[model.__name__] = schema
+    return {"requestBody": {"required": True, "content": {"application/json": {
+        "schema": {"$ref": f"#/components/schemas/{model.__name__}"}}}}}
 
 
-@router.post("/cti/calls", response_model=CtiAck, status_code=201, responses=ANSWERS,
-             openapi_extra=_body_doc(registry.cti))
+@router.post("/cti/calls", response_model=CtiAck, status_code=201, responses=_answers(CtiAck),
+             openapi_extra=_body_doc(registry.cti.payload_model))
 def cti_call(body: SmallBody, session: SessionDep, response: Response,
              timestamp: Timestamp = None, signature: Signature = None) -> CtiAck:
     """The call centre's record of a call (HMAC-signed); answers the caller's open orders too."""
@@ -51,7 +71,7 @@ def cti_call(body: SmallBody, session: SessionDep, response: Response,
 
 
 @router.post("/weibo/messages", response_model=IntakeResult, status_code=201, responses=ANSWERS,
-             openapi_extra=_body_doc(registry.weibo))
+             openapi_extra=_body_doc(registry.weibo.payload_model))
 def weibo_message(body: SmallBody, session: SessionDep, response: Response,
                   timestamp: Timestamp = None, signature: Signature = None) -> IntakeResult:
     """A mention or private message relayed from Weibo (HMAC-signed); once per message id."""
@@ -64,6 +84,8 @@ def weibo_message(body: SmallBody, session: SessionDep, response: Response,
 def _keyed_route(adapter: ChannelAdapter) -> None:
     """POST <adapter.path>: a JSON report from a system holding this channel's API key."""
     body_type = UploadBody if adapter.carries_photos else SmallBody
+    if adapter.carries_photos:
+        PHOTO_PATHS.append(router.prefix + adapter.path)
 
     def endpoint(body: body_type, session: SessionDep,  # type: ignore[valid-type]
                  response: Response, api_key: ApiKey = None) -> IntakeResult:
@@ -75,7 +97,7 @@ def _keyed_route(adapter: ChannelAdapter) -> None:
     router.add_api_route(adapter.path, endpoint, methods=["POST"], response_model=IntakeResult,
                          status_code=201, responses=ANSWERS, name=f"{adapter.name}_report",
                          summary=f"{adapter.label}: one report (X-Api-Key)",
-                         openapi_extra=_body_doc(adapter))
+                         openapi_extra=_body_doc(adapter.payload_model))
 
 
 _keyed_route(registry.police)  # POST /channels/110/incidents
@@ -85,9 +107,11 @@ _keyed_route(registry.website)  # POST /channels/website/letters
 _keyed_route(registry.cppcc)  # POST /channels/cppcc/items
 
 
-@router.post("/grid/batches", response_model=BatchResult, responses=ANSWERS,
-             openapi_extra={"requestBody": {"required": True, "content": {
-                 "application/json": {"schema": GridBatch.model_json_schema()}}}})
+PHOTO_PATHS.append(router.prefix + "/grid/batches")
+
+
+@router.post("/grid/batches", response_model=BatchResult, responses=REFUSALS,
+             openapi_extra=_body_doc(GridBatch))
 def grid_batch(body: UploadBody, session: SessionDep, api_key: ApiKey = None) -> BatchResult:
     """The grid system's sync: per-item results; items seen before answer "duplicate"."""
     client = flows.authenticate_client(session, api_key=api_key,

@@ -5,6 +5,7 @@ import gc
 import logging
 import threading
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
@@ -113,8 +114,21 @@ def _install_middleware(app: FastAPI) -> None:
     s = get_settings()
     _install_limits(app)
     # outermost: every response, even a 429 or 413, carries the request id and is counted
-    app.add_middleware(RequestContext, max_body=s.max_body_bytes,
-                       max_upload=s.attachment_max_bytes + 64 * 1024)
+    one_file = s.attachment_max_bytes + 64 * 1024      # a multipart upload of one attachment
+    limits = {"/api/v1/attachments": one_file, "/api/v1/channels/attachments": one_file,
+              **{f"/api/v1{path}": s.max_upload_body_bytes for path in channels.PHOTO_PATHS}}
+    app.add_middleware(RequestContext, max_body=s.max_body_bytes, limits=limits)
+
+
+def _openapi(app: FastAPI) -> dict:
+    """FastAPI's schema plus the channel payloads' definitions (their views read raw bodies,
+    so FastAPI does not see those models)."""
+    if app.openapi_schema is None:
+        components = FastAPI.openapi(app).setdefault("components", {}).setdefault("schemas", {})
+        for name, definition in channels.SCHEMAS.items():
+            if components.setdefault(name, definition) != definition:
+                raise RuntimeError(f"two different OpenAPI schemas are named {name}")
+    return app.openapi_schema
 
 
 def create_app(*, run_sweeper: bool = True) -> FastAPI:
@@ -124,6 +138,7 @@ def create_app(*, run_sweeper: bool = True) -> FastAPI:
                   description="Unified hotline and incident-linkage dispatch centre. "
                               "Errors share one shape: {code, message, details}.",
                   telemetry={"tracing": False, "metrics": False, "logs": False})
+    app.openapi = partial(_openapi, app)
     app.state.run_sweeper = run_sweeper
     app.state.lean = None          # opened at start-up on PostgreSQL
     redact_tokens_in_server_logs()

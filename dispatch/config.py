@@ -62,7 +62,12 @@ class Settings(BaseSettings):
     s3_access_key: str | None = None
     s3_secret_key: str | None = None
     queue_name: str = "hotline"
-    max_body_bytes: int = 1024 * 1024          # JSON and XML requests
+    # request bodies, 413 beyond: max_body_bytes for every body without a file (JSON, XML,
+    # forms; the channels' text doors too), max_upload_body_bytes for the channel bodies that
+    # carry photos as base64 (app reports, grid events and batches). A multipart upload of one
+    # file (/attachments, /channels/attachments) may be attachment_max_bytes + 64 KiB.
+    max_body_bytes: int = 1024 * 1024
+    max_upload_body_bytes: int = 40 * 1024 * 1024
     # failed sign-ins per window before a client address must wait (dispatch/auth/throttle.py)
     login_window_seconds: int = 900
     login_failures_per_client: int = 30        # from one address, any accounts

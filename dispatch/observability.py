@@ -106,8 +106,9 @@ def _route_of(scope: Scope) -> str:
 class RequestContext:
     """Request id in and out (X-Request-ID), latency and status metrics, and a body size limit."""
 
-    def __init__(self, app: ASGIApp, *, max_body: int, max_upload: int) -> None:
-        self.app, self.max_body, self.max_upload = app, max_body, max_upload
+    def __init__(self, app: ASGIApp, *, max_body: int, limits: dict[str, int]) -> None:
+        """`max_body` for every path but those `limits` names (exact paths: upload routes)."""
+        self.app, self.max_body, self.limits = app, max_body, limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -116,7 +117,7 @@ class RequestContext:
         headers = dict(scope.get("headers") or [])
         rid = headers.get(b"x-request-id", b"").decode("latin-1")[:64] or uuid.uuid4().hex
         token = request_id_var.set(rid)
-        limit = self.max_upload if scope["path"].startswith("/api/v1/attachments") else self.max_body
+        limit = self.limits.get(scope["path"], self.max_body)
         declared = headers.get(b"content-length")
         status = {"code": 500}
         started = time.perf_counter()

@@ -1,7 +1,15 @@
 """WeChat official account callback (公众号): URL check, plaintext and safe (AES) mode,
-messages → intake, and the passive reply that gives the order number within WeChat's 5 s."""
+messages → intake, and the passive reply that gives the order number within WeChat's 5 s.
+
+Freshness: the signed timestamp must be within HOTLINE_SIGNATURE_TOLERANCE_SECONDS of our
+clock, and a (timestamp, nonce) carries one message only (channels.replay). With an EncodingAESKey
+configured the account is in safe mode and plaintext posts are refused: their signature does
+not cover the body. A text without content answers "success" (any other answer makes WeChat
+retry it for ever) and stores nothing.
+"""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from xml.parsers.expat import ExpatError
@@ -15,13 +23,15 @@ from wechatpy.messages import BaseMessage
 from wechatpy.replies import create_reply
 from wechatpy.utils import check_signature
 
+from channels import replay
 from channels.base import ChannelAdapter, build_intake
 from channels.config import ChannelSettings, get_channel_settings
 from channels.enums import Auth, Transport
-from channels.security import Malformed, ensure_safe_xml
+from channels.security import Malformed, check_timestamp, ensure_safe_xml
 from dispatch.errors import Unauthorized, Unavailable
 from dispatch.intake.schemas import IntakeRequest
 from dispatch.orders.enums import Channel
+from dispatch.sqltypes import utcnow
 
 
 @dataclass(frozen=True)
@@ -44,10 +54,14 @@ def external_id(msg: BaseMessage) -> str:
     return str(msg.id) if msg.id else f"{msg.source}:{msg.time}"
 
 
+def received_at(msg: BaseMessage) -> datetime:
+    return datetime.fromtimestamp(msg.time, UTC)
+
+
 def _describe(msg: BaseMessage) -> dict | None:
     """Content and place of a message that becomes an order; None for events and the rest."""
     if msg.type == "text":
-        return {"content": msg.content}
+        return {"content": msg.content} if (msg.content or "").strip() else None
     if msg.type == "voice":
         return {"content": msg.recognition or "[语音留言，未能识别文字]"}
     if msg.type == "image":
@@ -90,6 +104,7 @@ class WeChatAdapter(ChannelAdapter[BaseModel]):
     def verify_url(self, q: WeChatQuery) -> str:
         """WeChat's GET check of the server URL: echo echostr when the signature is ours."""
         self._check_plain_signature(q)
+        self._check_timestamp(q)
         if not q.echostr:
             raise Malformed("echostr is missing")
         return q.echostr
@@ -101,20 +116,41 @@ class WeChatAdapter(ChannelAdapter[BaseModel]):
         except InvalidSignatureException:
             raise Unauthorized("WeChat signature does not match") from None
 
+    def _check_timestamp(self, q: WeChatQuery) -> None:
+        check_timestamp(q.timestamp, name="timestamp", now=utcnow(),
+                        tolerance_seconds=self.settings().signature_tolerance_seconds)
+
+    def _check_nonce(self, q: WeChatQuery, xml: bytes | str) -> None:
+        """One message per signed (timestamp, nonce) while the timestamp is accepted. The
+        message as read (decrypted in safe mode: a retry may be encrypted afresh)."""
+        digest = hashlib.sha256(xml.encode() if isinstance(xml, str) else xml).hexdigest()
+        window = 2 * self.settings().signature_tolerance_seconds + 1   # past and future
+        if replay.first_body(f"wechat:{q.timestamp}:{q.nonce}", digest, window) != digest:
+            raise Unauthorized("this nonce was already used for another message")
+
     def read(self, body: bytes, q: WeChatQuery) -> BaseMessage:
-        """The message, after the signature and safe-XML checks (and decryption in safe mode)."""
-        self.settings()
+        """The message, after the signature, freshness and safe-XML checks (and decryption in
+        safe mode)."""
+        s = self.settings()
         ensure_safe_xml(body)
         if q.encrypted:
             xml = self._decrypt(body, q)
             ensure_safe_xml(xml)
+        elif s.wechat_aes_key:
+            raise Unauthorized("safe mode is configured here (HOTLINE_WECHAT_AES_KEY): plaintext "
+                               "messages are refused, their signature does not cover the body")
         else:
             self._check_plain_signature(q)
             xml = body
+        self._check_timestamp(q)
+        self._check_nonce(q, xml)
         try:
-            return parse_message(xml)
-        except (KeyError, ValueError, ExpatError, TypeError) as exc:
+            msg = parse_message(xml)
+            external_id(msg), received_at(msg)   # wechatpy converts a field when it is read
+        except (KeyError, ValueError, ExpatError, TypeError, AttributeError, OverflowError,
+                OSError) as exc:
             raise Malformed("not a WeChat message", details={"reason": repr(exc)}) from None
+        return msg
 
     def _decrypt(self, body: bytes, q: WeChatQuery) -> str:
         encrypt = fromstring(body).findtext("Encrypt")
@@ -138,7 +174,7 @@ class WeChatAdapter(ChannelAdapter[BaseModel]):
         described = _describe(msg) or {"content": f"[{msg.type}]"}
         return build_intake(
             channel=Channel.wechat, external_id=external_id(msg),
-            received_at=datetime.fromtimestamp(msg.time, UTC), **described,
+            received_at=received_at(msg), **described,
             raw={"payload": dict(msg._data),
                  "reply_to": {"transport": Transport.wechat.value, "openid": msg.source}})
 

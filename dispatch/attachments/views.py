@@ -1,4 +1,7 @@
-"""Upload and download attachments (photos, recordings)."""
+"""Upload and download attachments (photos, recordings).
+
+A download answers with the file itself, under the type it was stored with; the OpenAPI schema
+lists the configured types (HOTLINE_ATTACHMENT_TYPES) as the answer's media types."""
 from __future__ import annotations
 
 from fastapi import APIRouter, UploadFile
@@ -37,7 +40,13 @@ async def upload(file: UploadFile, session: SessionDep,
     return AttachmentPublic(**att.model_dump())
 
 
-@router.get("/{attachment_id}")
+def _file_answer() -> dict:
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    return {200: {"description": "the file, as stored",
+                  "content": {t: binary for t in sorted(get_settings().allowed_attachment_types)}}}
+
+
+@router.get("/{attachment_id}", response_class=Response, responses=_file_answer())
 def download(attachment_id: int, session: SessionDep, principal: CurrentPrincipal) -> Response:
     att = session.get(Attachment, attachment_id)
     if att is None:

@@ -7,6 +7,7 @@ import time
 from channels_support import (CTI_SECRET, count_rows, now_iso, orders_with, post_signed,
                               remote_bodies, uid, wait_delivery)
 
+from dispatch.config import get_settings
 from dispatch.orders.models import Order
 
 URL = "/api/v1/channels/cti/calls"
@@ -97,7 +98,8 @@ def test_malformed_json_invalid_fields_and_oversize_bodies_are_refused(client, s
     no_agent = call()
     del no_agent["agent"]
     assert post_signed(client, URL, no_agent, CTI_SECRET).status_code == 422
-    huge = post_signed(client, URL, call(content="很" * 200_000), CTI_SECRET)
+    huge = post_signed(client, URL, call(content="很" * (get_settings().max_body_bytes // 3 + 1)),
+                       CTI_SECRET)
     assert huge.status_code == 413 and huge.json()["code"] == "too_large"
     assert count_rows(session, Order) == before
 

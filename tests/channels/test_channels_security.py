@@ -80,3 +80,26 @@ def test_broken_xml_is_refused(xml):
 
 def test_plain_wechat_xml_passes():
     ensure_safe_xml("<xml><Content><![CDATA[路灯坏了]]></Content></xml>".encode())
+
+
+def test_nonce_store_keeps_the_first_body_until_the_window_ends():
+    from channels.replay import MemoryNonces
+
+    store = MemoryNonces(sweep_at=3)
+    assert store.first("t1:n1", "body-a", 600) == "body-a"
+    assert store.first("t1:n1", "body-b", 600) == "body-a"      # a second body: not the first
+    assert store.first("t1:n2", "body-b", 600) == "body-b"
+    assert store.first("t2:n3", "body-c", 0) == "body-c"        # no window: gone at once
+    assert store.first("t2:n3", "body-d", 0) == "body-d"
+    assert store.first("t1:n1", "body-e", 600) == "body-a"      # kept through a sweep
+
+
+def test_nonces_are_remembered_in_this_process_while_redis_does_not_answer(monkeypatch):
+    from types import SimpleNamespace
+
+    from channels import replay
+
+    monkeypatch.setattr(replay, "get_settings",
+                        lambda: SimpleNamespace(redis_url="redis://127.0.0.1:1/0"))
+    assert replay.first_body("wechat:t:away", "body-a", 600) == "body-a"
+    assert replay.first_body("wechat:t:away", "body-b", 600) == "body-a"
