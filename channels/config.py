@@ -8,15 +8,18 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from dispatch.city import DEFAULT_CITY, load_city
 
 
 class ChannelSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HOTLINE_", env_file=".env", extra="ignore")
 
-    centre_name: str = Field("12345热线", description="how replies name the centre")
-    app_name: str = Field("城市App", description="the city app's name, e.g. 我的永州")
+    city: str = DEFAULT_CITY
+    centre_name: str = Field("", description="how replies name the centre (default: city.toml's)")
+    app_name: str = Field("", description="the city app's name (default: city.toml's, e.g. 我的永州)")
     # body limits are the core's (dispatch.config: max_body_bytes, max_upload_body_bytes)
     signature_tolerance_seconds: int = 300    # HMAC timestamps older or newer than this: 401
     # hotline call centre (CTI) and Weibo relay: shared secrets for HMAC-SHA256
@@ -39,6 +42,13 @@ class ChannelSettings(BaseSettings):
     app_push_secret: str | None = None
     outbound_timeout_seconds: float = 5.0
     repeat_window_days: int = 30              # "recent" orders of a repeat caller
+
+    @model_validator(mode="after")
+    def _names_from_the_city(self) -> "ChannelSettings":
+        city = load_city(self.city)
+        self.centre_name = self.centre_name or city.centre_name
+        self.app_name = self.app_name or city.app_name
+        return self
 
 
 @lru_cache

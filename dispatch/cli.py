@@ -108,12 +108,17 @@ def _init_db(args: argparse.Namespace) -> None:
     from dispatch.orgs import service as orgs
     from sqlmodel import Session
 
+    if args.city:     # before anything reads the settings
+        os.environ["HOTLINE_CITY"] = args.city
+        get_settings.cache_clear()
     init_db()
     s = get_settings()
     with Session(get_engine()) as session:
-        n = orgs.load_org_tree(session, args.divisions or s.divisions_csv,
-                               args.departments or s.departments_file)
-    print(f"database ready; {n} org units added")
+        try:
+            n = orgs.load_org_tree(session, s.divisions_csv, s.departments_file)
+        except orgs.SecondCity as exc:
+            sys.exit(f"init-db: {exc}")
+    print(f"database ready for {s.city}; {n} org units added")
 
 
 def _revision(args: argparse.Namespace) -> None:
@@ -201,8 +206,8 @@ def main(argv: list[str] | None = None) -> None:
     sw = sub.add_parser("sweeper", help="re-enqueue orders stuck in 'received'")
     sw.add_argument("--once", action="store_true")
     i = sub.add_parser("init-db", help="migrate the schema to head and load the org tree")
-    i.add_argument("--divisions")
-    i.add_argument("--departments")
+    i.add_argument("--city", help="a folder under cities/ or a path to one (default: HOTLINE_CITY); "
+                   "serve the centre with the same HOTLINE_CITY")
     rv = sub.add_parser("revision", help="autogenerate a migration after changing the models")
     rv.add_argument("-m", "--message", required=True)
     im = sub.add_parser("import-orders", help="import historical orders from a CSV file")

@@ -66,8 +66,11 @@ def county_platform_for(units: Units, division_code: str | None) -> UnitLike | N
     return None
 
 
-def _no_city_platform() -> LookupError:
-    return LookupError("no city platform: load the divisions first")
+def _no_city_platform() -> Exception:
+    from dispatch.errors import Unavailable
+
+    return Unavailable("no city is loaded in this database: run 'hotline init-db' (it loads the "
+                       "city HOTLINE_CITY names, default yongzhou) or './dev demo'")
 
 
 class SessionUnits:

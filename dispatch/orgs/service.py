@@ -77,11 +77,29 @@ def load_org_tree(session: Session, divisions_csv: Path, departments_file: Path)
     """Insert units that are not there yet; returns how many were added (idempotent)."""
     existing = set(session.exec(select(OrgUnit.id)).all())
     units = build_units(read_divisions(divisions_csv), read_departments(departments_file))
+    _refuse_a_second_city(session, units)
     new = [u for u in units if u["id"] not in existing]
     if new:
         session.execute(insert(OrgUnit), new)
     session.commit()
     return len(new)
+
+
+class SecondCity(ValueError):
+    """The database holds another city: one deployment serves one city."""
+
+
+def _refuse_a_second_city(session: Session, units: list[dict]) -> None:
+    city = next((u for u in units if u["level"] == Level.city.value and u["parent_id"] is None), None)
+    held = session.exec(select(OrgUnit).where(OrgUnit.level == Level.city.value,
+                                              OrgUnit.kind == UnitKind.platform.value)).all()
+    others = [u for u in held if city is None or u.id != city["id"]]
+    if others:
+        theirs = "、".join(f"{u.name} ({u.id})" for u in others)
+        ours = f"{city['name']} ({city['id']})" if city else "a file without a city"
+        raise SecondCity(f"this database holds {theirs}; loading {ours} would add a second city "
+                         "tree. Serve each city from its own database (HOTLINE_DATABASE_URL), "
+                         "or load the same city again")
 
 
 def get_unit(session: Session, unit_id: str) -> OrgUnit | None:

@@ -8,7 +8,7 @@ import pytest
 from dispatch.city import CITIES_DIR
 
 YONGZHOU = CITIES_DIR / "yongzhou"
-from dispatch.orgs.service import build_units, read_departments, read_divisions
+from dispatch.orgs.service import build_units, load_org_tree, read_departments, read_divisions
 
 CSV = """code,name,level,parent_code,short_name
 990100,样例市,city,99,样例市
@@ -55,3 +55,26 @@ def test_shipped_yongzhou_file_has_the_four_levels():
     levels = [r.level for r in rows]
     assert (levels.count("county"), levels.count("township"), levels.count("village")) == \
         (13, 195, 3331)
+
+
+def test_loading_a_second_city_into_a_database_that_holds_one_is_refused(session, seeded):
+    """It used to add a second tree silently, and city_platform() then picked either city."""
+    from dispatch.orgs.service import SecondCity
+
+    shangluo = CITIES_DIR / "shangluo"
+    with pytest.raises(SecondCity, match="永州市 \\(4311\\).*商洛市 \\(6110\\)"):
+        load_org_tree(session, shangluo / "divisions.csv", shangluo / "departments.json")
+    assert load_org_tree(session, YONGZHOU / "divisions.csv", YONGZHOU / "departments.json") == 0
+
+
+def test_an_empty_database_says_which_command_loads_a_city():
+    """Intake on a fresh database answered 500 'no city platform'; now 503 with the command."""
+    from sqlmodel import Session, SQLModel, create_engine
+
+    from dispatch.errors import Unavailable
+    from dispatch.orgs.service import city_platform
+
+    engine = create_engine("sqlite://")
+    SQLModel.metadata.create_all(engine)
+    with Session(engine) as empty, pytest.raises(Unavailable, match="hotline init-db"):
+        city_platform(empty)
