@@ -19,7 +19,7 @@ from channels.base import ChannelAdapter, build_intake
 from channels.config import ChannelSettings, get_channel_settings
 from channels.enums import Auth, Transport
 from channels.security import Malformed, ensure_safe_xml
-from dispatch.errors import Unauthorized, Unavailable
+from dispatch.errors import Invalid, Unauthorized, Unavailable
 from dispatch.intake.schemas import IntakeRequest
 from dispatch.orders.enums import Channel
 
@@ -42,6 +42,15 @@ class WeChatQuery:
 def external_id(msg: BaseMessage) -> str:
     """MsgId for messages; events carry none, so sender + CreateTime (WeChat's own advice)."""
     return str(msg.id) if msg.id else f"{msg.source}:{msg.time}"
+
+
+def created_at(msg: BaseMessage) -> datetime:
+    """CreateTime (seconds since the epoch) as a moment; a 422, not a 500, when it is no time at
+    all (not a number, or beyond what datetime holds). Its range is checked by the intake."""
+    try:
+        return datetime.fromtimestamp(msg.time, UTC)
+    except (ValueError, OverflowError, OSError):
+        raise Invalid(f"CreateTime {msg._data.get('CreateTime')!r} is not a time") from None
 
 
 def _describe(msg: BaseMessage) -> dict | None:
@@ -138,7 +147,7 @@ class WeChatAdapter(ChannelAdapter[BaseModel]):
         described = _describe(msg) or {"content": f"[{msg.type}]"}
         return build_intake(
             channel=Channel.wechat, external_id=external_id(msg),
-            received_at=datetime.fromtimestamp(msg.time, UTC), **described,
+            received_at=created_at(msg), **described,
             raw={"payload": dict(msg._data),
                  "reply_to": {"transport": Transport.wechat.value, "openid": msg.source}})
 

@@ -1,10 +1,11 @@
 """The one normalised intake every channel produces."""
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
+
+from dispatch.client_dates import ClientMoment
 
 from dispatch.duplicates.schemas import DuplicatePublic
 from dispatch.orders.enums import Channel, RequestType, Urgency
@@ -14,7 +15,7 @@ class IntakeRequest(BaseModel):
     channel: Channel
     external_id: str = Field(min_length=1, max_length=128,
                              description="the channel's own id: makes intake idempotent")
-    received_at: datetime | None = None
+    received_at: ClientMoment | None = None
     title: str = Field(default="", max_length=200)
     content: str = Field(min_length=1, max_length=5000)
     citizen_name: str | None = Field(default=None, max_length=64)
@@ -33,13 +34,6 @@ class IntakeRequest(BaseModel):
     platform_id: str | None = None
     attachment_ids: list[int] = Field(default_factory=list, max_length=20)
     raw: dict[str, Any] = Field(default_factory=dict)
-
-    @field_validator("received_at")
-    @classmethod
-    def _aware(cls, v: datetime | None) -> datetime | None:
-        if v is not None and v.tzinfo is None:
-            raise ValueError("received_at needs a timezone offset")
-        return v
 
 
 class IntakeResult(BaseModel):
