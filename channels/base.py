@@ -7,16 +7,17 @@ import json
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar, Generic, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from channels.enums import Auth
 from channels.security import Malformed
+from dispatch.client_dates import ClientMoment
 from dispatch.errors import Invalid
 from dispatch.intake.schemas import IntakeRequest
 from dispatch.orders.enums import Channel
 
 P = TypeVar("P", bound=BaseModel)
-Timestamp = AwareDatetime          # every channel must say which time zone its times are in
+Timestamp = ClientMoment           # every channel must say which time zone its times are in
 
 
 class Photo(BaseModel):

@@ -34,15 +34,27 @@ def _serve(args: argparse.Namespace, *, demo: bool = False) -> None:
         from dispatch import demo as demo_mod
 
         units = demo_mod.prepare()
-        stop = threading.Event()
-        threading.Thread(target=demo_mod.run_stream, args=(units, stop), daemon=True,
-                         name="demo-stream").start()
+        stream = start_demo_stream(args, units)
         print(f"\n  演示账号 demo users (password {demo_mod.DEMO_PASSWORD}):")
         for username, name, role, unit in demo_mod.demo_users(units):
             print(f"    {username:<18} {role.value:<15} {unit.name} {name}")
+        print("\n  演示工单流 demo stream: " + (
+            "每 3 秒一张新工单，只推动它自己的工单 (off: --no-stream)" if stream else "关闭 off"))
         print(f"\n  Console: http://{args.host}:{args.port}/console/   "
               f"API docs: http://{args.host}:{args.port}/docs\n")
     uvicorn.run(app, host=args.host, port=args.port, log_level=level, **proxy)
+
+
+def start_demo_stream(args: argparse.Namespace, units) -> threading.Thread | None:
+    """The living stream of demo orders in a daemon thread, unless ``--no-stream``."""
+    if args.no_stream:
+        return None
+    from dispatch import demo as demo_mod
+
+    thread = threading.Thread(target=demo_mod.run_stream, args=(units, threading.Event()),
+                              daemon=True, name="demo-stream")
+    thread.start()
+    return thread
 
 
 def _worker(args: argparse.Namespace) -> None:
@@ -108,9 +120,6 @@ def _init_db(args: argparse.Namespace) -> None:
     from dispatch.orgs import service as orgs
     from sqlmodel import Session
 
-    if args.city:     # before anything reads the settings
-        os.environ["HOTLINE_CITY"] = args.city
-        get_settings.cache_clear()
     init_db()
     s = get_settings()
     with Session(get_engine()) as session:
@@ -186,11 +195,7 @@ def _route_letters(args: argparse.Namespace) -> None:
     print(f"{n} decisions written to {args.out}")
 
 
-def main(argv: list[str] | None = None) -> None:
-    from dispatch.config import get_settings
-    from dispatch.observability import configure_logging
-
-    configure_logging(os.environ.get("HOTLINE_LOG_LEVEL", "INFO"), get_settings().json_logs)
+def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="hotline", description="统一热线与联动处置指挥中心")
     sub = p.add_subparsers(dest="cmd", required=True)
     for name, helptext in (("demo", "seed demo data and serve it with a live order stream"),
@@ -198,8 +203,11 @@ def main(argv: list[str] | None = None) -> None:
         sp = sub.add_parser(name, help=helptext)
         sp.add_argument("--host", default="127.0.0.1")
         sp.add_argument("--port", type=int, default=8000)
+        sp.add_argument("--city", help="a folder under cities/ or a path to one (default: HOTLINE_CITY)")
     sub.choices["serve"].add_argument("--workers", type=int, default=1,
                                       help="server processes (each with its own pool)")
+    sub.choices["demo"].add_argument("--no-stream", action="store_true",
+                                     help="no stream of new demo orders (the data stays as it is)")
     w = sub.add_parser("worker", help="RQ worker (production mode)")
     w.add_argument("--simple", action="store_true", help="SimpleWorker: no fork per job")
     w.add_argument("--burst", action="store_true")
@@ -222,7 +230,18 @@ def main(argv: list[str] | None = None) -> None:
     for flag in ("--username", "--role", "--unit", "--password"):
         cu.add_argument(flag, required=True)
     cu.add_argument("--name")
-    args = p.parse_args(argv)
+    return p
+
+
+def main(argv: list[str] | None = None) -> None:
+    from dispatch.config import get_settings
+    from dispatch.observability import configure_logging
+
+    args = build_parser().parse_args(argv)
+    if getattr(args, "city", None):     # before anything reads the settings
+        os.environ["HOTLINE_CITY"] = args.city
+        get_settings.cache_clear()
+    configure_logging(os.environ.get("HOTLINE_LOG_LEVEL", "INFO"), get_settings().json_logs)
     {"demo": lambda a: _serve(a, demo=True), "serve": _serve, "worker": _worker,
      "sweeper": _sweeper, "init-db": _init_db, "revision": _revision, "create-user": _create_user,
      "import-orders": _import_orders, "route-letters": _route_letters}[args.cmd](args)

@@ -1,4 +1,9 @@
-"""Demo data: the org tree, one user per role for a few units, and a living stream of orders."""
+"""Demo data: the org tree, one user per role for a few units, and a living stream of orders.
+
+The stream moves only the orders it created itself (external ids starting ``demo-``): an order
+someone logs by hand while the demo runs is left to that person. ``hotline demo --no-stream``
+serves the demo data without the stream.
+"""
 from __future__ import annotations
 
 import csv
@@ -8,7 +13,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from dispatch.auth import service as users
 from dispatch.auth.models import User, UserCreate
@@ -28,6 +33,9 @@ from dispatch.orgs.models import OrgUnit
 log = logging.getLogger(__name__)
 DEMO_PASSWORD = "demo12345"
 TEXTS_CSV = Path(__file__).resolve().parent.parent / "classifiers" / "data" / "taidi2020_train.csv"
+STREAM_PREFIX = "demo-"      # the external ids of the stream's own orders
+OPEN_STATES = [s.value for s in State if s not in (State.closed, State.refused, State.transferred,
+                                                   State.merged, State.received)]
 CHANNELS = [Channel.hotline_12345] * 5 + [Channel.hotline_12328, Channel.hotline_12319,
             Channel.wechat, Channel.app, Channel.website, Channel.weibo, Channel.police_110]
 
@@ -110,7 +118,7 @@ class DemoStream:
         place = self.rng.choice(places + [self.units.township])
         channel = self.rng.choice(CHANNELS)
         intake.receive(session, IntakeRequest(
-            channel=channel, external_id=f"demo-{self.rng.getrandbits(48):x}",
+            channel=channel, external_id=f"{STREAM_PREFIX}{self.rng.getrandbits(48):x}",
             content=text[:1000], citizen_name=self.rng.choice(["张先生", "李女士", "王先生", "刘女士"]),
             citizen_phone=f"139{self.rng.randrange(10**8):08d}", division_code=place.id,
             category_hint=label if self.rng.random() < 0.6 else None,
@@ -162,15 +170,19 @@ class DemoStream:
             return Action.close, platform, ActionInput()
         return None
 
+    @staticmethod
+    def own_open_orders(session: Session, limit: int = 200) -> list[Order]:
+        """The stream's own orders still in the loop, oldest first; nobody else's."""
+        return list(session.exec(select(Order).where(
+            col(Order.state).in_(OPEN_STATES),
+            col(Order.external_id).startswith(STREAM_PREFIX, autoescape=True))
+            .order_by(Order.id).limit(limit)).all())
+
     def tick(self) -> None:
         with Session(get_engine(), expire_on_commit=False) as session:
             self.new_order(session)
-            open_states = [s.value for s in State if s not in
-                           (State.closed, State.refused, State.transferred, State.merged,
-                            State.received)]
-            rows = session.exec(select(Order).where(Order.state.in_(open_states))
-                                .order_by(Order.id).limit(200)).all()
-            for order in self.rng.sample(list(rows), min(len(rows), 6)):
+            rows = self.own_open_orders(session)
+            for order in self.rng.sample(rows, min(len(rows), 6)):
                 self.advance(session, order)
 
 

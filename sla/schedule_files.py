@@ -2,7 +2,10 @@
 
 CSV: a header row with ``date`` and ``type`` (extra columns such as ``name`` are ignored);
 ``type`` is ``holiday`` (放假) or ``workday`` (调休上班); Chinese words are accepted too.
-A CSV may span several years: one schedule per year is returned.
+A CSV may span several years: one schedule per year is returned. A bare carriage return ends a
+line as a newline does (files saved by classic Mac or some Excel versions); anything else the csv
+module cannot read is a ValueError naming the line, never a csv.Error reaching the client. Every
+year must lie within the range clients may send (``dispatch.client_dates``).
 """
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import json
 from collections import defaultdict
 from datetime import date
 
+from dispatch.client_dates import check_date, check_year
 from sla.calendar import YearSchedule, parse_schedule
 
 KINDS = {"holiday": "holidays", "休": "holidays", "假": "holidays", "放假": "holidays",
@@ -38,12 +42,23 @@ def _from_json(text: str) -> list[YearSchedule]:
         raise ValueError(f"schedule file: not valid JSON ({exc.msg} at line {exc.lineno})") from None
     items = data if isinstance(data, list) else [data]
     schedules = [parse_schedule(item) for item in items]
+    for schedule in schedules:
+        check_year(schedule.year, "schedule year")
     _no_repeated_years(schedules)
     return schedules
 
 
 def _from_csv(text: str) -> list[YearSchedule]:
-    reader = csv.DictReader(io.StringIO(text))
+    # newline="": the csv module sees \r, \n and \r\n line ends itself, as its docs ask
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        return _csv_schedules(reader)
+    except csv.Error as exc:
+        # the reader counts a line once it has read it whole: the faulty one is the next
+        raise ValueError(f"schedule CSV line {reader.line_num + 1}: {exc}") from None
+
+
+def _csv_schedules(reader: csv.DictReader) -> list[YearSchedule]:
     fields = {f.strip().lower() for f in reader.fieldnames or []}
     if not {"date", "type"} <= fields:
         raise ValueError(f"schedule CSV: expected a header with date and type, got {sorted(fields)}")
@@ -56,6 +71,7 @@ def _from_csv(text: str) -> list[YearSchedule]:
             day = date.fromisoformat(row["date"])
         except ValueError:
             raise ValueError(f"schedule CSV line {line}: expected YYYY-MM-DD, got {row['date']!r}") from None
+        check_date(day, f"schedule CSV line {line}")
         kind = KINDS.get(row["type"].lower())
         if kind is None:
             raise ValueError(f"schedule CSV line {line}: type must be holiday or workday, got {row['type']!r}")

@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from dispatch.client_dates import ClientYear
+
 from sla.calendar import Source, WorkingCalendar, YearSchedule
 from sla.kpi import KpiValue, counts_as_dict
 from sla.models import CalendarYear, Notification, PolicyVersion
@@ -19,7 +21,7 @@ SOURCE_NOTES = {
 
 
 class ScheduleIn(BaseModel):
-    year: int
+    year: ClientYear
     holidays: list[str] = []
     workdays: list[str] = []
     note: str = ""

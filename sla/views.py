@@ -1,19 +1,19 @@
 """SLA endpoints: calendars, policies, KPIs (+ Excel), overdue list, escalation notices."""
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response, UploadFile
+from fastapi import APIRouter, Depends, Query, Response, UploadFile
 from sqlmodel import Session
 
+from dispatch.client_dates import ClientDate, ClientMoment, YearPath, YearQuery
 from dispatch.deps import CentreAdminDep, CurrentPrincipal, Principal, SessionDep, require_roles
 from dispatch.errors import Forbidden, Invalid, NotFound
 from dispatch.orders.enums import Role
 from dispatch.orgs.models import OrgUnit
 from dispatch.sqltypes import utcnow
 from sla import aggregates, current, export, reports, scheduled, service
-from sla.calendar import UNITS, Duration, parse_schedule, require_aware
+from sla.calendar import UNITS, Duration, parse_schedule
 from sla.counts import COUNT_DEFINITIONS
 from sla.kpi import DEFINITIONS, THREE_RATES
 from sla.models import CalendarYear
@@ -28,9 +28,6 @@ Analyst = Annotated[Principal, Depends(require_roles(Role.supervisor, Role.dispa
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 XLSX_RESPONSE = {200: {"description": "an Excel workbook",
                        "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}}
-# years the calendars can hold (dates before year 1 do not exist; a range stays small)
-Year = Annotated[int, Path(ge=1900, le=2199)]
-YearQuery = Annotated[int | None, Query(ge=1900, le=2199)]
 
 
 def _actor_name(p: Principal) -> str:
@@ -59,7 +56,7 @@ def calendar_missing(_: CurrentPrincipal) -> ScheduleWanted:
 
 
 @router.get("/calendar/years/{year}", response_model=CalendarYearPublic)
-def calendar_year(year: Year, session: SessionDep, _: CurrentPrincipal) -> CalendarYearPublic:
+def calendar_year(year: YearPath, session: SessionDep, _: CurrentPrincipal) -> CalendarYearPublic:
     return year_public(current.calendar(), year, session.get(CalendarYear, year))
 
 
@@ -91,7 +88,7 @@ async def upload_years(file: UploadFile, session: SessionDep, principal: Admin) 
 
 
 @router.delete("/calendar/years/{year}", status_code=204)
-def unload_year(year: Year, session: SessionDep, _: Admin) -> Response:
+def unload_year(year: YearPath, session: SessionDep, _: Admin) -> Response:
     if not service.delete_schedule(session, year=year):
         raise NotFound(f"no loaded schedule for {year}")
     current.invalidate()
@@ -99,11 +96,10 @@ def unload_year(year: Year, session: SessionDep, _: Admin) -> Response:
 
 
 @router.get("/calendar/deadline", response_model=DeadlinePreview)
-def preview_deadline(start: datetime, amount: Annotated[float, Query(ge=0, le=1000)],
+def preview_deadline(start: ClientMoment, amount: Annotated[float, Query(ge=0, le=1000)],
                      _: CurrentPrincipal, unit: str = "working_days") -> DeadlinePreview:
     """The deadline ``amount`` ``unit`` after ``start`` on the current calendar."""
     try:
-        require_aware(start, "start")
         duration = Duration(amount, unit)  # type: ignore[arg-type]
     except ValueError as exc:
         raise Invalid(f"{exc}; units: {', '.join(UNITS)}") from None
@@ -173,7 +169,7 @@ class KpiQuery:
     """The parameters every KPI table and export shares."""
 
     def __init__(self, unit_id: str | None = None, group_by: str = "unit", period: str = "month",
-                 at: date | None = None, count: Annotated[int, Query(ge=1, le=60)] = 1,
+                 at: ClientDate | None = None, count: Annotated[int, Query(ge=1, le=60)] = 1,
                  channel: str | None = None, category: str | None = None,
                  w_response: float | None = None, w_resolution: float | None = None,
                  w_satisfaction: float | None = None) -> None:

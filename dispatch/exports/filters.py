@@ -1,11 +1,10 @@
 """What each export kind accepts; the order filters are the order list's, with the same reach."""
 from __future__ import annotations
 
-from datetime import date
-
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
+from dispatch.client_dates import ClientDate
 from dispatch.deps import Principal
 from dispatch.orders.enums import Role, State
 from dispatch.orders.service import OrderFilter
@@ -35,7 +34,7 @@ class KpiExportFilters(BaseModel):
     unit_id: str | None = Field(default=None, max_length=64)
     group_by: str = Field(default="unit", max_length=16)
     period: str = Field(default="month", max_length=16)
-    at: date | None = None
+    at: ClientDate | None = None
     count: int = Field(default=1, ge=1, le=60)
     channel: str | None = Field(default=None, max_length=32)
     category: str | None = Field(default=None, max_length=64)

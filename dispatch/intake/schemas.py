@@ -7,11 +7,11 @@ not read as true), text must hold more than spaces, phone numbers must be number
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, Field, StrictBool, field_validator
 
+from dispatch.client_dates import ClientMoment
 from dispatch.duplicates.schemas import DuplicatePublic
 from dispatch.intake.phones import Phone
 from dispatch.orders.enums import Channel, RequestType, Urgency
@@ -31,7 +31,7 @@ class IntakeRequest(BaseModel):
     channel: Channel
     external_id: str = Field(min_length=1, max_length=128,
                              description="the channel's own id: makes intake idempotent")
-    received_at: datetime | None = None
+    received_at: ClientMoment | None = None
     title: str = Field(default="", max_length=200)
     content: Content
     citizen_name: str | None = Field(default=None, max_length=64)
@@ -56,13 +56,6 @@ class IntakeRequest(BaseModel):
     def _nfc(cls, v: str) -> str:
         # one id, however the client's keyboard composed it (é as one code point or as e + ´)
         return unicodedata.normalize("NFC", v)
-
-    @field_validator("received_at")
-    @classmethod
-    def _aware(cls, v: datetime | None) -> datetime | None:
-        if v is not None and v.tzinfo is None:
-            raise ValueError("received_at needs a timezone offset")
-        return v
 
 
 class IntakeResult(BaseModel):

@@ -17,6 +17,7 @@ from dispatch.orders.lifecycle import IllegalTransition
 from dispatch.orders.models import Order
 from dispatch.realtime.broker import get_broker
 from dispatch.routing import RoutingDecision, get_router
+from dispatch.routing_text import rule_reason
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +129,8 @@ def _decide_and_apply(session, order: Order) -> tuple[str, str | None]:
         if order is None or order.state != State.received.value:
             return "skipped", None
         action = Action.queue_for_dispatcher
-        _apply(session, order, action, ActionInput(reason=f"rule {decision.rule} refused: {exc}"))
+        _apply(session, order, action, ActionInput(
+            reason=rule_reason(decision.rule, refused=str(exc))))
         return "queue", action.value
     return decision.kind, action.value
 
@@ -159,11 +161,12 @@ def _record(order: Order, d: RoutingDecision) -> None:
 
 
 def _action_for(d: RoutingDecision) -> tuple[Action, ActionInput]:
+    # the rule's machine form: the API shows its Chinese text (dispatch.routing_text)
     if d.kind == "dispatch":
         return Action.auto_dispatch, ActionInput(target_unit_id=d.target_unit_id,
-                                                 reason=f"rule {d.rule}")
+                                                 reason=rule_reason(d.rule))
     if d.kind == "transfer":
         return Action.transfer_platform, ActionInput(target_unit_id=d.target_unit_id,
-                                                     reason=f"rule {d.rule}")
-    return Action.queue_for_dispatcher, ActionInput(reason=f"rule {d.rule}")
+                                                     reason=rule_reason(d.rule))
+    return Action.queue_for_dispatcher, ActionInput(reason=rule_reason(d.rule))
 

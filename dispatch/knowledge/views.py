@@ -17,7 +17,8 @@ def search(session: SessionDep, principal: CurrentPrincipal,
            q: Annotated[str | None, Query(max_length=2000)] = None,
            category: Annotated[str | None, Query(max_length=64)] = None,
            limit: Annotated[int, Query(ge=1, le=100)] = 10) -> list[KbHit]:
-    """With q: entries ranked by BM25 relevance (score > 0 only). Without: newest first, score 0."""
+    """With q: the relevant entries ranked by BM25 (an entry sharing only everyday words with q is
+    left out: dispatch.knowledge.index). Without: newest first, score 0."""
     if q and q.strip():
         hits = kb.search(session, q=q, limit=limit)
     else:

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from dispatch.client_dates import EARLIEST, LATEST, RANGE_TEXT
 from dispatch.orders.enums import Channel, Level, RequestType, UnitKind, Urgency
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -145,6 +146,9 @@ class _Reader:
             at = datetime.fromisoformat(value)
         except ValueError:
             self.problems.append(f"{name}: {value!r} is not a date and time (2024-05-01 08:30:00)")
+            return None
+        if not EARLIEST <= at.date() <= LATEST:     # as for every date a client sends
+            self.problems.append(f"{name}: {value!r} is not {RANGE_TEXT}")
             return None
         if at.tzinfo:
             return at

@@ -4,9 +4,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from dispatch.orders.enums import Action, ReturnReason, Role
+from dispatch.routing_text import shown_reason
 
 # roles that call citizens back or take their calls see the number; handlers too unless confidential
 _SEES_CONTACT = {Role.operator, Role.dispatcher, Role.callback_agent}
@@ -96,6 +97,12 @@ class TimelinePublic(BaseModel):
     reason: str | None
     data: dict[str, Any]
     attachment_ids: list[int]
+
+    @model_validator(mode="after")
+    def _readable(self) -> "TimelinePublic":
+        # a routing rule is stored as its code; people read its Chinese text
+        self.reason = shown_reason(self.action, self.reason)
+        return self
 
 
 class OrderDetail(OrderPublic):

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -14,24 +12,15 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+from tests.console_ui.machine import launch
+
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 PASSWORD = "demo12345"
 
-
-def _has_cjk_font() -> bool:
-    if not shutil.which("fc-list"):
-        return False
-    out = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout
-    return bool(out.strip())
-
-
 # screenshots are committed docs: rewritten only on request (HOTLINE_SCREENSHOTS=1), so ordinary
-# test runs leave the working tree clean, and only where Chinese renders (not as empty boxes)
-SAVE_SHOTS = os.environ.get("HOTLINE_SCREENSHOTS") == "1" and _has_cjk_font()
+# test runs leave the working tree clean (Chinese renders: the browser fixture requires a CJK font)
+SAVE_SHOTS = os.environ.get("HOTLINE_SCREENSHOTS") == "1"
 
 
 @pytest.fixture(scope="session")
@@ -69,14 +58,8 @@ def live_server(seeded) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (/usr/bin/chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+    """Debian's Chromium; fails (never skips) when it or a CJK font is missing (machine.py)."""
+    yield from launch()
 
 
 class Console:

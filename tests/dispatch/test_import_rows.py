@@ -58,6 +58,8 @@ def test_an_order_answered_directly_stays_with_the_city_and_has_no_hop():
     ({"external_id": ""}, "external_id: required"),
     ({"received_at": "03/03/2025"}, "received_at: '03/03/2025' is not a date and time"),
     ({"received_at": "2027-01-01 00:00:00"}, "received_at: in the future"),
+    ({"received_at": "0001-01-01 00:00:00"}, "received_at: '0001-01-01 00:00:00' is not between 2000-01-01"),
+    ({"closed_at": "9999-12-31 23:59:59-08:00"}, "closed_at: '9999-12-31 23:59:59-08:00' is not between"),
     ({"division": "朝阳街道"}, "division: 2 units are named '朝阳街道'; give the code or a path"),
     ({"division": "月亮村"}, "division: unknown unit '月亮村'"),
     ({"handled_by": "住房和城乡建设局"}, "handled_by: 2 units are named"),

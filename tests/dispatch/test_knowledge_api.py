@@ -12,6 +12,14 @@ def test_seeded_knowledge_base_answers_a_consultation(client, tokens):
     assert hits and "社保卡" in hits[0]["entry"]["question"] and hits[0]["score"] > 0
 
 
+def test_a_message_with_nothing_in_common_with_any_entry_gets_no_answer(client, tokens):
+    """The operator's screen searches with what the caller says: a shared everyday word (问题,
+    部门, 处理) offered an unrelated answer."""
+    r = client.get("/api/v1/knowledge", headers=auth(tokens["city_operator"]),
+                   params={"q": "你好，我想反映一下火星探测器的发射时间问题，请相关部门尽快处理"})
+    assert r.status_code == 200 and r.json() == []
+
+
 def test_admin_adds_edits_and_deletes_an_entry_and_search_follows(client, tokens):
     admin, op = auth(tokens["admin"]), auth(tokens["city_operator"])
     body = {"question": "犬类免疫证在哪里办理？", "answer": "到指定动物诊疗机构接种狂犬疫苗后办理。",

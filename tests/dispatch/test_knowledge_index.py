@@ -1,9 +1,12 @@
 """BM25 over jieba tokens: pure, no database."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from dispatch.knowledge.index import Bm25Index, Document, tokenize
+from dispatch.knowledge.service import SEED_FILE
 
 DOCS = [
     Document(1, "社保卡丢失了怎么补办？", ("社保卡", "补办"), "携带身份证到社保卡服务网点申请补办。"),
@@ -42,3 +45,36 @@ def test_question_words_weigh_more_than_answer_words():
 
 def test_empty_index_finds_nothing():
     assert Bm25Index([]).search("社保卡") == []
+
+
+SEED = json.loads(SEED_FILE.read_text(encoding="utf-8"))      # the demo's knowledge base
+SEEDED = Bm25Index(Document(i, e["question"], tuple(e["keywords"]), e["answer"])
+                   for i, e in enumerate(SEED))
+
+
+def _questions(query: str) -> list[str]:
+    """The questions of the answers the operator's screen would offer (it asks for three)."""
+    return [SEED[i]["question"] for i, _ in SEEDED.search(query, limit=3)]
+
+
+@pytest.mark.parametrize("message", [
+    # nothing in common with any entry but everyday words (反映, 时间, 问题, 相关, 部门, 处理)
+    "你好，我想反映一下火星探测器的发射时间问题，请相关部门尽快处理",
+    "请调查某建筑公司的违法行为，相关部门一直不处理我的问题",
+    "我想咨询一下申请办理的相关材料和条件",
+    "我家孩子的学校老师经常体罚学生，希望教育部门管一管",
+])
+def test_an_unrelated_message_is_offered_no_answer(message):
+    assert _questions(message) == []
+
+
+@pytest.mark.parametrize("message, question", [
+    ("楼下冷库噪音扰民，晚上睡不着", "晚上施工噪音扰民怎么投诉？"),
+    ("东岳宫社区燃气管道漏气，味道很大", "闻到燃气味怎么办？"),
+    ("K10县天马御都全款购房9年多，房产证仍没拿到", "不动产权证（房产证）怎么办理？"),
+    ("社保卡丢了", "社保卡丢失了怎么补办？"),
+    ("退休", "退休人员养老金什么时候发放？怎么查询？"),       # a short search
+    ("驾照到期了去哪换", "驾驶证到期了怎么换证？"),
+])
+def test_a_message_naming_an_entrys_subject_is_offered_that_entry(message, question):
+    assert _questions(message)[:1] == [question]

@@ -137,6 +137,14 @@ def test_bad_csv_line_is_reported(client, tokens):
     assert r.status_code == 422 and "line 2" in r.json()["message"]
 
 
+@pytest.mark.parametrize("content", [b"date,type\n2032-01-01\r,holiday\n",
+                                     b"date,type\n" + b"9" * 200_000 + b",holiday\n"])
+def test_a_csv_the_csv_module_cannot_read_is_a_422_naming_the_line(client, tokens, content):
+    r = client.post("/api/v1/sla/calendar/upload", headers=auth(tokens["admin"]),
+                    files={"file": ("x.csv", content, "text/csv")})
+    assert r.status_code == 422 and "schedule CSV line 2" in r.json()["message"], r.text
+
+
 def test_only_admins_load_schedules_or_edit_policies(client, tokens):
     r = client.post("/api/v1/sla/calendar/years", json=SCHEDULE_2027, headers=auth(tokens["county_supervisor"]))
     assert r.status_code == 403 and r.json()["code"] == "forbidden"
