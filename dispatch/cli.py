@@ -170,6 +170,7 @@ def _route_letters(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    from dispatch.cities import commands as city_commands
     from dispatch.config import get_settings
     from dispatch.observability import configure_logging
 
@@ -205,10 +206,12 @@ def main(argv: list[str] | None = None) -> None:
     for flag in ("--username", "--role", "--unit", "--password"):
         cu.add_argument(flag, required=True)
     cu.add_argument("--name")
+    city_commands.add_parser(sub)
     args = p.parse_args(argv)
     {"demo": lambda a: _serve(a, demo=True), "serve": _serve, "worker": _worker,
      "sweeper": _sweeper, "init-db": _init_db, "revision": _revision, "create-user": _create_user,
-     "import-orders": _import_orders, "route-letters": _route_letters}[args.cmd](args)
+     "import-orders": _import_orders, "route-letters": _route_letters,
+     "city": city_commands.run}[args.cmd](args)
 
 
 if __name__ == "__main__":
