@@ -196,6 +196,8 @@ def _route_letters(args: argparse.Namespace) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from dispatch.cities import commands as city_commands
+
     p = argparse.ArgumentParser(prog="hotline", description="统一热线与联动处置指挥中心")
     sub = p.add_subparsers(dest="cmd", required=True)
     for name, helptext in (("demo", "seed demo data and serve it with a live order stream"),
@@ -230,10 +232,12 @@ def build_parser() -> argparse.ArgumentParser:
     for flag in ("--username", "--role", "--unit", "--password"):
         cu.add_argument(flag, required=True)
     cu.add_argument("--name")
+    city_commands.add_parser(sub)
     return p
 
 
 def main(argv: list[str] | None = None) -> None:
+    from dispatch.cities import commands as city_commands
     from dispatch.config import get_settings
     from dispatch.observability import configure_logging
 
@@ -244,7 +248,8 @@ def main(argv: list[str] | None = None) -> None:
     configure_logging(os.environ.get("HOTLINE_LOG_LEVEL", "INFO"), get_settings().json_logs)
     {"demo": lambda a: _serve(a, demo=True), "serve": _serve, "worker": _worker,
      "sweeper": _sweeper, "init-db": _init_db, "revision": _revision, "create-user": _create_user,
-     "import-orders": _import_orders, "route-letters": _route_letters}[args.cmd](args)
+     "import-orders": _import_orders, "route-letters": _route_letters,
+     "city": city_commands.run}[args.cmd](args)
 
 
 if __name__ == "__main__":
