@@ -16,7 +16,6 @@ from pathlib import Path
 
 from classifiers.divisions import Division
 from dispatch.cities.nbs import divisions_csv
-from dispatch.config import PACKAGE_DATA
 
 # the keys `hotline city check` requires in city.toml, with the comment written beside each
 CITY_KEYS = {
@@ -89,8 +88,8 @@ def new_folder_files(rows: list[Division], default_departments: dict) -> dict[st
 
 
 def default_departments() -> dict:
-    """The project's own department list (dispatch/data/departments.json), the template's source."""
-    return json.loads((PACKAGE_DATA / "departments.json").read_text(encoding="utf-8"))
+    """The template's source: the usual city and county departments (departments_template.json)."""
+    return json.loads((Path(__file__).parent / "departments_template.json").read_text(encoding="utf-8"))
 
 
 def folder_path(out: Path, name: str, *, force: bool = False) -> Path:
