@@ -45,25 +45,32 @@ class DemoUnits:
     city: OrgUnit
     county: OrgUnit
     township: OrgUnit
-    village: OrgUnit
+    village: OrgUnit | None       # a city whose file stops at townships has none
     county_dept: OrgUnit
     city_dept: OrgUnit
 
 
 def pick_units(session: Session) -> DemoUnits:
-    """The first county in the file, its first township and that township's first village."""
+    """The first county in the file, its first township and that township's first village (if
+    the file has villages), and their housing department (or their first department)."""
     city = orgs.city_platform(session)
     county = orgs.children(session, city.id)
     county = next(u for u in county if u.kind == UnitKind.platform.value)
     township = next(u for u in orgs.children(session, county.id)
                     if u.kind == UnitKind.territorial.value)
-    village = orgs.children(session, township.id)[0]
-    county_dept = orgs.department_for(session, platform=county, category=None, dept_type="housing")
-    city_dept = orgs.department_for(session, platform=city, category=None, dept_type="housing")
-    return DemoUnits(city, county, township, village, county_dept, city_dept)
+    village = next(iter(orgs.children(session, township.id)), None)
+    return DemoUnits(city, county, township, village, _a_department(session, county),
+                     _a_department(session, city))
+
+
+def _a_department(session: Session, platform: OrgUnit) -> OrgUnit:
+    return orgs.department_for(session, platform=platform, category=None, dept_type="housing") or \
+        next(u for u in orgs.children(session, platform.id) if u.kind == UnitKind.department.value)
 
 
 def demo_users(u: DemoUnits) -> list[tuple[str, str, Role, OrgUnit]]:
+    village = [("village_handler", f"{u.village.name}承办人", Role.handler, u.village)] \
+        if u.village is not None else []
     return [
         ("admin", "系统管理员", Role.admin, u.city),
         ("city_operator", "市话务员", Role.operator, u.city),
@@ -75,7 +82,7 @@ def demo_users(u: DemoUnits) -> list[tuple[str, str, Role, OrgUnit]]:
         ("county_callback", f"{u.county.name}回访员", Role.callback_agent, u.county),
         ("county_supervisor", f"{u.county.name}督办", Role.supervisor, u.county),
         ("township_handler", f"{u.township.name}承办人", Role.handler, u.township),
-        ("village_handler", f"{u.village.name}承办人", Role.handler, u.village),
+        *village,
         ("dept_handler", f"{u.county_dept.name}承办人", Role.handler, u.county_dept),
         ("city_dept_handler", f"{u.city_dept.name}承办人", Role.handler, u.city_dept),
     ]

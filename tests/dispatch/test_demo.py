@@ -66,3 +66,38 @@ def test_demo_runs_its_stream_unless_told_no_stream(monkeypatch, capsys):
     assert "关闭 off" in capsys.readouterr().out
     assert _run_demo(monkeypatch, ["demo"]).wait(10)
     assert "--no-stream" in capsys.readouterr().out
+
+
+def test_the_demo_seeds_any_city_villages_or_not(tmp_path, monkeypatch):
+    """`./dev demo --city …` on a city whose file stops at townships failed with IndexError."""
+    import csv
+    import shutil
+
+    from sqlmodel import Session, SQLModel, create_engine
+
+    from dispatch.city import CITIES_DIR
+    from dispatch.config import get_settings
+
+    folder = tmp_path / "towns_only"
+    folder.mkdir()
+    for name in ("city.toml", "departments.json"):
+        shutil.copy(CITIES_DIR / "shangluo" / name, folder / name)
+    with open(CITIES_DIR / "shangluo" / "divisions.csv", encoding="utf-8", newline="") as src, \
+            open(folder / "divisions.csv", "w", encoding="utf-8", newline="") as dst:
+        rows = csv.DictReader(src)
+        out = csv.DictWriter(dst, fieldnames=rows.fieldnames)
+        out.writeheader()
+        out.writerows(r for r in rows if r["level"] != "village")
+    monkeypatch.setenv("HOTLINE_CITY", str(folder))
+    get_settings.cache_clear()
+    try:
+        engine = create_engine("sqlite://")
+        SQLModel.metadata.create_all(engine)
+        with Session(engine) as session:
+            units = demo.seed(session)
+            names = {u for u, *_ in demo.demo_users(units)}
+            assert units.city.id == "6110" and units.county.parent_id == "6110"
+            assert units.village is None and "village_handler" not in names
+            assert {"city_operator", "county_dispatcher", "township_handler"} <= names
+    finally:
+        get_settings.cache_clear()
