@@ -13,15 +13,21 @@ Confident predictions are dispatched at once; the rest wait in a dispatcher's qu
 """
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
+import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from sqlmodel import Session
 
 from classifiers.answering import AnswerReader
 from classifiers.decide import CityRouting, UnitDecision
 from classifiers.divisions import Divisions
-from classifiers.units import UnitModel, history_examples, weak_examples
+from classifiers.units import (UNIT_MODEL_VERSION, WEAK_LABELS_CSV, UnitModel, history_examples,
+                               weak_examples)
 from dispatch.config import get_settings
 from dispatch.orders.enums import Level, UnitKind, Urgency
 from dispatch.orders.models import Order
@@ -59,10 +65,45 @@ def _city_routing(divisions_csv, departments_file, aliases_file, history) -> Cit
     routing = CityRouting(divisions, departments)
     if not history:
         return routing
-    reader = AnswerReader(divisions, departments, divisions.extra_aliases)
-    examples = history_examples(history, reader) + weak_examples()
-    votes = [routing.voter.vote(title=e.title, body=e.body) for e in examples]
-    return CityRouting(divisions, departments, UnitModel().fit(examples, votes), routing.voter)
+    inputs = (divisions_csv, departments_file, aliases_file, history, WEAK_LABELS_CSV)
+    cache = get_settings().var_dir / "models" / f"units-{_digest(inputs)}.pkl"
+    model = _read_model(cache)
+    if model is None:
+        reader = AnswerReader(divisions, departments, divisions.extra_aliases)
+        examples = history_examples(history, reader) + weak_examples()
+        votes = [routing.voter.vote(title=e.title, body=e.body) for e in examples]
+        model = UnitModel().fit(examples, votes)
+        _write_model(cache, model)
+    return CityRouting(divisions, departments, model, routing.voter)
+
+
+def _digest(paths) -> str:
+    """Names the trained unit model by what it was trained on (and the code's version of it)."""
+    h = hashlib.sha256(UNIT_MODEL_VERSION.encode())
+    for path in paths:
+        h.update(Path(path).read_bytes() if path else b"-")
+    return h.hexdigest()[:16]
+
+
+def _read_model(path: Path) -> UnitModel | None:
+    try:
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
+        return None
+
+
+def _write_model(path: Path, model: UnitModel) -> None:
+    """Every process after the first loads it in a fraction of a second instead of training
+    (seconds): the write is atomic, so processes starting together never read half a file."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(model, fh)
+        os.replace(tmp, path)
+    except OSError:
+        pass            # a read-only var/ only costs start-up time
 
 
 def city_routing() -> CityRouting:

@@ -41,6 +41,7 @@ from classifiers.evidence import CountyVote
 
 BODY_CHARS = 300
 SEED = 7
+UNIT_MODEL_VERSION = "units-1"     # bump when features or models change: cached models retrain
 WEAK_LABELS_CSV = Path(__file__).resolve().parent / "data" / "weak_unit_labels.csv"
 WEAK_WEIGHT = 0.5          # a reply naming a bureau is weaker evidence than a real answer
 REPLY_CHARS = 150          # where a reply says who handled the matter
