@@ -35,7 +35,8 @@ from dispatch.orgs import service as orgs
 from dispatch.orgs.models import OrgUnit
 from dispatch.routing import RoutingDecision, county_below
 
-PLACE_CONFIDENCE = 0.8        # below this the text's place is a suggestion, not a fact
+PLACE_CONFIDENCE = 0.8
+OWN_HISTORY = "answered_history.csv"     # written by `hotline routing-history` (classifiers/history.py)        # below this the text's place is a suggestion, not a fact
 
 
 _DEPTH = {Level.city.value: 0, Level.county.value: 1, Level.township.value: 2,
@@ -59,18 +60,20 @@ def policy() -> Policy:
 
 
 @lru_cache(maxsize=4)
-def _city_routing(divisions_csv, departments_file, aliases_file, history) -> CityRouting:
+def _city_routing(divisions_csv, departments_file, aliases_file, history,
+                  own_history=None, _stamp=None) -> CityRouting:
     divisions = Divisions.from_csv(divisions_csv, aliases_file)
     departments = orgs.read_departments(departments_file)
     routing = CityRouting(divisions, departments)
-    if not history:
+    histories = [h for h in (history, own_history) if h and Path(h).exists()]
+    if not histories:
         return routing
-    inputs = (divisions_csv, departments_file, aliases_file, history, WEAK_LABELS_CSV)
+    inputs = (divisions_csv, departments_file, aliases_file, *histories, WEAK_LABELS_CSV)
     cache = get_settings().var_dir / "models" / f"units-{_digest(inputs)}.pkl"
     model = _read_model(cache)
     if model is None:
         reader = AnswerReader(divisions, departments, divisions.extra_aliases)
-        examples = history_examples(history, reader) + weak_examples()
+        examples = [e for h in histories for e in history_examples(h, reader)] + weak_examples()
         votes = [routing.voter.vote(title=e.title, body=e.body) for e in examples]
         model = UnitModel().fit(examples, votes)
         _write_model(cache, model)
@@ -109,7 +112,17 @@ def _write_model(path: Path, model: UnitModel) -> None:
 def city_routing() -> CityRouting:
     """The loaded city's routing (divisions, aliases, departments, unit model), once per process."""
     s = get_settings()
-    return _city_routing(s.divisions_csv, s.departments_file, s.aliases_file, s.routing_history)
+    own = s.var_dir / OWN_HISTORY
+    return _city_routing(s.divisions_csv, s.departments_file, s.aliases_file, s.routing_history,
+                         own if own.exists() else None, _mtime(own))
+
+
+def _mtime(path: Path) -> float | None:
+    """Part of the cache key: a new export of the centre's history is seen by the next call."""
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return None
 
 
 def decide_order(order: Order, category: str | None, category_auto: bool) -> UnitDecision:

@@ -195,6 +195,22 @@ def _route_letters(args: argparse.Namespace) -> None:
     print(f"{n} decisions written to {args.out}")
 
 
+def _routing_history(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from sqlmodel import Session
+
+    from classifiers.history import export_history
+    from classifiers.routing import OWN_HISTORY
+    from dispatch.config import get_settings
+    from dispatch.db import get_engine
+
+    out = Path(args.out) if args.out else get_settings().var_dir / OWN_HISTORY
+    with Session(get_engine()) as session:
+        n = export_history(session, out)
+    print(f"{n} closed orders with their handling unit written to {out}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from dispatch.cities import commands as city_commands
 
@@ -228,6 +244,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "(mail_id,title,text[,address]) under the loaded city")
     rl.add_argument("file")
     rl.add_argument("--out", required=True)
+    rh = sub.add_parser("routing-history", help="closed orders and the unit that handled each, "
+                        "for the unit-routing model (it retrains when the file changes)")
+    rh.add_argument("--out", help="default: var/answered_history.csv, which routing reads")
     cu = sub.add_parser("create-user")
     for flag in ("--username", "--role", "--unit", "--password"):
         cu.add_argument(flag, required=True)
@@ -249,6 +268,7 @@ def main(argv: list[str] | None = None) -> None:
     {"demo": lambda a: _serve(a, demo=True), "serve": _serve, "worker": _worker,
      "sweeper": _sweeper, "init-db": _init_db, "revision": _revision, "create-user": _create_user,
      "import-orders": _import_orders, "route-letters": _route_letters,
+     "routing-history": _routing_history,
      "city": city_commands.run}[args.cmd](args)
 
 
