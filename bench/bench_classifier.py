@@ -8,6 +8,9 @@ Each round times, on the same texts and in the same process:
   * ``Classifier.classify(text)`` (tokenise once, category + request type +
     urgency + emergency + place);
   * ``Classifier.classify_many(texts)`` (the batch path);
+  * ``classify`` and then the routing decision (``classifiers.decide``: the county vote and, for
+    a city with answered history such as HOTLINE_CITY=shangluo, the unit model): what the
+    routing job does per message;
 and reports the median rate of the rounds and classify/jieba. Also the model
 load time and the resident-memory growth of loading it. Prints figures only;
 nothing here asserts on time.
@@ -97,12 +100,23 @@ def main() -> int:
     print(f"model {bundle.version}: load {load_s:.2f}s (model + user dictionary + gazetteer), "
           f"RSS +{rss1 - rss0:.0f} MiB (now {rss1:.0f} MiB)")
 
+    from classifiers.routing import city_routing
+
+    routing = city_routing()
+
+    def classify_and_route(ts):
+        for t in ts:
+            c = clf.classify(t)
+            routing.decide(text=t, category=c.category, category_auto=c.auto)
+
     clf.classify(texts[0])
-    rates = {"jieba.lcut": [], "classify": [], "classify_many": []}
+    routing.decide(text=texts[0])
+    rates = {"jieba.lcut": [], "classify": [], "classify_many": [], "classify+route": []}
     for r in range(args.rounds):
         rates["jieba.lcut"].append(timed(lambda ts: [jieba.lcut(t) for t in ts], texts))
         rates["classify"].append(timed(lambda ts: [clf.classify(t) for t in ts], texts))
         rates["classify_many"].append(timed(clf.classify_many, texts))
+        rates["classify+route"].append(timed(classify_and_route, texts))
         print(f"  round {r + 1}: " + ", ".join(f"{k} {v[-1]:.0f}/s" for k, v in rates.items()), flush=True)
 
     med = {k: statistics.median(v) for k, v in rates.items()}
@@ -111,6 +125,8 @@ def main() -> int:
         print(f"  {k:<14} {v:8.0f}   ({1e3 / v:.2f} ms/message)")
     print(f"  classify / jieba.lcut      = {med['classify'] / med['jieba.lcut']:.2f}  (target >= 0.8)")
     print(f"  classify_many / jieba.lcut = {med['classify_many'] / med['jieba.lcut']:.2f}")
+    print(f"  classify+route / jieba.lcut = {med['classify+route'] / med['jieba.lcut']:.2f}  "
+          f"(target >= 0.8; unit model: {'yes' if routing.model else 'no'})")
     ratios = [c / j for c, j in zip(rates["classify"], rates["jieba.lcut"])]
     print(f"  per-round classify / jieba.lcut: {' '.join(f'{r:.2f}' for r in ratios)}")
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

@@ -28,6 +28,7 @@ where the text names none. Decisions come from `classifiers.decide`.
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,9 +40,10 @@ from sklearn.linear_model import SGDClassifier
 from classifiers.answering import AnswerReader
 from classifiers.evidence import CountyVote
 
+_WHITE = re.compile(r"\s\s+")
 BODY_CHARS = 300
 SEED = 7
-UNIT_MODEL_VERSION = "units-1"     # bump when features or models change: cached models retrain
+UNIT_MODEL_VERSION = "units-2"     # bump when features or models change: cached models retrain
 WEAK_LABELS_CSV = Path(__file__).resolve().parent / "data" / "weak_unit_labels.csv"
 WEAK_WEIGHT = 0.5          # a reply naming a bureau is weaker evidence than a real answer
 REPLY_CHARS = 150          # where a reply says who handled the matter
@@ -95,35 +97,69 @@ class UnitModel:
         typ = [i for i, e in enumerate(examples) if e.dept_type]
         self.type = _lr().fit(X[typ], [examples[i].dept_type for i in typ],
                                  sample_weight=weights[typ])
+        self._compile()
+        return self
+
+    def _compile(self) -> None:
+        self._features = _Features(self.vectorizer)
         self._heads = {name: _Head(m) for name, m in
                        (("level", self.level), ("county", self.county), ("type", self.type)) if m}
-        return self
 
     def scores(self, title: str, body: str, vote: CountyVote) -> dict[str, float]:
         """Probability of each destination (``county:<code>``, ``dept:<type>``, ``platform``)."""
         return self.scores_many([(title, body)], [vote])[0]
 
     def scores_many(self, items: list[tuple[str, str]], votes: list[CountyVote]) -> list[dict[str, float]]:
-        X = self.vectorizer.transform([unit_text(t, b) for t, b in items])
-        Xl = hstack([X, csr_matrix([vote_features(v) for v in votes])]).tocsr()
-        p_level = self._heads["level"].proba(Xl)
-        p_county = self._heads["county"].proba(X) if self.county is not None else None
-        p_type = self._heads["type"].proba(X)
-        levels = list(self.level.classes_)
-        out = []
-        for i, vote in enumerate(votes):
-            lv = dict(zip(levels, p_level[i]))
-            share = vote.distribution()
-            _, _, s = vote.best()
-            learned = dict(zip(self.county.classes_, p_county[i])) if p_county is not None \
-                else {self._only_county: 1.0}
-            counties = set(share) | set(learned)
-            d = {f"county:{c}": lv.get("territorial", 0.0) *
-                 (s * share.get(c, 0.0) + (1 - s) * learned.get(c, 0.0)) for c in counties}
-            d.update({f"dept:{t}": lv.get("city", 0.0) * p for t, p in zip(self.type.classes_, p_type[i])})
-            d["platform"] = lv.get("platform", 0.0)
-            out.append(d)
-        return out
+        return [self._scores(t, b, v) for (t, b), v in zip(items, votes)]
+
+    def _scores(self, title: str, body: str, vote: CountyVote) -> dict[str, float]:
+        idx, vals = self._features.one(unit_text(title, body))
+        lv = dict(zip(self.level.classes_,
+                      self._heads["level"].proba_one(idx, vals, vote_features(vote))))
+        if self.county is not None:
+            learned = dict(zip(self.county.classes_, self._heads["county"].proba_one(idx, vals)))
+        else:
+            learned = {self._only_county: 1.0}
+        share = vote.distribution()
+        _, _, s = vote.best()
+        d = {f"county:{c}": lv.get("territorial", 0.0) *
+             (s * share.get(c, 0.0) + (1 - s) * learned.get(c, 0.0)) for c in set(share) | set(learned)}
+        p_type = self._heads["type"].proba_one(idx, vals)
+        d.update({f"dept:{t}": lv.get("city", 0.0) * p for t, p in zip(self.type.classes_, p_type)})
+        d["platform"] = lv.get("platform", 0.0)
+        return d
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._compile()
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k not in ("_features", "_heads")}
+
+
+class _Features:
+    """The fitted vectorizer's transform of one text in plain Python and numpy: sklearn's
+    per-call checks and sparse matrices cost more than the counting (a decision took 3-4 ms)."""
+
+    def __init__(self, vectorizer: TfidfVectorizer) -> None:
+        self.vocabulary = vectorizer.vocabulary_
+        self.idf = vectorizer.idf_.astype(np.float64)
+        self.lo, self.hi = vectorizer.ngram_range
+
+    def one(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """(column indices, tf-idf values): sublinear tf, idf, L2 norm, as the vectorizer."""
+        text = _WHITE.sub(" ", text.lower())           # sklearn's char analyzer does the same
+        get, counts = self.vocabulary.get, {}
+        for n in range(self.lo, self.hi + 1):
+            for i in range(len(text) - n + 1):
+                j = get(text[i:i + n])
+                if j is not None:
+                    counts[j] = counts.get(j, 0) + 1
+        idx = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
+        vals = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts))))
+        vals *= self.idf[idx]
+        norm = float(np.sqrt(vals @ vals))
+        return idx, (vals / norm if norm else vals)
 
 
 class _Head:
@@ -136,12 +172,14 @@ class _Head:
         self.b = model.intercept_.astype(np.float64)
         self.binary = len(model.classes_) == 2
 
-    def proba(self, X) -> np.ndarray:
-        z = np.asarray(X @ self.W) + self.b
+    def proba_one(self, idx: np.ndarray, vals: np.ndarray, extra: list[float] | None = None) -> np.ndarray:
+        z = vals @ self.W[idx] + self.b
+        if extra:
+            z = z + np.asarray(extra) @ self.W[-len(extra):]
         p = 1.0 / (1.0 + np.exp(-z))
         if self.binary:
-            return np.hstack([1 - p, p])
-        return p / p.sum(axis=1, keepdims=True)
+            return np.array([1 - p[0], p[0]])
+        return p / p.sum()
 
 
 def history_examples(path: str | Path, reader: AnswerReader) -> list[Example]:
