@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every benchmark once, tiny, against the local PostgreSQL + Redis: each must run to its end and
-# print its figures. No figure is judged here (speed is read off the full runs, see the README);
-# this only keeps the scripts working (.ci/run calls it). About 6 minutes on 2 cores.
+# print its figures. No figure is judged here (speed is read off the full runs, see
+# docs/benchmarks.md); this only keeps the scripts working (.ci/run calls it). About 6 minutes on
+# 2 cores.
 #   bash bench/smoke.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."

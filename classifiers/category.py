@@ -1,154 +1,30 @@
 """Content-category classifier: TF-IDF features, three linear models, calibrated probabilities.
 
-Model (chosen by stratified 5-fold CV on the shipped 2,159 messages, see
-``python -m classifiers.cli evaluate``):
+* features: ``features.Featurizer`` (character 1-2-grams, jieba words, title head and a
+  taxonomy block);
+* scores: ``LinearSVC(C=1)`` one-vs-rest, an NB-SVM on the same features (``fit_nbsvm``) and a
+  second NB-SVM on the chars block alone (``_fit_chars_nbsvm``): 21 scores per message;
+* calibration: a multinomial logistic regression (``CALIBRATION_C`` 0.3) on the 21 scores,
+  fitted on out-of-fold scores (5 inner folds), so the top-1 probability is an honest confidence;
+* dispatch confidence (``fit_dispatch``): a logistic regression of "the top class is right" on
+  the logit of the top probability and the log-ratio of the top two, so a message torn between
+  two categories ranks below one whose remaining probability is spread;
+* auto-dispatch threshold: the lowest dispatch confidence at which the out-of-fold accuracy of
+  the messages at or above it is still >= ``target_accuracy`` (0.97) + ``selection_margin``,
+  chosen on training data only.
 
-* features: ``features.Featurizer`` (character 1-2-grams + jieba words + title head
-  + taxonomy block: per level-1 category, the taxonomy's level-2/3 names found);
-* scores: ``LinearSVC(C=1)`` one-vs-rest, and beside it an NB-SVM (the same
-  linear SVMs on features scaled by each class's naive-Bayes log-count ratio,
-  ``fit_nbsvm``), and a second NB-SVM on the chars block alone
-  (``_fit_chars_nbsvm``): 21 scores per message;
-* calibration: a multinomial logistic regression (``CALIBRATION_C`` 0.3) on the 21
-  scores, fitted on out-of-fold scores (5 inner folds), so that the top-1
-  probability is an honest confidence and the models' agreement counts in it;
-* dispatch confidence: a logistic regression of "the top class is right" on the
-  logit of the out-of-fold top probability and the log-ratio of the top two
-  (``fit_dispatch``), so that a message torn between two categories ranks below one
-  as probable whose remaining probability is spread;
-* auto-dispatch threshold: the lowest dispatch confidence at which the out-of-fold
-  accuracy of the messages at or above it is still >= ``target_accuracy`` (0.97)
-  + ``selection_margin`` (0.0125). It is chosen on training data only; ``evaluate``
-  wraps all of this in an outer CV so that the reported coverage/accuracy come
-  from folds never seen. The margin is there because picking the largest share
-  that reaches a target on one sample overshoots on the next. Nested CV of the
-  model of the time (no taxonomy block, top probability as confidence): margin 0.01 delivered 96.4 % (72.5 % coverage), 0.0125 97.1 % (68.8 %),
-  0.015 97.9 % (63.6 %), 0.02 98.4 % (51.9 %); the margin was picked on those
-  figures, so the 0.0125 row is a little optimistic. Checked again for the model of
-  ``MODEL_FORMAT`` 6 on five outer splits (seeds 42, 7, 123, 2024, 99; mean coverage at
-  mean accuracy, worst seed's accuracy): margin 0.0075 79.8 % at 97.11 % (worst 96.83 %),
-  0.01 77.9 % at 97.49 % (worst 96.998 %), 0.0125 75.8 % at 97.73 % (worst 97.31 %), 0.015
-  73.3 % at 98.06 %; a Wilson lower bound of the running accuracy >= 0.97 instead of a
-  margin, one-sided 90 / 95 %, 81.1 % at 96.95 % / 79.7 % at 97.13 % (under 97 % on 3-4 of
-  the 5 splits: the bound ignores that the cut-off is the best of many on one sample).
-  0.0125 is the smallest margin that stayed >= 97 % on every split, so it stays.
-  Other ways of picking the threshold, the same five splits (6 Dec 2026, on the outer folds'
-  cached scores): a calibrator cross-fitted on the inner out-of-fold scores, so that the
-  dispatch confidence and the threshold are fitted on honest probabilities, margin 0.005 79.1 %
-  at 97.31 % (worst 96.78 %), 0.0075 77.3 % at 97.57 % (worst 97.09 %); the lowest threshold
-  where the mean dispatch confidence of the messages above it (the accuracy it expects)
-  reaches the target, margin 0 80.2 % at 97.11 % (worst 96.60 %), 0.005 77.3 % at 97.61 %
-  (worst 97.22 %), cross-fitted or not. All of them land on one curve, the model's ranking:
-  the most confident 80 % are 97.26 % right on average (seed 42: 96.76 %), so a rule that
-  keeps >= 97 % on every split stops short of 80 %.
+Decisions a maintainer needs:
 
-Nested 5-fold CV (``evaluate``): SVM alone 0.9027 accuracy / 0.9008 macro-F1,
-auto-dispatch 65.9 % at 97.5 %; SVM + NB-SVM 0.9064 / 0.9034, 71.8 % at 97.1 %
-(margin 0.01, whole-text HMM tokens); the same with words of the first 150
-characters and no HMM (below), margin 0.0125: 0.9064 / 0.9030, 68.8 % at 97.1 %;
-with the taxonomy block (weight 0.7; ``MODEL_FORMAT`` 4): 0.9162 / 0.9131, 73.6 % at
-96.98 %. The block's weight was screened on the outer folds (uncalibrated SVM +
-NB-SVM, z-scored sum, 0.902 without the block: weight 0.5 -> 0.909, 0.7 -> 0.913,
-1.0 -> 0.912 accuracy; L2-normalised log1p counts instead of TF-IDF, weights 0.2-1.0,
-0.905-0.912), so the gain is a little optimistic; every weight tried gave +0.3 to
-+1 point. With the dispatch confidence (``MODEL_FORMAT`` 5; same classes and
-probabilities): 0.9162 / 0.9131, 75.9 % at 97.01 % (was 73.6 % at 96.98 % on the
-top probability); accuracy of the most confident 70 / 75 / 80 %: 98.15 / 97.34 /
-96.47 % (was 97.55 / 96.91 / 96.24 %). Its inputs were picked among four screened
-on the outer folds (top probability alone; + ratio; + one-hot of the predicted
-class; + ratio, one-hot and one-hot x logit: 75.5 % at 97.18 %), so that choice is
-a little optimistic, but the ratio's gain held on two other outer splits (seed 7:
-72.9 % at 97.46 % -> 75.8 % at 97.56 %; seed 123: 73.7 % at 97.67 % -> 74.3 % at
-97.88 %; 80 % coverage 96.35 -> 96.99 % and 96.87 -> 97.22 %). 80 % at >= 97 %
-is not reached: the labels cap it (below). The dispatch confidence costs ~11 us
-a message (scalar path); ``bench/bench_classifier.py``, default settings, classify /
-jieba 1.61 before (load ~3) and 1.69 after (load ~1), 2.19 -> 1.76 ms a message.
+- ``selection_margin`` is 0.0125 because picking the largest share that reaches a target on one
+  sample overshoots on the next: on five outer splits 0.0125 kept >= 97 % on every split (75.8 %
+  auto-dispatched at 97.73 % on average, worst split 97.31 %); 0.01 fell to 96.998 % on one.
+- 80 % auto-dispatched at >= 97 % is out of reach of this model, whatever the threshold rule:
+  the most confident 80 % are 97.26 % right on average over those splits (96.76 % on seed 42).
+  Nested 5-fold CV (``python -m classifiers.cli evaluate``): accuracy 0.9217, macro-F1 0.9186.
+- A fitted model carries ``MODEL_FORMAT``; ``model_store`` retrains a stored model of another
+  format rather than loading it.
 
-Alternatives tried and dropped (accuracy / macro-F1 on the same outer folds,
-uncalibrated): plain character TF-IDF + LinearSVC 0.889 / 0.884, + words 0.889 /
-0.885, logistic regression 0.878 / 0.872 (C=30: 0.884 / 0.879), SGD (modified
-Huber) 0.875 / 0.868, ComplementNB 0.872 / 0.863, character 1-3-grams 0.898 /
-0.894, 2-4-grams 0.891 / 0.886, word 1-2-grams 0.895 / 0.890, IDF fitted on the
-7,036 unlabelled messages too 0.896 / 0.892, class_weight="balanced" (no gain),
-self-training on the unlabelled messages (worse: they include categories
-outside the 7). Screened later on the same outer folds ("SVM" = LinearSVC alone,
-"sum" = z-scored SVM + NB-SVM scores, both uncalibrated; "nested" = the full
-calibrated model), without the taxonomy block unless said: character 1-3-grams in
-the chars block, SVM, 0.892 (min_df 3: 0.897, 5: 0.895; head 1-3-grams too 0.890;
-+ word 1-2-grams 0.889) against 0.898 for 1-2-grams; block weights words 0.7 /
-1.3, head 0.4 / 1.0 and C 0.5 / 2, sum, 0.900-0.904 against 0.902; one column per
-taxonomy term instead of per category, sum, 0.904; LSA (TruncatedSVD, 200
-dimensions, fitted on the training and unlabelled messages) as a dense block, sum,
-0.903-0.905, and slow to fit; a third calibrated model, nested: logistic
-regression on word 1-2-grams 0.902 (69.1 % at 97.0 %), ComplementNB 0.902 (70.5 %
-at 96.9 %), logistic regression on the same features 0.907 (68.3 % at 97.1 %),
-class-wise mean similarity of the 3 nearest training messages 0.909 / 0.906
-(69.3 % at 97.0 %; it would keep the training matrix and cost a sparse product per
-message). With the taxonomy block: C=2 or the level-1 names as terms too, sum,
-0.913 / 0.912 (no gain); dropping training messages whose out-of-fold probability
-of their own label is < 0.05, nested, 0.918 / 0.914 but 74.2 % at 96.75 %.
-Screened after the taxonomy block, nested, on the cached outer-fold scores unless
-said (figures: accuracy / macro-F1, auto coverage at accuracy; base 0.9162 / 0.9131,
-73.6 % at 96.98 %, all on the top probability): calibrator C 0.1 / 0.3 / 3 / 10
-0.917 / 0.917 / 0.916 / 0.912 (coverage 68.5-75.5 % at 96.6-97.6 %, the usual
-trade); top-2 score margins of each model as calibrator inputs 0.915 (73.2 % at
-97.1 %); the SVM or NB-SVM alone 0.914 (68-71 %); raw SVM + NB-SVM sum 0.917 (74.3 %
-at 96.8 %); probability average of the two calibrated models instead of stacking
-0.917 (73.0 % at 97.2 %); NB-SVM C 0.5 / 2 beside or instead of the C=1 one 0.916-0.919
-(72.6-74.1 % at 96.9-97.3 %); ridge classifier as a third model 0.917 (74.5 % at
-96.95 %), + NB-SVM C=0.5 and 2 too 0.918; SGD logistic regression on hashed character
-1-3-grams as a third model 0.919 (74.8 % at 96.65 %), alone 0.891; MLP (one hidden
-layer of 64 / 128, one fold) 0.875 / 0.877 against 0.898 for the SVM, 45-220 s a
-fit; char block max_df 0.5 0.918 (73.6 % at 97.1 %); stripping greetings
-("尊敬的领导", "您好", "谢谢") 0.915, + dates and phone numbers 0.915, district codes
-("A3区" -> "Z区") 0.918. On the seed-7 and seed-123 splits NB-SVM C=0.5 or ridge as
-a third model moved accuracy by -0.14 to +0.10 points: noise. Pseudo-labels
-(outer-fold model on the 6,908 unlabelled messages that are not copies of training
-ones, top probability >= 0.98, ~1,500 per fold, weight 1; or >= 0.95, ~2,300,
-weight 0.5), nested: 0.917 / 0.912 both, 75.6 % at 96.7 % and 77.1 % at 96.5 % --
-more coverage but under the target, and no accuracy gain.
-With the chars-block NB-SVM as a third score set and calibrator C 0.3 (``MODEL_FORMAT``
-6): 0.9217 / 0.9186, 75.8 % at 97.31 %, most confident 80 %: 96.76 % (seed 42; seed 7:
-0.9152 -> 0.9180, 75.8 % at 97.56 % -> 77.8 % at 97.56 %). It was picked among ~30
-variants screened on the seed-42/7/123 outer splits, so check it on fresh splits:
-mean of five outer seeds (42, 7, 123, 2024, 99) 0.9169 / 0.9141, 75.1 % at 97.59 %,
-97.04 % at 80 % before; 0.9203 / 0.9177, 75.8 % at 97.73 %, 97.26 % after (per seed
--0.14 to +0.60 points of accuracy: 4 of 5 up). Calibrator C 0.3 without the third
-model: 0.9159 (no gain); the third model with C 1: 0.9189, 76.9 % at 97.47 %.
-Prediction costs nothing more (the third model folds into the same matrix,
-``_compile``); fitting takes ~30 % longer (one more NB-SVM per inner fold).
-Screened at the same time and dropped (nested, seed 42 then 7, against 0.9162 /
-0.9152; coverage at accuracy): dispatch-confidence inputs beside logit and ratio --
-SVM/NB-SVM argmax agreement, each model's top-2 margin or its score of the
-predicted class, log length, the taxonomy block's hits for the predicted class and
-for the others (+0.0 to +1.2 points of coverage over seeds 42/7/123, noise), top-3
-ratio, entropy; a HistGradientBoosting dispatch model (fits its own training
-scores: 83-90 % coverage at 94.5-96.8 %, and a worse ranking); a word block of jieba
-``cut_for_search`` tokens, weight 0.5 / 1 (0.9166 / 0.9134) or as the words block
-(0.9180 / 0.9129); whole-text HMM words as a block, weight 0.5 (0.9185 / 0.9166,
-seed 123 0.9152) or 1 (0.9176); a "soft" taxonomy block (terms cut by jieba into
-words, per level-1 category the term words among the message's words; whole-text
-HMM words, weight 0.7 0.9162 / 0.9148, first 150 characters 0.9115); words or head
-min_df 2, chars min_df 3, binary words/head (0.913-0.920); the taxonomy counts as
-calibrator inputs (0.915); stacking the scores of those feature variants (0.916-
-0.920 / 0.914-0.917); an SVM on one block (chars 0.918-0.921 with C 0.3) or NB-SVMs
-on the words or head block too (0.913-0.921, head: +2 points of coverage at lower
-accuracy). Near-copies of training messages (character TF-IDF cosine >= 0.8, 45 of
-2,159) are predicted as well as their nearest neighbour's label would.
-Weak labels from the unlabelled messages' replies (the department that answered, mapped
-to a category where only one fits: 752 messages once near-copies of labelled ones are
-left out) were worse at every weight, seed 42 / 7: weight 0.1 0.9162 / 0.9050, 0.5
-0.9069 / 0.9000, only the ones the model agrees with 0.919 / 0.912. They follow who
-answered, not the labels' conventions (bus lines and stops are 城乡建设 in the labels,
-the transport bureau's in the replies: the model agrees with 70 % of them). Used only to
-fit the dispatch confidence they changed nothing; to choose the threshold, their
-disagreement halved the coverage (48-50 % at 99 %).
-The ceiling is partly the labels: among the most confident
-"errors" are the same message filed under two categories (一房二卖 as 商贸旅游 and
-城乡建设) and 医疗保险 under 城乡建设.
-
-A fitted model carries ``MODEL_FORMAT``; ``model_store`` retrains a stored model
-of another format rather than loading it.
+Every variant tried, with its figures and dates: ``docs/classifier-experiments.md``.
 """
 
 from __future__ import annotations

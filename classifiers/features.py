@@ -7,24 +7,16 @@
     tax    the level-1 categories of the taxonomy terms     0.7
            found in the text (``TaxonomyTerms``)
 
-Each block is sublinear TF x IDF, L2-normalised, then scaled by its weight.
-The tax block counts, for each level-1 category of
-``data/taidi2020_label_taxonomy.csv``, how many of its level-2/level-3 names
-("住房公积金", "噪音污染", "拖欠工程款", ...) occur in the text: about 490 terms
-folded into 15 columns, a dense hint that the n-gram blocks spread over
-thousands of weak columns (nested CV: +1 point accuracy, see ``category``).
-Training fits scikit-learn ``TfidfVectorizer``s; ``transform_one`` then
-recomputes the same numbers for a single message with the fitted vocabulary and
-IDF, because the vectorizers' per-call overhead would cost more than the rest of
-the classification. Character n-grams are looked up as integer keys (code point,
-or two code points packed; head n-grams carry one more flag bit) in one sorted
-table that holds both character blocks, with a single numpy ``unique`` and
-``searchsorted`` per message, so no n-gram string is built. The taxonomy terms
-are tested only when their first two characters are among the message's bigram
-keys (one more ``searchsorted``), so a message costs a handful of ``in`` tests
-instead of ~490. The blocks are
-then normalised together (``bincount`` of squared values per block). A test
-checks that both paths give the same vector.
+Each block is sublinear TF x IDF, L2-normalised, then scaled by its weight. The tax block folds
+the ~490 level-2/3 names of ``data/taidi2020_label_taxonomy.csv`` ("住房公积金", "噪音污染", ...)
+into 15 columns, one per level-1 category: a dense hint worth +1 point of accuracy in nested CV.
+
+Decision a maintainer needs: training fits scikit-learn ``TfidfVectorizer``s, but
+``transform_one`` recomputes the same vector for one message by hand (n-grams as integer keys
+in one sorted table, ``searchsorted``; taxonomy terms tested only when their first two
+characters are among the message's bigrams), because the vectorizers' per-call overhead would
+cost more than the rest of the classification. A test checks that both paths give the same
+vector. History: ``docs/classifier-experiments.md``.
 """
 
 from __future__ import annotations
