@@ -40,7 +40,7 @@ REDIS_URL = "redis://127.0.0.1:6379/5"
 SECRETS = {"HOTLINE_CTI_SECRET": "bench-cti", "HOTLINE_WEIBO_SECRET": "bench-weibo",
            "HOTLINE_WECHAT_TOKEN": "bench-token", "HOTLINE_WECHAT_APP_ID": "wxbench0000000001",
            "HOTLINE_WECHAT_AES_KEY": base64.b64encode(b"b" * 32).decode().rstrip("="),
-           "HOTLINE_WECHAT_APP_SECRET": "bench-app-secret", "HOTLINE_APP_NAME": "我的永州",
+           "HOTLINE_WECHAT_APP_SECRET": "bench-app-secret",
            "HOTLINE_SIGNATURE_TOLERANCE_SECONDS": "600"}
 KEYED = ["110", "app", "grid", "website", "cppcc"]
 # the mix: what share of messages each door carries

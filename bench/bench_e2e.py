@@ -1,8 +1,9 @@
 """End to end: receipt → classified, routed, assigned and pushed to the handler's websocket.
 
-A handler of 零陵区交通运输局 keeps /api/v1/ws open while a second process sends a sustained
-stream of calls (category hint 交通运输, place 零陵区) through /api/v1/intake; RQ workers route
-them in batches. Latency runs from the moment a request is sent to the moment the handler's
+A handler of the transport bureau (交通运输局) of the loaded city's first county keeps /api/v1/ws
+open while a second process sends a sustained stream of calls (category hint 交通运输, place: a
+township of that county; bench/places.py) through /api/v1/intake; RQ workers route them in
+batches. Latency runs from the moment a request is sent to the moment the handler's
 socket receives that order's dispatch event (both clocks in the load process).
 
     .venv/bin/python bench/bench_e2e.py [--rate 500] [--seconds 20] [--router rule|classifier|both]
@@ -34,8 +35,9 @@ sys.path.insert(0, str(ROOT))
 from bench.bench_intake import (PG, in_second_process, loadavg, recreate_db, serve,  # noqa: E402
                                 texts)
 from bench.loadgen import request_bytes, run  # noqa: E402
+from bench.places import city_places, department_for  # noqa: E402
 
-TARGET_UNIT, CATEGORY, PLACE = "431102-transport", "交通运输", "431102001"
+CATEGORY = "交通运输"
 PORT = 8873
 
 
@@ -46,10 +48,10 @@ def calm_texts() -> list[str]:
     return [t for t in texts(3000) if rules.apply(t).emergency is None]
 
 
-def payload(i: int, run_id: str, corpus: list[str]) -> dict:
+def payload(i: int, run_id: str, corpus: list[str], place: str) -> dict:
     return {"channel": "12345", "external_id": f"{run_id}-{i}", "content": corpus[i % len(corpus)],
             "citizen_name": "李女士", "citizen_phone": f"138{i % 10**8:08d}",
-            "category_hint": CATEGORY, "division_code": PLACE}
+            "category_hint": CATEGORY, "division_code": place}
 
 
 async def _stream(token: str, ws_token: str, rate: float, total: int, conc: int,
@@ -57,7 +59,7 @@ async def _stream(token: str, ws_token: str, rate: float, total: int, conc: int,
     """Send the stream and listen on the handler's socket in one event loop (one clock)."""
     import websockets
 
-    corpus, run_id = calm_texts(), uuid.uuid4().hex[:8]
+    corpus, run_id, place = calm_texts(), uuid.uuid4().hex[:8], city_places().township.code
     sent: dict[int, float] = {}
     pushed: dict[int, float] = {}
 
@@ -72,7 +74,7 @@ async def _stream(token: str, ws_token: str, rate: float, total: int, conc: int,
 
     headers = {"Authorization": f"Bearer {token}"}
     make = lambda i: request_bytes("127.0.0.1", PORT, "POST", "/api/v1/intake",  # noqa: E731
-                                   payload(i, run_id, corpus), headers)
+                                   payload(i, run_id, corpus, place), headers)
     async with websockets.connect(f"ws://127.0.0.1:{PORT}/api/v1/ws", max_queue=None,
                                   subprotocols=["hotline.v1", f"bearer.{ws_token}"]) as ws:
         hello = json.loads(await ws.recv())
@@ -125,8 +127,9 @@ def one_router(router: str, a: argparse.Namespace) -> dict:
            "HOTLINE_QUEUE_NAME": f"bench-e2e-{uuid.uuid4().hex[:6]}"}
     hotline = [sys.executable, "-m", "dispatch.cli"]
     subprocess.run([*hotline, "init-db"], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
-    for user, role, unit in (("e2e_op", "operator", "4311"), ("e2e_handler", "handler",
-                                                             TARGET_UNIT)):
+    places = city_places()
+    for user, role, unit in (("e2e_op", "operator", places.city.code),
+                             ("e2e_handler", "handler", department_for(places.county, CATEGORY))):
         subprocess.run([*hotline, "create-user", "--username", user, "--role", role, "--unit",
                         unit, "--password", "bench-pass-123"], env=env, check=True, cwd=ROOT,
                        stdout=subprocess.DEVNULL)

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_import.py [--rows 500000] [--batch 5000] [--workers N]
 
-Writes a realistic CSV (``bench/simulate.py``'s orders over two years on the real Yongzhou
+Writes a realistic CSV (``bench/simulate.py``'s orders over two years on the loaded city's
 units, real citizen texts; the ones that left the loop: closed, refused, handed over), a few
 bad rows among them, into a fresh database ``bench_import``; imports it with the progress bar,
 then imports the same file again (nothing must be added). Prints rows/s of both runs with the

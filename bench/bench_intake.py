@@ -33,6 +33,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.loadgen import request_bytes, run  # noqa: E402
+from bench.places import Places, city_places  # noqa: E402
 
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/{db}"
 TEXTS = ROOT / "bench" / "data" / "taidi2020_unlabeled.csv"
@@ -44,10 +45,10 @@ def texts(n: int = 2000) -> list[str]:
     return [t[:800] for t in rows if t][:n]
 
 
-def payload(i: int, run_id: str, corpus: list[str]) -> dict:
+def payload(i: int, run_id: str, corpus: list[str], places: Places) -> dict:
     return {"channel": "12345", "external_id": f"{run_id}-{i}", "content": corpus[i % len(corpus)],
             "citizen_name": "张先生", "citizen_phone": f"139{i % 10**8:08d}",
-            "address": "零陵区朝阳街道", "division_code": "431102001"}
+            "address": places.address, "division_code": places.township.code}
 
 
 def recreate_db(db: str) -> None:
@@ -82,12 +83,12 @@ def check_alive(proc: subprocess.Popen, port: int) -> None:
 
 def _load(port: int, path: str, token: str | None, total: int, conc: int, warm: bool,
           q: mp.Queue) -> None:
-    corpus = texts()
+    corpus, places = texts(), city_places()
     headers = {"Authorization": f"Bearer {token}"} if token else {}
 
     def maker(run_id: str):
         return lambda i: request_bytes("127.0.0.1", port, "POST", path,
-                                       payload(i, run_id, corpus), headers)
+                                       payload(i, run_id, corpus, places), headers)
 
     if warm:
         asyncio.run(run("127.0.0.1", port, maker(uuid.uuid4().hex[:8]), total=total // 10,
@@ -157,7 +158,7 @@ def main() -> None:
     hotline = [sys.executable, "-m", "dispatch.cli"]
     subprocess.run([*hotline, "init-db"], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
     subprocess.run([*hotline, "create-user", "--username", "bench_op", "--role", "operator",
-                    "--unit", "4311", "--password", "bench-pass-123"],
+                    "--unit", city_places().city.code, "--password", "bench-pass-123"],
                    env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
     servers = [serve([sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--port", "8871",
                       "--workers", str(a.workers), "--log-level", "warning"], env, 8871),

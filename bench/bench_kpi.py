@@ -3,7 +3,7 @@
     HOTLINE_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench_sla \\
         .venv/bin/python bench/bench_kpi.py --runs 200
 
-(a) a month of KPIs across all counties: the city's table by unit (13 counties + city departments),
+(a) a month of KPIs across all counties: the city's table by unit (its counties + city departments),
 (b) a county's township breakdown: one county's table by unit (its townships and departments),
 (c) a county's month by channel (the finer aggregate rows),
 each for a random month of the last year and (b, c) a random county; timed from the query to

@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_import.py --rows 500000          # first: a database of orders
     .venv/bin/python bench/bench_lists.py [--db bench_import] [--runs 15]
 
-On a database filled by ``bench_import.py`` (historical orders on the real Yongzhou units),
+On a database filled by ``bench_import.py`` (historical orders on the loaded city's units),
 times the console's two first reads for a signed-in user: the first page of their order list
 (``orders.list_orders``, 50 newest, as ``GET /api/v1/orders``) and their counts by state
 (``orders.count_by_state``, as ``GET /api/v1/orders/counts``), for users of the city platform,

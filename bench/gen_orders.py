@@ -3,7 +3,7 @@
     HOTLINE_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench_sla \\
         .venv/bin/python bench/gen_orders.py --orders 10000000 --reset
 
-Orders are simulated day by day (``bench/simulate.py``) over the real Yongzhou units, written
+Orders are simulated day by day (``bench/simulate.py``) over the loaded city's units, written
 with COPY in batches, and every order's KPI contribution is computed by the same function the
 post-commit listener uses (``sla.counts.contribution``). Since every bucket of an order falls on
 or after the day it was received, the day buckets of earlier days are final and are written as

@@ -1,6 +1,6 @@
 """`python -m channels.cli`: API keys for the channel clients, and re-queueing of stuck notices.
 
-    python -m channels.cli create-key --channel app --name "我的永州 App 后台"
+    python -m channels.cli create-key --channel app --name "市民 App 后台"
     python -m channels.cli list-keys
     python -m channels.cli revoke-key 3
     python -m channels.cli requeue            # notices whose job never got queued

@@ -19,7 +19,7 @@ class ChannelSettings(BaseSettings):
 
     city: str = DEFAULT_CITY
     centre_name: str = Field("", description="how replies name the centre (default: city.toml's)")
-    app_name: str = Field("", description="the city app's name (default: city.toml's, e.g. 我的永州)")
+    app_name: str = Field("", description="the city app's name (default: city.toml's app_name)")
     # body limits are the core's (dispatch.config: max_body_bytes, max_upload_body_bytes)
     signature_tolerance_seconds: int = 300    # HMAC timestamps older or newer than this: 401
     # hotline call centre (CTI) and Weibo relay: shared secrets for HMAC-SHA256

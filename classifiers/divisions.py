@@ -7,11 +7,11 @@ the loaded city's (HOTLINE_CITY).
 Aliases of one division, strongest first:
 
     kind   example                                   notes
-    name   江华瑶族自治县, 东岳宫社区居委会            official name
-    short  东岳宫社区, 回龙圩管理区                    short_name column; the name without
+    name   某某瑶族自治县, 新华社区居委会              official name
+    short  新华社区, 城南管理区                        short_name column; the name without
                                                      the parent's name in front (when what
                                                      remains is more than a suffix)
-    bare   江华, 东岳宫, 朝阳, 回龙圩                  suffix 县/区/市/镇/乡/街道/村/社区/居委会...
+    bare   某某, 新华, 城关, 城南                      suffix 县/区/市/镇/乡/街道/村/社区/居委会...
                                                      removed; kept only when >= 2 characters
                                                      and no other division uses the same alias
 A village alias that does not end in 村/社区/居委会/村委会 (for example the short

@@ -6,7 +6,7 @@ Pure: no database, no clock (times are arguments). The score of a pair is
 
 - ``similarity``: cosine of the two texts' TF-IDF vectors over character 2- and 3-grams
   (hashed, so a place or shop name never seen before still counts; the IDF is learnt once from
-  the shipped messages, so "小区" or "反映" weigh little and "梧桐街道" or "渣土车" a lot).
+  the shipped messages, so "小区" or "反映" weigh little and a street's name or "渣土车" a lot).
   Characters, not jieba words, because re-reports are re-typed by other people: a word split
   differently still shares most of its character pairs.
 - ``place``: same village +0.15, same township +0.08, same county or unknown 0, a different

@@ -11,7 +11,7 @@ Resolution, deepest level first (village -> township -> county -> city):
 1. A weak mention -- a ``bare`` township or village alias (水口 for 水口镇,
    建设 for 建设村) or a village alias of 2 characters (新村) -- only counts when
    one of its ancestors is also mentioned: such names read too often as
-   ordinary words. Bare county names (祁阳, 江华) count on their own.
+   ordinary words. Bare county names (某某 for 某某县) count on their own.
 2. At each level the candidates are the divisions mentioned at that level. When
    several remain, those with the most mentioned ancestors win (a repeated
    village name is settled by the township or county named beside it).
@@ -53,7 +53,7 @@ class PlaceMatch:
     name: str
     confidence: float
     path: tuple[str, ...] = ()  # codes from the county (or top) down to ``code``
-    full_name: str = ""  # e.g. 零陵区朝阳街道东岳宫社区居委会
+    full_name: str = ""  # e.g. 某某区城关街道新华社区居委会
 
     def to_dict(self) -> dict:
         d = asdict(self)

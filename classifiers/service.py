@@ -1,7 +1,7 @@
 """Public entry point: classify a citizen message for dispatch.
 
     from classifiers.service import get_classifier
-    result = get_classifier().classify("冷水滩区梧桐街道停水两天了", address=None)
+    result = get_classifier().classify("城关街道新华社区停水两天了", address=None)
     result.category, result.auto, result.urgency, result.place, result.to_dict()
 
 One message is tokenised once (``CategoryModel.tokens``: its first 150 characters,

@@ -33,7 +33,7 @@ class UTCDateTime(TypeDecorator):
 
 
 def path_string(length: int | None = None) -> String:
-    """A path ("/4311/431102/") or code that reach checks test by prefix: byte order ("C") on
+    """A path ("/6100/610001/") or code that reach checks test by prefix: byte order ("C") on
     PostgreSQL, as SQLite's default, so that a subtree (``starts_with``) is one range of its
     index whatever the database's own collation (C.UTF-8, zh_CN.UTF-8). Equality and the order
     of the codes are the same either way."""

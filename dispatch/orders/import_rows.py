@@ -3,7 +3,8 @@
 Pure: no database, no clock (``now`` is passed in). The columns (header names) are listed in
 ``COLUMNS``; a historical order has left the loop: closed (结案), refused (不予受理) or handed
 over to 110/119/120 (转警). Places and units are given by code, by a unique name, or by a name
-path ("零陵区/朝阳街道", "零陵区/住房和城乡建设局").
+path below the city ("某某区/城关街道", "某某区/住房和城乡建设局"); a name several units bear is
+answered with their paths.
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ CHANNELS = tuple(c.value for c in Channel)
 REQUEST_TYPES = tuple(t.value for t in RequestType)
 URGENCIES = tuple(u.value for u in Urgency)
 GRID = Channel.grid.value
+HINTS = 3   # the units an ambiguous name's error lists
 LIMITS = {"external_id": 128, "title": 200, "content": 5000, "citizen_name": 64,
           "citizen_phone": 32, "address": 500, "category": 64, "public_reply": 2000}
 
@@ -64,16 +66,24 @@ class UnitIndex:
         index = cls({u.id: u for u in units})
         for u in index.by_id.values():
             index.by_name.setdefault(u.name, []).append(u)
-            names, p = [], u
-            while p is not None and p.level != Level.city.value:
-                names.append(p.name)
-                p = index.by_id.get(p.parent_id) if p.parent_id else None
-            for i in range(2, len(names) + 1):   # "区/镇/村", "镇/村" (if unique it resolves)
-                key = "/".join(reversed(names[:i]))
+            for key in index._name_paths(u):   # "区/镇/村", "镇/村" (if unique it resolves)
                 index.by_name_path[key] = None if key in index.by_name_path else u
         index.city = next((u for u in index.by_id.values()
                            if u.level == Level.city.value and u.kind == UnitKind.platform.value), None)
         return index
+
+    def _name_paths(self, unit: Unit) -> list[str]:
+        """The name paths ending in ``unit`` below the city, shortest first."""
+        names, p = [], unit
+        while p is not None and p.level != Level.city.value:
+            names.append(p.name)
+            p = self.by_id.get(p.parent_id) if p.parent_id else None
+        return ["/".join(reversed(names[:i])) for i in range(2, len(names) + 1)]
+
+    def _hint(self, unit: Unit) -> str:
+        """The shortest name path that resolves to ``unit``, with its code."""
+        path = next((k for k in self._name_paths(unit) if self.by_name_path.get(k) == unit), None)
+        return f"{path} ({unit.id})" if path else unit.id
 
     def resolve(self, text: str) -> Unit:
         text = text.strip().replace("／", "/")
@@ -88,8 +98,9 @@ class UnitIndex:
         if len(named) == 1:
             return named[0]
         if named:
-            raise ValueError(f"{len(named)} units are named {text!r}; give the code or a path "
-                             f"such as 零陵区/{text}")
+            more = ", …" if len(named) > HINTS else ""
+            raise ValueError(f"{len(named)} units are named {text!r}; give the code or a path: "
+                             + ", ".join(self._hint(u) for u in named[:HINTS]) + more)
         raise ValueError(f"unknown unit {text!r}")
 
     def platform_above(self, unit: Unit) -> Unit:

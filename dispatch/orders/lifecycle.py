@@ -33,7 +33,7 @@ class ActionForbidden(Exception):
 @dataclass(frozen=True)
 class Actor:
     role: R
-    unit_path: str          # materialised path of the actor's org unit, e.g. "/4311/431102/"
+    unit_path: str          # materialised path of the actor's org unit, e.g. "/6100/610001/"
     user_id: int | None = None
 
 

@@ -67,10 +67,11 @@ def county_platform_for(units: Units, division_code: str | None) -> UnitLike | N
 
 
 def _no_city_platform() -> Exception:
+    from dispatch.config import get_settings
     from dispatch.errors import Unavailable
 
     return Unavailable("no city is loaded in this database: run 'hotline init-db' (it loads the "
-                       "city HOTLINE_CITY names, default yongzhou) or './dev demo'")
+                       f"city HOTLINE_CITY names, now {get_settings().city}) or './dev demo'")
 
 
 class SessionUnits:

@@ -18,7 +18,7 @@ class OrgUnitBase(SQLModel):
 class OrgUnit(OrgUnitBase, table=True):
     __tablename__ = "org_unit"
     id: str = Field(primary_key=True)       # division code, or "<division>-<dept type>"
-    # "/4311/431102/431102001/": reach checks are prefix tests on this
+    # "/6100/610001/610001001/": reach checks are prefix tests on this
     path: str = Field(index=True, unique=True, sa_type=PathString)
     dept_type: str | None = Field(default=None, index=True)
     categories: list[str] = json_field(list)

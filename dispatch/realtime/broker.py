@@ -35,7 +35,7 @@ def visible_to(event: dict[str, Any], unit_path: str) -> bool:
 
 
 def enclosing_paths(path: str) -> Iterator[str]:
-    """Every unit path that ``path`` starts with: "/43/4311/" → "/", "/43/", "/43/4311/".
+    """Every unit path that ``path`` starts with: "/61/6100/" → "/", "/61/", "/61/6100/".
 
     A unit path ends with "/", so these are exactly the units ``visible_to`` lets see it."""
     i = path.find("/")

@@ -91,3 +91,15 @@ def test_every_problem_of_a_row_is_reported_at_once():
 ])
 def test_units_resolve_by_code_unique_name_or_name_path(text, unit_id):
     assert UNITS.resolve(text).id == unit_id
+
+
+@pytest.mark.parametrize("name, paths", [
+    ("朝阳街道", "零陵区/朝阳街道 (431102001), 冷水滩区/朝阳街道 (431103001)"),
+    ("住房和城乡建设局", "零陵区/住房和城乡建设局 (431102-housing), "
+                         "冷水滩区/住房和城乡建设局 (431103-housing)"),
+])
+def test_an_ambiguous_name_is_answered_with_the_paths_of_its_namesakes(name, paths):
+    """The hint named one fixed county (零陵区/…) whatever units and city were loaded."""
+    with pytest.raises(ValueError) as err:
+        UNITS.resolve(name)
+    assert str(err.value) == f"2 units are named {name!r}; give the code or a path: {paths}"

@@ -78,3 +78,24 @@ def test_an_empty_database_says_which_command_loads_a_city():
     SQLModel.metadata.create_all(engine)
     with Session(engine) as empty, pytest.raises(Unavailable, match="hotline init-db"):
         city_platform(empty)
+
+
+def test_the_empty_database_message_names_the_configured_city(monkeypatch):
+    """It said 'default yongzhou' whatever HOTLINE_CITY was."""
+    from sqlmodel import Session, SQLModel, create_engine
+
+    from dispatch.config import get_settings
+    from dispatch.errors import Unavailable
+    from dispatch.orgs.service import city_platform
+
+    engine = create_engine("sqlite://")
+    SQLModel.metadata.create_all(engine)
+    monkeypatch.setenv("HOTLINE_CITY", "shangluo")
+    get_settings.cache_clear()
+    try:
+        with Session(engine) as empty, pytest.raises(Unavailable) as err:
+            city_platform(empty)
+    finally:
+        monkeypatch.delenv("HOTLINE_CITY")
+        get_settings.cache_clear()
+    assert "HOTLINE_CITY names, now shangluo" in str(err.value)

@@ -1,7 +1,7 @@
 """Byte order ("C") for the paths and codes that reach checks test by prefix, on PostgreSQL.
 
 A unit's orders are those owned by a platform inside it or with a hop to a unit inside it:
-`platform_path LIKE '/4311/431102/%'`, `assignment.to_path LIKE ...`, and likewise the
+`platform_path LIKE '/6100/610001/%'`, `assignment.to_path LIKE ...`, and likewise the
 division filter, duplicate search by county code, the unit tree and escalation notices. Under
 the database's linguistic collation (C.UTF-8 here, zh_CN.UTF-8 elsewhere) PostgreSQL cannot
 turn such a prefix into a range of the column's index, so each of those reads filtered every
