@@ -74,10 +74,6 @@ class AnswerReader:
                 return handler
         return None
 
-    def read_all(self, name: str) -> list[Handler]:
-        """Every body listed in `name` that the configuration knows."""
-        return [h for part in _SEPARATORS.split(name or "") if (h := self._read_one(part.strip()))]
-
     def _read_one(self, name: str) -> Handler | None:
         if not name:
             return None

@@ -107,12 +107,6 @@ class UnitModel:
 
     def scores(self, title: str, body: str, vote: CountyVote) -> dict[str, float]:
         """Probability of each destination (``county:<code>``, ``dept:<type>``, ``platform``)."""
-        return self.scores_many([(title, body)], [vote])[0]
-
-    def scores_many(self, items: list[tuple[str, str]], votes: list[CountyVote]) -> list[dict[str, float]]:
-        return [self._scores(t, b, v) for (t, b), v in zip(items, votes)]
-
-    def _scores(self, title: str, body: str, vote: CountyVote) -> dict[str, float]:
         idx, vals = self._features.one(unit_text(title, body))
         lv = dict(zip(self.level.classes_,
                       self._heads["level"].proba_one(idx, vals, vote_features(vote))))

@@ -18,8 +18,17 @@ from pathlib import Path
 
 CITIES_DIR = Path(__file__).resolve().parent.parent / "cities"
 DEFAULT_CITY = "yongzhou"
-REQUIRED_KEYS = ("name", "short_name", "code", "app_name", "centre_name", "order_prefix",
-                 "time_zone")
+# the keys city.toml must give, with the comment `hotline city new` writes beside each
+CITY_KEYS = {
+    "name": "official name, as the city row of divisions.csv",
+    "short_name": "how people name the city",
+    "code": "the city's division code (divisions.csv)",
+    "app_name": "the city app's name in its pushes",
+    "centre_name": "how notices to citizens name the centre",
+    "order_prefix": "order numbers start with it: GD20250101…",
+    "time_zone": "working calendar and deadlines",
+}
+REQUIRED_KEYS = tuple(CITY_KEYS)
 
 
 class CityError(ValueError):

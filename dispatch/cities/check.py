@@ -7,7 +7,7 @@
                       levels (city and/or county) and categories; together the categories cover
                       every category the model knows (the labels of its training file)
     aliases.csv       columns alias,code; each alias once, naming a code of divisions.csv
-    city.toml         parses; every key of ``folder.CITY_KEYS`` a non-empty string; code and name
+    city.toml         parses; every key of ``dispatch.city.CITY_KEYS`` a non-empty string; code and name
                       those of the city row; an IANA time zone
     every file        present, UTF-8, no byte-order mark (Excel's "CSV UTF-8" writes one, and
                       `hotline init-db` then reads the first column as "\\ufeffcode")
@@ -32,7 +32,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import classifiers
 from classifiers.divisions import LEVELS, Division
-from dispatch.cities.folder import ALIASES_HEADER, CITY_KEYS
+from dispatch.cities.folder import ALIASES_HEADER
+from dispatch.city import CITY_KEYS
 from dispatch.cities.nbs import COLUMNS
 
 MODEL_TRAINING_CSV = Path(classifiers.__file__).resolve().parent / "data" / "taidi2020_train.csv"

@@ -15,18 +15,9 @@ import re
 from pathlib import Path
 
 from classifiers.divisions import Division
+from dispatch.city import CITY_KEYS
 from dispatch.cities.nbs import divisions_csv
 
-# the keys `hotline city check` requires in city.toml, with the comment written beside each
-CITY_KEYS = {
-    "name": "official name, as the city row of divisions.csv",
-    "short_name": "how people name the city",
-    "code": "the city's division code (divisions.csv)",
-    "app_name": "the city app's name in its pushes",
-    "centre_name": "how notices to citizens name the centre",
-    "order_prefix": "order numbers start with it: GD20250101…",
-    "time_zone": "working calendar and deadlines",
-}
 ALIASES_HEADER = "alias,code,note\n"
 NEW_FILES = ("divisions.csv", "departments.json", "aliases.csv", "city.toml")
 TEMPLATE_DOC = (

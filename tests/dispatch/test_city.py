@@ -53,3 +53,13 @@ def test_the_jieba_dictionary_is_the_loaded_citys():
     assert words["柞水县"] == "ns" and words["商县"] == "ns"        # a division and an alias
     assert words["交警支队"] == "nt"                                   # a department alias
     assert "冷水滩区" not in words                                     # no other city's places
+
+
+def test_channel_replies_name_the_loaded_citys_centre_and_app(monkeypatch):
+    """Replies said '12345热线' and '城市App' whatever the city; now city.toml's names."""
+    from channels.config import ChannelSettings
+
+    city = load_city("shangluo")
+    s = ChannelSettings(city="shangluo")
+    assert (s.centre_name, s.app_name) == (city.centre_name, city.app_name)
+    assert ChannelSettings(city="shangluo", centre_name="某热线").centre_name == "某热线"
