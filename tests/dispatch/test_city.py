@@ -59,6 +59,8 @@ def test_channel_replies_name_the_loaded_citys_centre_and_app(monkeypatch):
     """Replies said '12345热线' and '城市App' whatever the city; now city.toml's names."""
     from channels.config import ChannelSettings
 
+    for name in ("HOTLINE_CENTRE_NAME", "HOTLINE_APP_NAME"):   # the suite sets them for channels
+        monkeypatch.delenv(name, raising=False)
     city = load_city("shangluo")
     s = ChannelSettings(city="shangluo")
     assert (s.centre_name, s.app_name) == (city.centre_name, city.app_name)
