@@ -14,9 +14,11 @@ Order of evidence, first that holds wins:
    (county / city department / platform), then the likeliest county or department in it;
 5. a city without answered history: the category's department (the departments file's duties).
 
-``auto`` (dispatch without a dispatcher) holds for 1, for 3 while P(city department) <
-CITY_DOUBT, and for 4 when the destination's probability is >= AUTO_THRESHOLD; the rest wait in the city's queue with the top three.
-The thresholds were set on cross-validated mailbox letters (docs/routing.md) and are not per-city.
+``auto`` (dispatch without a dispatcher) holds for 1, for 3 while P(city department) is under
+the city's own bound (`UnitModel.doubt`, cross-fitted on its answered history to keep wrong
+hand-overs at 3 %; always without a model), and for 4 when the destination's probability is
+>= AUTO_THRESHOLD; the rest wait in the city's queue with the top three. The other thresholds
+were set on cross-validated mailbox letters (docs/routing.md) and are not per-city.
 """
 from __future__ import annotations
 
@@ -30,8 +32,7 @@ from classifiers.units import UnitModel
 VOTE_SHARE = 0.6
 VOTE_STRENGTH = 0.75
 CITY_OVERRIDE = 0.7
-CITY_DOUBT = 0.35        # a named county is dispatched without a dispatcher only below this
-AUTO_THRESHOLD = 0.8
+AUTO_THRESHOLD = 0.9
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,8 @@ class CityRouting:
         p_city = sum(p for k, p in (scores or {}).items() if k.startswith("dept:"))
         place = self._place(best, title, text, address)
         if best and share >= VOTE_SHARE and strength >= VOTE_STRENGTH and p_city < CITY_OVERRIDE:
-            return self._to_county(best, round(share * strength, 4), p_city < CITY_DOUBT,
+            doubt = getattr(self.model, "doubt", 0.0) if self.model else 1.0
+            return self._to_county(best, round(share * strength, 4), p_city < doubt,
                                    "place", place, category, scores)
         if scores:
             return self._learned(scores, place, category)

@@ -24,6 +24,12 @@ strings, and jieba's cost stays with the category model):
 
 so a place the text names outright decides the county, and the learned county model speaks only
 where the text names none. Decisions come from `classifiers.decide`.
+
+`UnitModel.doubt` is the city's own bound for handing a named county over without a dispatcher:
+the highest P(city department) under which, in a cross-fit over the city's answered history,
+at most `TARGET_WRONG` of such hand-overs went to a county that did not answer. A fixed bound
+did not carry: on Shangluo's letters 0.35 handed over 251 letters of which 21 % were wrong, and
+the bound that keeps 3 % depends on how much of a city's work its departments do.
 """
 from __future__ import annotations
 
@@ -43,10 +49,13 @@ from classifiers.evidence import CountyVote
 _WHITE = re.compile(r"\s\s+")
 BODY_CHARS = 300
 SEED = 7
-UNIT_MODEL_VERSION = "units-2"     # bump when features or models change: cached models retrain
+UNIT_MODEL_VERSION = "units-3"     # bump when features or models change: cached models retrain
 WEAK_LABELS_CSV = Path(__file__).resolve().parent / "data" / "weak_unit_labels.csv"
 WEAK_WEIGHT = 0.5          # a reply naming a bureau is weaker evidence than a real answer
 REPLY_CHARS = 150          # where a reply says who handled the matter
+TARGET_WRONG = 0.03       # share of wrong hand-overs the dispatch bound allows (cross-fitted)
+DOUBT_FOLDS = 4
+NAMED_SHARE, NAMED_STRENGTH = 0.6, 0.75     # a county the text names outright (decide's rule 3)
 
 
 @dataclass(frozen=True)
@@ -90,6 +99,8 @@ class UnitModel:
         lvl = [i for i, e in enumerate(examples) if e.level != "weak"]
         Xl = hstack([X[lvl], csr_matrix([vote_features(votes[i]) for i in lvl])]).tocsr()
         self.level = _lr().fit(Xl, [examples[i].level for i in lvl], sample_weight=weights[lvl])
+        self.doubt = dispatch_bound(Xl, [examples[i] for i in lvl], [votes[i] for i in lvl],
+                                    weights[lvl])
         cty = [i for i, e in enumerate(examples) if e.level == "territorial" and e.county]
         self.county = _lr().fit(X[cty], [examples[i].county for i in cty]) \
             if len({examples[i].county for i in cty}) > 1 else None
@@ -174,6 +185,46 @@ class _Head:
         if self.binary:
             return np.array([1 - p[0], p[0]])
         return p / p.sum()
+
+
+def named_county(vote: CountyVote) -> str | None:
+    """The county a text names outright (enough of the votes, a strong mention), else None."""
+    best, share, strength = vote.best()
+    return best if best and share >= NAMED_SHARE and strength >= NAMED_STRENGTH else None
+
+
+def dispatch_bound(X, examples: list[Example], votes: list[CountyVote], weights,
+                   target: float = TARGET_WRONG, folds: int = DOUBT_FOLDS) -> float:
+    """The highest P(city department) under which handing a named county over without a
+    dispatcher was wrong at most `target` of the time, out of fold over these examples.
+
+    Only rows whose answering body is known count (the platform's own answers have no unit to
+    be right about), and a bound must cover at least 1 / target of them (a share of 3 % needs
+    34 rows to mean anything); 0.0 (never without a dispatcher) when no bound keeps the target."""
+    levels = np.array([e.level for e in examples])
+    rows = [i for i, v in enumerate(votes) if named_county(v) and levels[i] != "platform"]
+    if len(rows) < 4 * folds or len(set(levels)) < 2:
+        return 0.0
+    p_city = np.zeros(len(examples))
+    order = np.random.default_rng(SEED).permutation(len(examples))
+    for k in range(folds):
+        held = order[k::folds]
+        train = np.setdiff1d(order, held)
+        if len(set(levels[train])) < len(set(levels)):
+            return 0.0
+        head = _lr().fit(X[train], levels[train], sample_weight=weights[train])
+        classes = list(head.classes_)
+        p_city[held] = head.predict_proba(X[held])[:, classes.index("city")] if "city" in classes else 0.0
+    right = {i: examples[i].level == "territorial" and examples[i].county == named_county(votes[i])
+             for i in rows}
+    ranked = sorted(rows, key=lambda i: p_city[i])
+    bound, wrong = 0.0, 0
+    for n, i in enumerate(ranked, 1):
+        wrong += not right[i]
+        last_of_tie = n == len(ranked) or p_city[ranked[n]] > p_city[i]
+        if last_of_tie and n * target >= 1 and wrong <= n * target:
+            bound = float(p_city[i]) + 1e-9
+    return bound
 
 
 def history_examples(path: str | Path, reader: AnswerReader) -> list[Example]:

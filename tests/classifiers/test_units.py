@@ -48,3 +48,41 @@ def test_a_pickled_model_scores_the_same(model):
     again = pickle.loads(pickle.dumps(model))
     vote = CountyVote()
     assert again.scores("", "车管所办证", vote) == model.scores("", "车管所办证", vote)
+
+
+def _history(city_share: float, n: int = 60) -> tuple[list[Example], list[CountyVote]]:
+    """n letters naming county A, each answered by A or, one in 1/city_share, by a city
+    department; plus platform letters naming nothing."""
+    named = CountyVote({"A": 1.0}, {"A": 1.0})
+    examples, votes = [], []
+    for i in range(n):
+        if city_share and i % round(1 / city_share) == 0:
+            examples.append(Example("甲县道路", f"甲县第{i}号路段坑洼", "city", dept_type="transport"))
+        else:
+            examples.append(Example("甲县道路", f"甲县第{i}号路段坑洼", "territorial", "A"))
+        votes.append(named)
+    for i in range(20):
+        examples.append(Example("感谢", f"感谢领导关心第{i}次", "platform"))
+        votes.append(CountyVote())
+    for title, dept in (("公积金", "housing_fund"), ("驾驶证", "traffic_police")) * 2:
+        examples.append(Example(title, f"{title}怎么办", "weak", None, dept, 0.5))
+        votes.append(CountyVote())
+    return examples, votes
+
+
+def test_a_city_whose_counties_answer_what_names_them_hands_over_without_a_dispatcher():
+    model = UnitModel().fit(*_history(city_share=0))
+    p_city = sum(p for k, p in model.scores("甲县道路", "甲县第7号路段坑洼",
+                                              CountyVote({"A": 1.0}, {"A": 1.0})).items()
+                 if k.startswith("dept:"))
+    assert model.doubt > p_city
+
+
+def test_where_city_departments_answer_as_often_as_the_county_a_dispatcher_decides():
+    model = UnitModel().fit(*_history(city_share=0.5))
+    assert model.doubt == 0.0
+
+
+def test_a_short_history_never_hands_over_without_a_dispatcher():
+    model = UnitModel().fit(*_history(city_share=0, n=10))
+    assert model.doubt == 0.0
