@@ -62,6 +62,21 @@ def test_a_namesake_village_in_another_city_is_never_resolved_into_this_one():
     assert local.county_code == "431122"
 
 
+@pytest.mark.parametrize("text, dept", [
+    ("我是咸阳市秦都区的车主，收到违章停车的短信，可我从没来过，请交警核实撤销", "traffic_police"),
+    ("我是西安市未央区人，在你们这里买的房子一直不交房，开发商不理", "housing"),
+])
+def test_a_matter_from_outside_the_city_is_suggested_to_a_city_department_never_a_county(text, dept):
+    d = shangluo(with_model=True).decide(text=text)
+    assert d.county_code is None and not d.auto and d.rule == "outside_city"
+    assert d.destination == f"dept:{dept}" and d.unit_level == "city"
+
+
+def test_an_unsure_decision_suggests_a_unit_not_the_platform_it_waits_on():
+    d = shangluo(with_model=True).decide(text="我想咨询一下公积金贷款的额度怎么算")
+    assert not d.auto and d.destination == "dept:housing_fund"
+
+
 def test_a_place_in_another_county_of_the_country_does_not_pull_a_local_namesake():
     d = shangluo().decide(text="2015年我搬迁到兴平市南市镇张家村，户口问题一直没解决")
     assert d.county_code is None
