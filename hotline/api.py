@@ -31,7 +31,7 @@ from dispatch.intake.lean import LeanIntake
 from dispatch.jobs import sweeper
 from dispatch.knowledge import views as knowledge
 from dispatch.orders import views as orders
-from dispatch.observability import (RequestContext, configure_logging, metrics_response,
+from hotline.observability import (RequestContext, configure_logging, metrics_response,
                                     redact_tokens_in_server_logs, warm_up)
 from dispatch.orgs import views as orgs
 from dispatch.topics import views as topics

@@ -31,7 +31,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from dispatch.orders.import_rows import COLUMNS, REQUIRED, ImportRow, RowError, Unit, UnitIndex, parse_row
-from dispatch.orders.import_writers import Writer, writer_for
+from hotline.import_writers import Writer, writer_for
 from dispatch.orgs.models import OrgUnit
 from dispatch.sqltypes import utcnow
 from sla.aggregates import fold_import_stage
