@@ -34,7 +34,7 @@ from dispatch.orders import views as orders
 from hotline.observability import (RequestContext, configure_logging, metrics_response,
                                     redact_tokens_in_server_logs, warm_up)
 from dispatch.orgs import views as orgs
-from dispatch.topics import views as topics
+from classifiers.hot_topics import views as topics
 from dispatch.ratelimit import Counters, LoginThrottle, RateLimit, Rule
 from dispatch.realtime.broker import get_broker
 from dispatch.realtime import views as realtime
