@@ -1,14 +1,12 @@
 """The package-level import graph and the imports that point up the layers (docs/architecture.md).
 
 Counts every module-to-module import grimp finds (import-linter's graph, function-level imports
-included) between the top-level packages, and which of them go from a lower layer to a higher one.
-Before issue 27 the application shell lived in ``dispatch``; ``--shell`` names those modules so a
-checkout of that time is counted with the same layers:
+included) between the top-level packages, which of them go from a lower layer to a higher one,
+and the circles between modules. ``--shell MODULE…`` counts modules as the shell's (``hotline``),
+e.g. those that lived in ``dispatch`` before issue 27:
 
-    .venv/bin/python .ci/import_graph.py                       # this checkout
-    git worktree add /tmp/before dbc97be && .venv/bin/python .ci/import_graph.py --root /tmp/before \\
-        --shell dispatch.api dispatch.cli dispatch.demo dispatch.observability dispatch.cities \\
-        dispatch.orders.bulk_import dispatch.orders.import_writers
+    .venv/bin/python .ci/import_graph.py --list                # this checkout
+    git worktree add /tmp/before dbc97be && .venv/bin/python .ci/import_graph.py --root /tmp/before
 """
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Each row is validated (``dispatch.orders.import_rows``); a bad row goes to an error file with
 its line and every problem, the good ones are written in batches, one transaction each
-(``dispatch.orders.import_writers``) with their KPI day buckets, which are added to the
+(``hotline.import_writers``) with their KPI day buckets, which are added to the
 aggregates all at once when the file is done (``fold_kpis``; an import that stopped half-way
 leaves some behind, folded by the next import or the periodic KPI reconcile).
 ``(channel, external_id)`` is unique: re-running a file adds nothing. On PostgreSQL, worker
