@@ -4,6 +4,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY dispatch ./dispatch
+COPY hotline ./hotline
 COPY classifiers ./classifiers
 COPY channels ./channels
 COPY console_ui ./console_ui
@@ -11,5 +12,5 @@ COPY sla ./sla
 RUN pip install . boto3 && useradd --system --home /app hotline && mkdir -p /app/var && chown hotline /app/var
 USER hotline
 EXPOSE 8000
-# proxy headers are believed from HOTLINE_TRUSTED_PROXIES only (dispatch/cli.py)
+# proxy headers are believed from HOTLINE_TRUSTED_PROXIES only (hotline/cli.py)
 CMD ["hotline", "serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -329,10 +329,10 @@ def run_mode(mode: str, args, remote: FakeRemote) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = open(tmp / "server.log", "w")
-    procs = [child(env, "-m", "dispatch.cli", "serve", "--port", str(port), stdout=log,
+    procs = [child(env, "-m", "hotline.cli", "serve", "--port", str(port), stdout=log,
                    stderr=subprocess.STDOUT)]
     if mode == "services":
-        procs.append(child(env, "-m", "dispatch.cli", "worker", "--simple", stdout=log,
+        procs.append(child(env, "-m", "hotline.cli", "worker", "--simple", stdout=log,
                            stderr=subprocess.STDOUT))
     try:
         wait_ready(base)

@@ -125,7 +125,7 @@ def one_router(router: str, a: argparse.Namespace) -> dict:
            "HOTLINE_REDIS_URL": f"redis://127.0.0.1:6379/{a.redis_db}",
            "HOTLINE_LOG_LEVEL": "WARNING", "HOTLINE_ROUTER": router,
            "HOTLINE_QUEUE_NAME": f"bench-e2e-{uuid.uuid4().hex[:6]}"}
-    hotline = [sys.executable, "-m", "dispatch.cli"]
+    hotline = [sys.executable, "-m", "hotline.cli"]
     subprocess.run([*hotline, "init-db"], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
     places = city_places()
     for user, role, unit in (("e2e_op", "operator", places.city.code),

@@ -106,8 +106,8 @@ def main() -> None:
     var = Path("/tmp/hotline-bench-export")
     env = {**os.environ, "HOTLINE_DATABASE_URL": url, "HOTLINE_REDIS_URL": REDIS,
            "HOTLINE_VAR_DIR": str(var), "HOTLINE_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
-    api = serve([sys.executable, "-m", "dispatch.cli", "serve", "--port", str(PORT)], env, PORT)
-    worker = subprocess.Popen([sys.executable, "-m", "dispatch.cli", "worker", "--simple"], env=env,
+    api = serve([sys.executable, "-m", "hotline.cli", "serve", "--port", str(PORT)], env, PORT)
+    worker = subprocess.Popen([sys.executable, "-m", "hotline.cli", "worker", "--simple"], env=env,
                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         time.sleep(3)

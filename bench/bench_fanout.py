@@ -214,7 +214,7 @@ def main() -> None:
     env = {**os.environ, "HOTLINE_DATABASE_URL": url, "HOTLINE_REDIS_URL": REDIS,
            "HOTLINE_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
     ports = [BASE_PORT + i for i in range(args.servers)]
-    servers = [serve([sys.executable, "-m", "dispatch.cli", "serve", "--port", str(port)], env, port)
+    servers = [serve([sys.executable, "-m", "hotline.cli", "serve", "--port", str(port)], env, port)
                 for port in ports]
     try:
         time.sleep(1)

@@ -112,7 +112,7 @@ def run_import(path: Path, batch: int, workers: int | None) -> tuple[str, float,
     started = time.monotonic()
     more = ["--workers", str(workers)] if workers else []
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    proc = subprocess.Popen([sys.executable, "-m", "dispatch.cli", "import-orders", str(path),
+    proc = subprocess.Popen([sys.executable, "-m", "hotline.cli", "import-orders", str(path),
                              "--batch", str(batch), *more], env=env, cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     backends: dict[str, float] = {}

@@ -155,7 +155,7 @@ def main() -> None:
            "HOTLINE_REDIS_URL": redis_url, "HOTLINE_LOG_LEVEL": "WARNING",
            "HOTLINE_QUEUE_NAME": f"bench-{uuid.uuid4().hex[:6]}",
            "BARE_DSN": f"postgresql://postgres@127.0.0.1:5432/{a.db}"}
-    hotline = [sys.executable, "-m", "dispatch.cli"]
+    hotline = [sys.executable, "-m", "hotline.cli"]
     subprocess.run([*hotline, "init-db"], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
     subprocess.run([*hotline, "create-user", "--username", "bench_op", "--role", "operator",
                     "--unit", city_places().city.code, "--password", "bench-pass-123"],

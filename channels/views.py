@@ -1,7 +1,7 @@
 """Every channel URL, under /api/v1/channels. Views parse, call one flow, answer.
 
 The views read raw bodies (signatures cover the bytes), so FastAPI does not see the payload
-models: `_body_doc` documents them, and their definitions go to `SCHEMAS`, which dispatch.api
+models: `_body_doc` documents them, and their definitions go to `SCHEMAS`, which hotline.api
 adds to the OpenAPI components (a `$defs` left inside an operation would not resolve).
 """
 # no `from __future__ import annotations`: the keyed routes pick their body type at runtime

@@ -1,4 +1,4 @@
-"""Endpoints for the web console (mounted under /api/v1 by dispatch.api)."""
+"""Endpoints for the web console (mounted under /api/v1 by hotline.api)."""
 from __future__ import annotations
 
 from typing import Annotated

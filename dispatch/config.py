@@ -74,7 +74,7 @@ class Settings(BaseSettings):
     login_failures_per_account: int = 5        # on one account from one address
     login_failures_account_alarm: int = 100    # on one account from all: one each per address
     # the proxies whose X-Forwarded-For names the client (IPs or CIDRs, comma-separated), e.g.
-    # nginx's address; empty: none, the peer address is the client (dispatch/cli.py)
+    # nginx's address; empty: none, the peer address is the client (hotline/cli.py)
     trusted_proxies: str = ""
     limiter_timeout_seconds: float = 0.5       # Redis slower than this: count in-process
     channel_rate_per_minute: int = 3000        # public channel endpoints, per client address

@@ -1,9 +1,20 @@
-"""Every table, imported in one place so metadata and migrations see them all."""
+"""Every table, imported in one place so metadata and migrations see them all.
+
+The domains built on the core (sla, channels, classifiers) keep their tables in their own
+`models` modules; they are named here by import path (like `dispatch.hooks.LISTENERS`) and
+imported on first use, so the core never imports the packages above it (docs/architecture.md).
+"""
+import importlib
+
 from dispatch.auth.models import User  # noqa: F401
 from dispatch.knowledge.models import KbEntry  # noqa: F401
 from dispatch.orders.models import Assignment, Attachment, Order, TimelineEntry  # noqa: F401
 from dispatch.orgs.models import OrgUnit  # noqa: F401
-import sla.models  # noqa: F401,E402  calendars, policies, escalations, notifications, KPI aggregates
-import channels.models  # noqa: F401,E402  channel client keys, uploads, delivery log
-import classifiers.learning.models  # noqa: F401,E402  labelled examples, retraining runs
+DOMAIN_MODELS = [
+    "sla.models",                    # calendars, policies, escalations, notifications, KPI aggregates
+    "channels.models",               # channel client keys, uploads, delivery log
+    "classifiers.learning.models",   # labelled examples, retraining runs
+]
+for _module in DOMAIN_MODELS:
+    importlib.import_module(_module)
 import dispatch.exports.models  # noqa: F401,E402  background export jobs

@@ -1,10 +1,13 @@
 """Routing: which unit gets a received order. A `Router` proposes, the routing job applies.
 
 `HintRouter` is the simple rule (the channel's category hint and the given division); the
-classifier-backed router implements the same interface.
+classifier-backed router implements the same interface and is named in `ROUTERS` by its import
+path, like the listeners of `dispatch.hooks`: the core never imports the classifiers built on it
+(docs/architecture.md).
 """
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
 
@@ -69,15 +72,18 @@ def county_below(session: Session, platform, division_code: str | None):
 
 
 _router: Router | None = None
+# HOTLINE_ROUTER's values beside "rule" (HintRouter): the class to build, by import path.
+ROUTERS: dict[str, str] = {"classifier": "classifiers.routing.ClassifierRouter"}
 
 
 def get_router() -> Router:
     """The configured router: the classifier (default) or the plain rule (HOTLINE_ROUTER=rule)."""
     if _router is not None:
         return _router
-    if get_settings().router == "classifier":
-        from classifiers.routing import ClassifierRouter
-        return ClassifierRouter()
+    path = ROUTERS.get(get_settings().router)
+    if path is not None:
+        module, _, name = path.rpartition(".")
+        return getattr(importlib.import_module(module), name)()
     return HintRouter()
 
 

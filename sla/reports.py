@@ -14,6 +14,7 @@ from typing import Literal
 from sqlalchemy import Table, case, func, literal, select as sa_select
 from sqlmodel import Session, col, select
 
+from dispatch.orders.enums import CHANNEL_NAMES
 from dispatch.orgs.models import OrgUnit
 from sla import service
 from sla.calendar import WorkingCalendar
@@ -25,9 +26,6 @@ PeriodKind = Literal["day", "week", "month"]
 Grouping = Literal["unit", "level", "department", "channel", "category", "period"]
 GROUPINGS: tuple[str, ...] = ("unit", "level", "department", "channel", "category", "period")
 LEVEL_NAMES = {"city": "市级", "county": "县级", "township": "乡镇(街道)级", "village": "村(社区)级"}
-CHANNEL_NAMES = {"12345": "12345热线", "12328": "12328交通运输热线", "12319": "12319城建热线",
-                 "110": "110非警务警情", "wechat": "微信", "weibo": "微博", "app": "城市App",
-                 "website": "政府网站/市长信箱", "cppcc": "政协云", "grid": "网格事件"}
 GROUP_NAMES = {"unit": "单位", "level": "层级", "department": "部门", "channel": "渠道",
                "category": "类别", "period": "时段"}
 DATA_DRIVEN = ("level", "department", "channel", "category")   # rows only where there is data

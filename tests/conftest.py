@@ -67,7 +67,7 @@ def _flush_redis() -> None:
 def start_worker() -> subprocess.Popen:
     """A real RQ worker process (production mode) with the test's settings."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-m", "dispatch.cli", "worker", "--simple"],
+    return subprocess.Popen([sys.executable, "-m", "hotline.cli", "worker", "--simple"],
                             env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
 
@@ -80,7 +80,7 @@ def seeded():
         _flush_redis()
     from sqlmodel import Session
 
-    from dispatch import demo
+    from hotline import demo
     from dispatch.db import get_engine
 
     with Session(get_engine(), expire_on_commit=False) as session:
@@ -98,7 +98,7 @@ def seeded():
 
 @pytest.fixture(scope="session")
 def app(seeded):
-    from dispatch.api import create_app
+    from hotline.api import create_app
 
     return create_app(run_sweeper=False)
 
@@ -113,7 +113,7 @@ def client(app):
 
 @pytest.fixture(scope="session")
 def tokens(client):
-    from dispatch.demo import DEMO_PASSWORD
+    from hotline.demo import DEMO_PASSWORD
 
     names = ["admin", "city_operator", "city_dispatcher", "city_callback", "city_supervisor",
              "county_operator", "county_dispatcher", "county_callback", "county_supervisor",

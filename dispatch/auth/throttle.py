@@ -11,7 +11,7 @@ one account from every address (guessing it from many). Decisions a maintainer n
   each address gets one failure on it per window: a botnet gets one guess per address, the user
   who types the password right the first time still gets in.
 - The client address is the peer, or what a trusted proxy says it is (HOTLINE_TRUSTED_PROXIES,
-  applied by uvicorn, see dispatch/cli.py); usernames are hashed into the keys.
+  applied by uvicorn, see hotline/cli.py); usernames are hashed into the keys.
 """
 from __future__ import annotations
 

@@ -7,7 +7,6 @@ row on its own connection every ``PROGRESS_EVERY`` rows.
 from __future__ import annotations
 
 import logging
-from datetime import date
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -22,7 +21,9 @@ from dispatch.exports import service
 from dispatch.exports.enums import ExportKind, ExportStatus
 from dispatch.exports.models import ExportJob
 from dispatch.exports.sheets import HEADERS, READ, order_row
+from dispatch.jobs.queue import resolve
 from dispatch.orders import service as orders
+from dispatch.orders.enums import CHANNEL_NAMES
 from dispatch.orders.models import Order
 from dispatch.orgs.models import OrgUnit
 from dispatch.sqltypes import utcnow
@@ -43,7 +44,7 @@ def run_export(job_id: str) -> None:
         user = session.get(User, job.user_id)
         principal = Principal(user=user, unit=session.get(OrgUnit, user.unit_id))
         try:
-            path, filename = WRITERS[ExportKind(job.kind)](session, job, principal)
+            path, filename = resolve(WRITERS[ExportKind(job.kind)])(session, job, principal)
         except (DomainError, ValueError) as exc:   # the request itself was wrong: no retry
             service.set_fields(session, job_id=job_id, status=ExportStatus.failed.value,
                                error=str(getattr(exc, "message", exc)), finished_at=utcnow())
@@ -80,7 +81,6 @@ def _store(job: ExportJob, save) -> Path:
 
 def write_orders(session: Session, job: ExportJob, principal: Principal) -> tuple[Path, str]:
     from dispatch.exports.filters import OrderExportFilters
-    from sla.reports import CHANNEL_NAMES
 
     flt = OrderExportFilters(**job.params).order_filter(session, principal)
     now = utcnow()
@@ -104,38 +104,8 @@ def write_orders(session: Session, job: ExportJob, principal: Principal) -> tupl
     return _store(job, wb.save), f"工单明细-{principal.unit.name}-{now:%Y%m%d%H%M}.xlsx"
 
 
-def write_kpi(session: Session, job: ExportJob, principal: Principal) -> tuple[Path, str]:
-    from sla import export, reports
-    from sla.views import KpiQuery
-
-    params = dict(job.params)
-    if params.get("at"):
-        params["at"] = date.fromisoformat(params["at"])
-    q = KpiQuery(**params)
-    service.start(session, job_id=job.id, total=None)
-    table = q.table(session, principal)
-    span = table.periods[0].label + (f"~{table.periods[-1].label}" if len(table.periods) > 1 else "")
-    title = f"{table.scope.name} {span} 考核指标（按{reports.GROUP_NAMES[q.group_by]}）"
-    content = export.kpi_workbook(table, title=title)
-    path = _store(job, lambda p: p.write_bytes(content))
-    service.set_fields(session, job_id=job.id, rows_done=len(table.rows), rows_total=len(table.rows))
-    return path, f"kpi-{table.scope.id}-{span}.xlsx"
-
-
-def write_overdue(session: Session, job: ExportJob, principal: Principal) -> tuple[Path, str]:
-    from sla import current, export, reports
-    from sla.views import _scope
-
-    scope = _scope(session, principal, job.params.get("unit_id"))
-    service.start(session, job_id=job.id, total=None)
-    rows = reports.overdue_list(session, scope=scope, now=utcnow(), calendar=current.calendar(),
-                                limit=int(job.params.get("limit") or 100_000))
-    title = f"{scope.name} 超期工单（导出于 {utcnow().astimezone(current.calendar().tz):%Y-%m-%d %H:%M}）"
-    content = export.overdue_workbook(rows, title=title)
-    path = _store(job, lambda p: p.write_bytes(content))
-    service.set_fields(session, job_id=job.id, rows_done=len(rows), rows_total=len(rows))
-    return path, f"overdue-{scope.id}.xlsx"
-
-
-WRITERS = {ExportKind.orders: write_orders, ExportKind.kpi: write_kpi,
-           ExportKind.overdue: write_overdue}
+# The SLA domain's exports, by import path (as dispatch.hooks names listeners): the core never
+# imports sla, which is built on it (docs/architecture.md).
+WRITERS = {ExportKind.orders: "dispatch.exports.tasks.write_orders",
+           ExportKind.kpi: "sla.export_jobs.write_kpi",
+           ExportKind.overdue: "sla.export_jobs.write_overdue"}

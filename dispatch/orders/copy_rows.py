@@ -1,6 +1,6 @@
 """Rows for PostgreSQL COPY: every column of a table in order, defaults filled in, JSON as text.
 
-Shared by the bulk import (``dispatch.orders.bulk_import``) and the benchmark generator
+Shared by the bulk import (``hotline.bulk_import``) and the benchmark generator
 (``bench/gen_orders.py``): both write orders, hops and KPI facts far faster than the ORM can.
 """
 from __future__ import annotations

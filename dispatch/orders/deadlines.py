@@ -1,13 +1,17 @@
-"""Deadlines for a new hop and their shifts, applying the pure `sla` modules to stored rows."""
+"""Deadlines of an order's hops: the closed loop asks, the SLA domain answers.
+
+The working calendar and the time-limit policy belong to `sla`, which is built on the core. The
+module that answers is named by import path in `DEADLINES` (as `dispatch.hooks` names the
+listeners), so the core never imports `sla` (docs/architecture.md): `sla.deadlines`.
+"""
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
-from sla import current
-from sla.calendar import Duration, WorkingCalendar
-from sla.clock import shift_deadline, warning_light
-from sla.policy import Policy
+DEADLINES = "sla.deadlines"
 
 
 @dataclass(frozen=True)
@@ -19,47 +23,32 @@ class HopDeadlines:
     policy_version: int
 
 
-def get_calendar() -> WorkingCalendar:
-    """Official calendar with the administrator-loaded years (cached, reloaded on change)."""
-    return current.calendar()
-
-
-def current_policy() -> Policy:
-    """The stored current policy version (cached, reloaded on change)."""
-    return current.policy()
+@lru_cache
+def _answering():
+    return importlib.import_module(DEADLINES)
 
 
 def hop_deadlines(*, now: datetime, request_type: str, urgency: str, category: str | None,
                   channel: str | None, cap: datetime | None = None) -> HopDeadlines:
-    """Sign-for, return-window and handling deadlines for a hop dispatched at `now`.
-
-    A hop passed down never gets more time than the hop above it (`cap`).
-    """
-    policy, cal = current_policy(), get_calendar()
-    limits = policy.limits_for(request_type, urgency, category, channel)
-    deadline = cal.add(now, limits.handling)
-    if cap is not None and deadline > cap:
-        deadline = cap
-    return HopDeadlines(sign_deadline=min(cal.add(now, limits.sign_for), deadline),
-                        return_deadline=cal.add(now, limits.return_window), deadline=deadline,
-                        handling_unit=limits.handling.unit, policy_version=policy.version)
+    """Sign-for, return-window and handling deadlines for a hop dispatched at `now`; a hop
+    passed down never gets more time than the hop above it (`cap`)."""
+    return _answering().hop_deadlines(now=now, request_type=request_type, urgency=urgency,
+                                      category=category, channel=channel, cap=cap)
 
 
 def extend(deadline: datetime, working_days: int) -> datetime:
     """An approved extension counts from the current deadline."""
-    return get_calendar().add(deadline, Duration(working_days, "working_days"))
+    return _answering().extend(deadline, working_days)
 
 
 def after_pause(deadline: datetime, paused: timedelta, unit: str) -> datetime:
-    return shift_deadline(deadline, paused, unit=unit, calendar=get_calendar())
+    return _answering().after_pause(deadline, paused, unit)
 
 
 def paused_amount(start: datetime, end: datetime, unit: str) -> timedelta:
     """The pause measured in the limit's kind of time (working time for working-day limits)."""
-    if unit == "working_days":
-        return get_calendar().working_time_between(start, end)
-    return end - start
+    return _answering().paused_amount(start, end, unit)
 
 
 def light(now: datetime, started_at: datetime, deadline: datetime | None) -> str | None:
-    return warning_light(now, started_at, deadline) if deadline else None
+    return _answering().light(now, started_at, deadline)

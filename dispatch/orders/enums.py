@@ -106,6 +106,12 @@ class Channel(StrEnum):
     grid = "grid"
 
 
+# each channel's name in reports and exports
+CHANNEL_NAMES = {"12345": "12345热线", "12328": "12328交通运输热线", "12319": "12319城建热线",
+                 "110": "110非警务警情", "wechat": "微信", "weibo": "微博", "app": "城市App",
+                 "website": "政府网站/市长信箱", "cppcc": "政协云", "grid": "网格事件"}
+
+
 class RequestType(StrEnum):
     consultation = "consultation"  # 咨询
     help = "help"                  # 求助

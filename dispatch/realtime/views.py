@@ -3,7 +3,7 @@
 The token travels in the ``Sec-WebSocket-Protocol`` header: the client offers the subprotocols
 ``hotline.v1`` and ``bearer.<JWT>``, and the server answers ``hotline.v1`` (never the token).
 A URL is written to access logs (uvicorn's, a proxy's); a header is not. ``?token=`` still
-works for older clients and is redacted from uvicorn's logs (dispatch/observability.py).
+works for older clients and is redacted from uvicorn's logs (hotline/observability.py).
 A sign-out closes the user's open sockets with WS_UNAUTHORIZED on every API process.
 """
 from __future__ import annotations

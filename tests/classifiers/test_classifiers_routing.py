@@ -9,7 +9,8 @@ import pytest
 from classifiers.routing import ClassifierRouter, _classifier
 from dispatch.jobs.tasks import route_order
 from dispatch.orders.models import Order, TimelineEntry
-from dispatch.routing import set_router
+from dispatch.config import get_settings
+from dispatch.routing import HintRouter, get_router, set_router
 from tests.helpers import unrouted_order
 
 TRAIN = "classifiers/data/taidi2020_train.csv"
@@ -59,6 +60,17 @@ def test_city_order_with_unclear_text_but_known_place_goes_to_the_county_platfor
                    platform=seeded.city)
     d = ClassifierRouter().route(session, order)
     assert d.kind == "transfer" and d.target_unit_id == seeded.county.id
+
+
+@pytest.mark.parametrize("setting, router", [("classifier", ClassifierRouter), ("rule", HintRouter)])
+def test_hotline_router_picks_the_router_the_routing_job_uses(monkeypatch, setting, router):
+    """The core names the classifier router by import path (dispatch.routing.ROUTERS)."""
+    monkeypatch.setenv("HOTLINE_ROUTER", setting)
+    get_settings.cache_clear()
+    try:
+        assert type(get_router()) is router
+    finally:
+        get_settings.cache_clear()
 
 
 @pytest.fixture

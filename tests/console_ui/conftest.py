@@ -34,7 +34,7 @@ def live_server(seeded) -> Iterator[str]:
     # any page is timed, as the demo does at start-up
     _classifier()
 
-    from dispatch.api import create_app
+    from hotline.api import create_app
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -18,7 +18,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from dispatch.db import get_engine
-from dispatch.demo import DEMO_PASSWORD
+from hotline.demo import DEMO_PASSWORD
 from dispatch.orders.models import Order, TimelineEntry
 from tests.conftest import ROOT, wait_until
 
@@ -63,7 +63,7 @@ class Stack:
         self.redis.wait(10)
 
     def start_api(self) -> None:
-        self.api = self._spawn([sys.executable, "-m", "uvicorn", "dispatch.api:create_app",
+        self.api = self._spawn([sys.executable, "-m", "uvicorn", "hotline.api:create_app",
                                 "--factory", "--port", str(self.api_port), "--log-level",
                                 "warning"], "api")
         self._wait_up(self.api, "api", lambda: _ok(f"{self.url}/healthz"))
@@ -81,7 +81,7 @@ class Stack:
         raise AssertionError(f"{name} did not come up (exit {proc.poll()}):\n{log}")
 
     def start_worker(self) -> subprocess.Popen:
-        w = self._spawn([sys.executable, "-m", "dispatch.cli", "worker", "--simple"], "worker")
+        w = self._spawn([sys.executable, "-m", "hotline.cli", "worker", "--simple"], "worker")
         self.workers.append(w)
         return w
 

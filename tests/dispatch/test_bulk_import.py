@@ -11,9 +11,9 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import delete, func, select
 
-from dispatch.cli import main as hotline
-from dispatch.orders import bulk_import
-from dispatch.orders.bulk_import import import_orders
+from hotline.cli import main as hotline
+from hotline import bulk_import
+from hotline.bulk_import import import_orders
 from dispatch.orders.import_rows import COLUMNS
 from dispatch.orders.models import Assignment, Order, TimelineEntry
 from dispatch.orgs.models import OrgUnit

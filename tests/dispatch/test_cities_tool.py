@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from dispatch.cities.check import check_folder, model_categories
-from dispatch.cities.folder import city_short_name
-from dispatch.cities.nbs import village_short_name
-from dispatch.cli import main
+from hotline.cities.check import check_folder, model_categories
+from hotline.cities.folder import city_short_name
+from hotline.cities.nbs import village_short_name
+from hotline.cli import main
 from dispatch.orgs.service import build_units, read_departments, read_divisions
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,7 +108,7 @@ def test_new_writes_settings_and_a_department_template_to_edit(nbs, tmp_path):
                     "centre_name": "样例市12345政务服务便民热线", "order_prefix": "GD",
                     "time_zone": "Asia/Shanghai"}
     template = json.loads((folder / "departments.json").read_text(encoding="utf-8"))
-    default = json.loads((ROOT / "dispatch" / "cities" / "departments_template.json").read_text())
+    default = json.loads((ROOT / "hotline" / "cities" / "departments_template.json").read_text())
     assert [(d["type"], d["name"]) for d in template["departments"]] == \
         [(d["type"], d["name"]) for d in default["departments"]]
     assert all(d["aliases"] == [] for d in template["departments"])

@@ -6,8 +6,8 @@ import threading
 import uvicorn
 from sqlmodel import col, select
 
-from dispatch import cli, demo
-from dispatch.demo import DemoStream
+from hotline import cli, demo
+from hotline.demo import DemoStream
 from dispatch.orders.models import Order, TimelineEntry
 from tests.conftest import wait_until
 from tests.helpers import act, auth, new_call, wait_state

@@ -25,7 +25,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from dispatch.demo import DEMO_PASSWORD
+from hotline.demo import DEMO_PASSWORD
 from dispatch.orders.models import TimelineEntry
 from tests.conftest import ROOT, wait_until
 from tests.dispatch.fault_stack import (CTI_SECRET, Stack, free_port, orders_by_external,
@@ -82,7 +82,7 @@ def private_pg():
 
 def _seed(url: str) -> None:
     """Schema and demo users on the private database, in a process of its own."""
-    code = ("from sqlmodel import Session; from dispatch import demo; "
+    code = ("from sqlmodel import Session; from hotline import demo; "
             "from dispatch.db import get_engine, init_db; init_db(); "
             "demo.seed(Session(get_engine()))")
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
@@ -219,7 +219,7 @@ def _escalations_survive_a_worker_kill(stack: Stack, engine, ids: list[int]) -> 
     from rq.job import Job
     from rq.serializers import JSONSerializer
 
-    from dispatch.demo import pick_units
+    from hotline.demo import pick_units
     from dispatch.orders.models import Assignment
 
     with Session(engine) as s:

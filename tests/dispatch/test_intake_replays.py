@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from dispatch.demo import DEMO_PASSWORD
+from hotline.demo import DEMO_PASSWORD
 from dispatch.orgs import service as orgs
 from tests.helpers import auth
 

@@ -12,7 +12,7 @@ from unittest import mock
 import httpx
 import pytest
 
-from dispatch.demo import DEMO_PASSWORD
+from hotline.demo import DEMO_PASSWORD
 from tests.dispatch.fault_stack import redis_server
 from tests.dispatch.test_realtime_hub import run
 
@@ -48,7 +48,7 @@ def settings_env(**env: str):
 
 
 def login_app(**env: str):
-    from dispatch.api import create_app
+    from hotline.api import create_app
 
     with settings_env(**env):
         return create_app(run_sweeper=False)
@@ -96,12 +96,12 @@ def test_an_account_attacked_from_many_addresses_gives_each_one_failure(seeded):
 
 
 def test_sign_ins_served_as_the_cli_serves_them_count_the_real_client(seeded):
-    """uvicorn configured by `hotline serve` (dispatch/cli.py): X-Forwarded-For is believed
+    """uvicorn configured by `hotline serve` (hotline/cli.py): X-Forwarded-For is believed
     from the trusted proxy only, so a client rotating it is still one client, and the clients
     behind the proxy are counted apart."""
     import uvicorn
 
-    from dispatch.cli import server_options
+    from hotline.cli import server_options
     from dispatch.config import get_settings
 
     with settings_env(**tight(trusted_proxies="10.9.9.9")):
@@ -128,7 +128,7 @@ def test_sign_ins_served_as_the_cli_serves_them_count_the_real_client(seeded):
 
 
 def test_the_cli_believes_no_forwarded_header_unless_told():
-    from dispatch.cli import server_options
+    from hotline.cli import server_options
     from dispatch.config import Settings
 
     assert server_options(Settings())["proxy_headers"] is False

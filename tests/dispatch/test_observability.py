@@ -13,7 +13,7 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 from websockets.sync.client import connect
 
-from dispatch.api import create_app
+from hotline.api import create_app
 from dispatch.ratelimit import Counters, RateLimit, Rule
 from tests.conftest import wait_until
 from tests.helpers import auth, new_call

@@ -7,7 +7,7 @@ import threading
 import pytest
 from starlette.websockets import WebSocketDisconnect
 
-from dispatch.demo import DEMO_PASSWORD
+from hotline.demo import DEMO_PASSWORD
 from tests.helpers import act, auth, new_call, wait_state
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dispatch.demo import DEMO_PASSWORD
+from hotline.demo import DEMO_PASSWORD
 from dispatch.orgs import service as orgs
 from tests.helpers import act, auth, new_call, wait_state
 

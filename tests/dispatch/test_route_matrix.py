@@ -113,7 +113,7 @@ NOT_CALLED_WHEN_ALLOWED = {("POST", "/api/v1/auth/logout"), ("POST", "/api/v1/cl
 @pytest.fixture(scope="module")
 def callers(client, tokens, seeded):
     """The demo users' tokens and a county's administrator's."""
-    from dispatch.demo import DEMO_PASSWORD
+    from hotline.demo import DEMO_PASSWORD
 
     client.post("/api/v1/users", headers=auth(tokens["admin"]), json={
         "username": "county_admin", "role": "admin", "unit_id": seeded.county.id,
@@ -178,7 +178,7 @@ def test_a_county_admin_sees_and_makes_users_only_inside_its_county(client, call
                                                                     session):
     from sqlmodel import select
 
-    from dispatch.demo import DEMO_PASSWORD
+    from hotline.demo import DEMO_PASSWORD
     from dispatch.orgs.models import OrgUnit
 
     paths = dict(session.exec(select(OrgUnit.id, OrgUnit.path)).all())

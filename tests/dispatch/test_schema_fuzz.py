@@ -30,8 +30,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from channels.security import sign
-from dispatch.api import create_app
-from dispatch.demo import DEMO_PASSWORD
+from hotline.api import create_app
+from hotline.demo import DEMO_PASSWORD
 from tests.helpers import auth
 
 pytestmark = pytest.mark.fuzz

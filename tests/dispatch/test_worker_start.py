@@ -23,7 +23,7 @@ def test_worker_started_without_its_database_keeps_retrying():
            "HOTLINE_DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:{_closed_port()}/none",
            # never reached: the worker waits for the database before it touches Redis
            "HOTLINE_REDIS_URL": "redis://127.0.0.1:1/0"}
-    proc = subprocess.Popen([sys.executable, "-m", "dispatch.cli", "worker", "--simple"],
+    proc = subprocess.Popen([sys.executable, "-m", "hotline.cli", "worker", "--simple"],
                             env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
     lines: list[str] = []
@@ -51,7 +51,7 @@ def test_worker_holds_no_database_connection_when_it_forks(seeded, monkeypatch):
 
     import rq
 
-    from dispatch import cli
+    from hotline import cli
     from dispatch.config import get_settings
     from dispatch.db import get_engine
 

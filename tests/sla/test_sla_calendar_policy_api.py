@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from dispatch.orders import deadlines
+from sla import deadlines
 from tests.helpers import act, auth, new_call, wait_state
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

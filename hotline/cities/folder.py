@@ -16,7 +16,7 @@ from pathlib import Path
 
 from classifiers.divisions import Division
 from dispatch.city import CITY_KEYS
-from dispatch.cities.nbs import divisions_csv
+from hotline.cities.nbs import divisions_csv
 
 ALIASES_HEADER = "alias,code,note\n"
 NEW_FILES = ("divisions.csv", "departments.json", "aliases.csv", "city.toml")

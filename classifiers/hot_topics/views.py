@@ -9,8 +9,8 @@ from classifiers.topics import Settings
 from dispatch.deps import Principal, SessionDep, require_roles
 from dispatch.orders.enums import Role
 from dispatch.sqltypes import utcnow
-from dispatch.topics import flows
-from dispatch.topics.schemas import HotTopics
+from classifiers.hot_topics import flows
+from classifiers.hot_topics.schemas import HotTopics
 
 router = APIRouter(prefix="/insights", tags=["insights"])
 WatchDep = Annotated[Principal, Depends(require_roles(Role.supervisor, Role.admin,

@@ -32,9 +32,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import classifiers
 from classifiers.divisions import LEVELS, Division
-from dispatch.cities.folder import ALIASES_HEADER
+from hotline.cities.folder import ALIASES_HEADER
 from dispatch.city import CITY_KEYS
-from dispatch.cities.nbs import COLUMNS
+from hotline.cities.nbs import COLUMNS
 
 MODEL_TRAINING_CSV = Path(classifiers.__file__).resolve().parent / "data" / "taidi2020_train.csv"
 DEPARTMENT_LEVELS = ("city", "county")

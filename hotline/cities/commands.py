@@ -31,8 +31,8 @@ def run(args: argparse.Namespace) -> None:
 
 
 def _new(args: argparse.Namespace) -> None:
-    from dispatch.cities import folder as city_folder
-    from dispatch.cities.nbs import NbsError, read_city
+    from hotline.cities import folder as city_folder
+    from hotline.cities.nbs import NbsError, read_city
 
     try:
         folder = city_folder.folder_path(args.out, args.name, force=args.force)
@@ -57,7 +57,7 @@ def _check(args: argparse.Namespace) -> None:
 
 
 def _report(folder: Path) -> int:
-    from dispatch.cities.check import check_folder, model_categories
+    from hotline.cities.check import check_folder, model_categories
 
     report = check_folder(folder, model_categories())
     for problem in report.problems:

@@ -20,18 +20,18 @@ def server_options(settings) -> dict:
 def _serve(args: argparse.Namespace, *, demo: bool = False) -> None:
     import uvicorn
 
-    from dispatch.api import create_app
+    from hotline.api import create_app
     from dispatch.config import get_settings
 
     level = os.environ.get("HOTLINE_LOG_LEVEL", "INFO").lower()
     proxy = server_options(get_settings())
     if not demo and args.workers > 1:   # processes share nothing but PostgreSQL and Redis
-        uvicorn.run("dispatch.api:create_app", factory=True, host=args.host, port=args.port,
+        uvicorn.run("hotline.api:create_app", factory=True, host=args.host, port=args.port,
                     workers=args.workers, log_level=level, **proxy)
         return
     app = create_app()
     if demo:
-        from dispatch import demo as demo_mod
+        from hotline import demo as demo_mod
 
         units = demo_mod.prepare()
         stream = start_demo_stream(args, units)
@@ -49,7 +49,7 @@ def start_demo_stream(args: argparse.Namespace, units) -> threading.Thread | Non
     """The living stream of demo orders in a daemon thread, unless ``--no-stream``."""
     if args.no_stream:
         return None
-    from dispatch import demo as demo_mod
+    from hotline import demo as demo_mod
 
     thread = threading.Thread(target=demo_mod.run_stream, args=(units, threading.Event()),
                               daemon=True, name="demo-stream")
@@ -159,7 +159,7 @@ def _import_orders(args: argparse.Namespace) -> None:
     from tqdm import tqdm
 
     from dispatch.db import init_db
-    from dispatch.orders.bulk_import import import_orders
+    from hotline.bulk_import import import_orders
 
     init_db()
     path = Path(args.file)
@@ -212,7 +212,7 @@ def _routing_history(args: argparse.Namespace) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from dispatch.cities import commands as city_commands
+    from hotline.cities import commands as city_commands
 
     p = argparse.ArgumentParser(prog="hotline", description="统一热线与联动处置指挥中心")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -256,9 +256,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from dispatch.cities import commands as city_commands
+    from hotline.cities import commands as city_commands
     from dispatch.config import get_settings
-    from dispatch.observability import configure_logging
+    from hotline.observability import configure_logging
 
     args = build_parser().parse_args(argv)
     if getattr(args, "city", None):     # before anything reads the settings

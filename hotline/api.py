@@ -31,10 +31,10 @@ from dispatch.intake.lean import LeanIntake
 from dispatch.jobs import sweeper
 from dispatch.knowledge import views as knowledge
 from dispatch.orders import views as orders
-from dispatch.observability import (RequestContext, configure_logging, metrics_response,
+from hotline.observability import (RequestContext, configure_logging, metrics_response,
                                     redact_tokens_in_server_logs, warm_up)
 from dispatch.orgs import views as orgs
-from dispatch.topics import views as topics
+from classifiers.hot_topics import views as topics
 from dispatch.ratelimit import Counters, LoginThrottle, RateLimit, Rule
 from dispatch.realtime.broker import get_broker
 from dispatch.realtime import views as realtime

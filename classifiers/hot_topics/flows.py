@@ -9,8 +9,8 @@ from classifiers import topics as tp
 from classifiers.tokenizer import get_tokenizer
 from dispatch.orders.models import Order
 from dispatch.orgs.models import OrgUnit
-from dispatch.topics import service
-from dispatch.topics.schemas import HotTopics, PlacePublic, SamplePublic, TopicPublic
+from classifiers.hot_topics import service
+from classifiers.hot_topics.schemas import HotTopics, PlacePublic, SamplePublic, TopicPublic
 
 SAMPLES = 3
 

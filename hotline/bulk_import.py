@@ -2,7 +2,7 @@
 
 Each row is validated (``dispatch.orders.import_rows``); a bad row goes to an error file with
 its line and every problem, the good ones are written in batches, one transaction each
-(``dispatch.orders.import_writers``) with their KPI day buckets, which are added to the
+(``hotline.import_writers``) with their KPI day buckets, which are added to the
 aggregates all at once when the file is done (``fold_kpis``; an import that stopped half-way
 leaves some behind, folded by the next import or the periodic KPI reconcile).
 ``(channel, external_id)`` is unique: re-running a file adds nothing. On PostgreSQL, worker
@@ -31,7 +31,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from dispatch.orders.import_rows import COLUMNS, REQUIRED, ImportRow, RowError, Unit, UnitIndex, parse_row
-from dispatch.orders.import_writers import Writer, writer_for
+from hotline.import_writers import Writer, writer_for
 from dispatch.orgs.models import OrgUnit
 from dispatch.sqltypes import utcnow
 from sla.aggregates import fold_import_stage
