@@ -1,6 +1,7 @@
 """Score routing decisions against the bodies that really answered: per county, per department.
 
     python bench/eval_routing.py                       # cross-validated on the city's letters
+    python bench/eval_routing.py --since 2018          # train on 2012-2017, score 2018-2019
     python bench/eval_routing.py --decisions out.csv   # score `hotline route-letters` output
 
 Without --decisions, the letters are split in --folds folds; each fold's letters are decided
@@ -43,15 +44,25 @@ def load(city: Path, letters: Path):
     return divisions, departments, reader, rows
 
 
-def cross_validated(divisions, departments, reader, rows, folds: int) -> dict[str, dict]:
+def splits(labelled, folds: int, since: str | None):
+    """Train/test index pairs: stratified folds, or one split at the year `since` (the letters
+    asked before it train, the rest are scored: as letters of later years will be)."""
+    if since:
+        train = [i for i, (r, _) in enumerate(labelled) if (r.get("asked_on") or "") < since]
+        return [(train, [i for i in range(len(labelled)) if i not in set(train)])]
+    keys = [h.level for _, h in labelled]
+    return list(StratifiedKFold(folds, shuffle=True, random_state=0).split(labelled, keys))
+
+
+def cross_validated(divisions, departments, reader, rows, folds: int,
+                    since: str | None = None) -> dict[str, dict]:
     labelled = [(r, h) for r in rows if (h := reader.read(r["answered_by"])) is not None]
     base = CityRouting(divisions, departments)
     weak = weak_examples()
     weak_votes = [base.voter.vote(title=e.title, body=e.body) for e in weak]
-    keys = [h.level for _, h in labelled]
     out: dict[str, dict] = {}
-    split = StratifiedKFold(folds, shuffle=True, random_state=0)
-    for k, (train, test) in enumerate(split.split(labelled, keys), 1):
+    parts = splits(labelled, folds, since)
+    for k, (train, test) in enumerate(parts, 1):
         tmp = Path(f"/tmp/eval_routing_fold{k}.csv")
         with open(tmp, "w", encoding="utf-8", newline="") as fh:
             w = csv.DictWriter(fh, fieldnames=["title", "text", "answered_by"])
@@ -68,7 +79,7 @@ def cross_validated(divisions, departments, reader, rows, folds: int) -> dict[st
             d = routing.decide(title=r["title"], text=r["text"])
             out[r["mail_id"]] = {"county_code": d.county_code or "", "unit_code": d.unit_code or "",
                                  "auto": d.auto}
-        print(f"  fold {k}/{folds} done", file=sys.stderr)
+        print(f"  fold {k}/{len(parts)} done", file=sys.stderr)
     return out
 
 
@@ -145,14 +156,16 @@ def main() -> int:
     ap.add_argument("--letters", type=Path, default=CITY / "answered_letters.csv")
     ap.add_argument("--decisions", type=Path, help="score this route-letters output instead")
     ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--since", metavar="YEAR", help="train on letters asked before YEAR, score the rest")
     args = ap.parse_args()
     divisions, departments, reader, rows = load(args.city, args.letters)
     if args.decisions:
         decisions = read_decisions(args.decisions)
         print(f"scoring {args.decisions} ({len(decisions)} decisions)")
     else:
-        print(f"{args.folds}-fold cross-validated decisions on {len(rows)} letters")
-        decisions = cross_validated(divisions, departments, reader, rows, args.folds)
+        print(f"letters before {args.since} train, the rest are scored" if args.since else
+              f"{args.folds}-fold cross-validated decisions on {len(rows)} letters")
+        decisions = cross_validated(divisions, departments, reader, rows, args.folds, args.since)
     return score(divisions, reader, rows, decisions)
 
 
