@@ -78,6 +78,13 @@ class Settings(BaseSettings):
     trusted_proxies: str = ""
     limiter_timeout_seconds: float = 0.5       # Redis slower than this: count in-process
     channel_rate_per_minute: int = 3000        # public channel endpoints, per client address
+    # citizens' status look-ups (dispatch/citizens): wrong guesses per window, as for sign-ins,
+    # and every public request (status page, Open311) per client address and minute
+    status_window_seconds: int = 900
+    status_misses_per_client: int = 20         # from one address, any orders
+    status_misses_per_order: int = 5           # on one order number from one address
+    status_misses_order_alarm: int = 50        # on one order from all: one each per address
+    public_rate_per_minute: int = 120
     json_logs: bool = False
     router: str = "classifier"                 # classifier | rule (channel hint + given place)
     # learning loop: the labelled base set a retraining starts from (None: the shipped messages),

@@ -1,5 +1,5 @@
-"""Rate limits: failed sign-ins (dispatch/auth/throttle.py has the rule) and, per client
-address, the public channel endpoints.
+"""Rate limits: failed sign-ins and wrong status look-ups (dispatch/auth/throttle.py has the
+rule) and, per client address, the public channel and citizen endpoints.
 
 Counters live in Redis in production (shared by every API replica) and in this process
 otherwise. They are never a reason to let a request through: when Redis does not answer within
@@ -31,6 +31,7 @@ class Rule:
     prefix: str
     limit: int          # requests per window per client address
     window: int         # seconds
+    methods: frozenset[str] = frozenset({"POST"})   # the methods counted
 
 
 class MemoryCounter:
@@ -119,12 +120,14 @@ class LoginThrottle:
     """Applies ``throttle.refusal`` with the counters: ``check`` before the password is
     verified, ``failed`` after a wrong one."""
 
-    def __init__(self, counters: Counters, limits: throttle.LoginLimits) -> None:
-        self.counters, self.limits = counters, limits
+    def __init__(self, counters: Counters, limits: throttle.LoginLimits, *,
+                 scope: str = "login") -> None:
+        self.counters, self.limits, self.scope = counters, limits, scope
 
     def _keys(self, username: str, client: str) -> list[str]:
         window_no = int(time.time()) // self.limits.window
-        return list(throttle.keys(username=username, client=client, window_no=window_no))
+        return list(throttle.keys(username=username, client=client, window_no=window_no,
+                                  scope=self.scope))
 
     async def check(self, *, username: str, client: str) -> None:
         seen = throttle.Failures(*await self.counters.get(self._keys(username, client)))
@@ -139,7 +142,7 @@ class LoginThrottle:
 
 
 class RateLimit:
-    """Requests per client address and window on the paths of ``rules`` (POSTs only)."""
+    """Requests per client address and window on the paths of ``rules`` (their methods)."""
 
     def __init__(self, app: ASGIApp, *, rules: list[Rule], counters: Counters) -> None:
         self.app, self.rules, self.counters = app, rules, counters
@@ -159,6 +162,7 @@ class RateLimit:
         await self.app(scope, receive, send)
 
     def _rule(self, scope: Scope) -> Rule | None:
-        if scope["type"] != "http" or scope.get("method") != "POST":
+        if scope["type"] != "http":
             return None
-        return next((r for r in self.rules if scope["path"].startswith(r.prefix)), None)
+        return next((r for r in self.rules if scope["path"].startswith(r.prefix)
+                     and scope.get("method") in r.methods), None)

@@ -19,6 +19,7 @@ from console_ui import views as console
 from dispatch import health
 from sla import views as sla
 from dispatch.attachments import views as attachments
+from dispatch.citizens import views as citizens
 from dispatch.auth import views as auth
 from dispatch.auth.throttle import LoginLimits
 from dispatch.config import get_settings
@@ -59,6 +60,7 @@ api_v1.include_router(classify.router)
 api_v1.include_router(classifier_learning.router)
 api_v1.include_router(sla.router)
 api_v1.include_router(console.router)
+api_v1.include_router(citizens.router)         # public: the status page's look-up
 
 
 @asynccontextmanager
@@ -106,8 +108,14 @@ def _install_limits(app: FastAPI) -> None:
     app.state.login_throttle = LoginThrottle(counters, LoginLimits(
         window=s.login_window_seconds, per_client=s.login_failures_per_client,
         per_account=s.login_failures_per_account, account_alarm=s.login_failures_account_alarm))
+    app.state.status_throttle = LoginThrottle(counters, LoginLimits(
+        window=s.status_window_seconds, per_client=s.status_misses_per_client,
+        per_account=s.status_misses_per_order, account_alarm=s.status_misses_order_alarm),
+        scope="status")
+    public = frozenset({"GET", "POST"})
     app.add_middleware(RateLimit, counters=counters,
-                       rules=[Rule("/api/v1/channels/", s.channel_rate_per_minute, 60)])
+                       rules=[Rule("/api/v1/channels/", s.channel_rate_per_minute, 60),
+                              Rule("/api/v1/public/", s.public_rate_per_minute, 60, public)])
 
 
 def _install_middleware(app: FastAPI) -> None:
@@ -148,6 +156,8 @@ def create_app(*, run_sweeper: bool = True) -> FastAPI:
     app.add_route("/metrics", metrics_response, include_in_schema=False)
     app.include_router(api_v1)
     if CONSOLE_DIR.is_dir():
+        app.mount("/status", StaticFiles(directory=CONSOLE_DIR / "status", html=True),
+                  name="status")                   # citizens: the public status page
         app.mount("/console", StaticFiles(directory=CONSOLE_DIR, html=True), name="console")
 
     @app.get("/", include_in_schema=False)

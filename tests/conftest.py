@@ -23,6 +23,7 @@ for _limit in ("PER_CLIENT", "PER_ACCOUNT", "ACCOUNT_ALARM"):
 # the flow tests drive dispatch by hand; classifier routing has its own tests
 os.environ.setdefault("HOTLINE_ROUTER", "rule")
 os.environ.setdefault("HOTLINE_CHANNEL_RATE_PER_MINUTE", "1000000")
+os.environ.setdefault("HOTLINE_PUBLIC_RATE_PER_MINUTE", "1000000")
 if REDIS_URL:
     os.environ["HOTLINE_REDIS_URL"] = REDIS_URL
 else:

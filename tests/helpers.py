@@ -2,7 +2,12 @@
 from __future__ import annotations
 
 import itertools
+import socket
+import threading
+import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from tests.conftest import wait_until
 
@@ -62,3 +67,31 @@ def unrouted_order(session, **fields):
     session.add(TimelineEntry(order_id=order.id, action="intake", to_state="received"))
     session.commit()
     return order
+
+
+@contextmanager
+def serve(app) -> Iterator[str]:
+    """``app`` served by uvicorn on a free loopback port, in a background thread of this
+    process (same database as the session); yields its base URL."""
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on",
+                                           timeout_graceful_shutdown=2))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True,
+                              name="live-server")
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the live test server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()

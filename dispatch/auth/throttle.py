@@ -46,9 +46,11 @@ def refusal(limits: LoginLimits, seen: Failures) -> str | None:
     return None
 
 
-def keys(*, username: str, client: str, window_no: int) -> tuple[str, str, str]:
-    """The counters' keys, in the order of ``Failures``' fields."""
+def keys(*, username: str, client: str, window_no: int,
+         scope: str = "login") -> tuple[str, str, str]:
+    """The counters' keys, in the order of ``Failures``' fields; ``scope`` keeps other guesses
+    than sign-ins (e.g. order numbers on the public status page) on counters of their own."""
     account = hashlib.sha256(username.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-    prefix = f"hotline:login:{window_no}"
+    prefix = f"hotline:{scope}:{window_no}"
     return (f"{prefix}:client:{client}", f"{prefix}:account:{account}:{client}",
             f"{prefix}:account:{account}")

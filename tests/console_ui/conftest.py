@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.console_ui.machine import launch
+from tests.helpers import serve
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -26,8 +24,6 @@ SAVE_SHOTS = os.environ.get("HOTLINE_SCREENSHOTS") == "1"
 @pytest.fixture(scope="session")
 def live_server(seeded) -> Iterator[str]:
     """The API and console served by uvicorn in a background thread of this process."""
-    import uvicorn
-
     from classifiers.routing import _classifier
 
     # the operator screen asks /classify as it types: load (first run: train) the model before
@@ -36,24 +32,8 @@ def live_server(seeded) -> Iterator[str]:
 
     from hotline.api import create_app
 
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(run_sweeper=False), log_level="warning",
-                                           lifespan="on", timeout_graceful_shutdown=2))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True,
-                              name="console-live-server")
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the console test server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
-    sock.close()
+    with serve(create_app(run_sweeper=False)) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -64,7 +64,7 @@ def test_a_rate_limited_path_answers_429_with_retry_after():
 
 def test_the_app_limits_public_channels_and_throttles_failed_sign_ins(app):
     rules = [m.kwargs["rules"] for m in app.user_middleware if m.cls is RateLimit][0]
-    assert {r.prefix for r in rules} == {"/api/v1/channels/"}
+    assert {r.prefix for r in rules} == {"/api/v1/channels/", "/api/v1/public/"}
     assert app.state.login_throttle.limits.per_account > 0
 
 

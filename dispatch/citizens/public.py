@@ -1,0 +1,64 @@
+"""What a citizen may see of an order: a pure rule, no DB, no clock.
+
+The public part is the order number, its state in plain Chinese, whether it is still open, its
+dates and — once the order is finished — the public reply. Never the name, phone, address,
+text, place or units: the status page, WeChat's 查询 and Open311 all show this part only.
+The reply is shown only at the end (closed or refused), because the handler's reply may still
+be rejected by the platform's audit before that.
+"""
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import datetime
+
+from dispatch.orders.enums import TERMINAL_STATES, State
+
+# one plain sentence per state, as a citizen would put it (not the console's workflow words)
+STATE_TEXT: dict[str, str] = {
+    State.received: "已受理，正在分派",
+    State.pending_dispatch: "已受理，正在分派",
+    State.dispatched: "已转交承办单位",
+    State.handling: "承办单位正在办理",
+    State.return_requested: "正在重新确定承办单位",
+    State.suspended: "暂缓办理",
+    State.feedback_submitted: "已办理，正在审核",
+    State.site_check: "已办理，正在现场核查",
+    State.callback_pending: "已办理，等待回访",
+    State.verified: "已回访，即将办结",
+    State.closed: "已办结",
+    State.refused: "不予受理",
+    State.transferred: "已转交 110/119/120 处置",
+    State.merged: "已与同一问题的其他工单合并办理",
+}
+SUFFIX_DIGITS = 4
+
+
+@dataclass(frozen=True)
+class PublicStatus:
+    number: str
+    state_text: str
+    open: bool                      # Open311's open / closed
+    received_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    reply: str | None               # the public reply, once the order is finished
+
+
+def public_status(*, number: str, state: str, received_at: datetime, updated_at: datetime,
+                  closed_at: datetime | None, public_reply: str | None) -> PublicStatus:
+    finished = state in (State.closed, State.refused)
+    return PublicStatus(number=number, state_text=STATE_TEXT.get(state, "办理中"),
+                        open=state not in TERMINAL_STATES, received_at=received_at,
+                        updated_at=updated_at, closed_at=closed_at,
+                        reply=(public_reply or None) if finished else None)
+
+
+def suffix_matches(phone: str | None, suffix: str) -> bool:
+    """The last four digits of the reporter's phone, compared in constant time; an order
+    without a phone matches nothing."""
+    digits = "".join(ch for ch in phone or "" if ch.isdigit())
+    if len(digits) < SUFFIX_DIGITS or len(suffix) != SUFFIX_DIGITS:
+        return False
+    return hmac.compare_digest(digits[-SUFFIX_DIGITS:].encode(), suffix.encode())
+
