@@ -71,7 +71,8 @@ class ChannelAdapter(ABC, Generic[P]):
     label: ClassVar[str]                     # what people call it
     channels: ClassVar[tuple[Channel, ...]]  # the order channels this door produces
     auth: ClassVar[Auth]
-    path: ClassVar[str]                      # where it listens, under /api/v1/channels
+    path: ClassVar[str]                      # where it listens, under url_prefix
+    url_prefix: ClassVar[str] = "/api/v1/channels"
     payload_model: ClassVar[type[BaseModel]]
     carries_photos: ClassVar[bool] = False   # bodies may hold base64 photos: a larger body limit
 

@@ -35,4 +35,4 @@ class Transport(StrEnum):
 
 # channels whose systems authenticate with a per-client API key
 KEYED_CHANNELS = frozenset({Channel.police_110, Channel.app, Channel.grid, Channel.website,
-                            Channel.cppcc})
+                            Channel.cppcc, Channel.open311})

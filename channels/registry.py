@@ -4,6 +4,7 @@ from __future__ import annotations
 from channels.adapters.app import AppAdapter
 from channels.adapters.grid import GridAdapter
 from channels.adapters.hotline import CtiAdapter
+from channels.adapters.open311 import Open311Adapter
 from channels.adapters.police import PoliceAdapter
 from channels.adapters.web import CppccAdapter, WebsiteAdapter
 from channels.adapters.wechat import WeChatAdapter
@@ -18,9 +19,10 @@ app = AppAdapter()
 grid = GridAdapter()
 website = WebsiteAdapter()
 cppcc = CppccAdapter()
+open311 = Open311Adapter()
 
 REGISTRY: dict[str, ChannelAdapter] = {a.name: a for a in (cti, police, wechat, weibo, app, grid,
-                                                           website, cppcc)}
+                                                           website, cppcc, open311)}
 
 
 def get_adapter(name: str) -> ChannelAdapter:

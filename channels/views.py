@@ -42,7 +42,7 @@ ANSWERS = _answers()
 def list_channels(session: SessionDep, _: CentreAdminDep) -> list[ChannelInfo]:
     """Every door, how it authenticates, and whether it is configured here."""
     return [ChannelInfo(name=a.name, label=a.label, channels=[c.value for c in a.channels],
-                        auth=a.auth.value, endpoint=f"/api/v1/channels{a.path}",
+                        auth=a.auth.value, endpoint=f"{a.url_prefix}{a.path}",
                         configured=flows.configured(session, a)) for a in REGISTRY.values()]
 
 

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from channels import views as channels
+from channels import views_open311 as open311
 from classifiers import views as classify
 from classifiers.learning import views as classifier_learning
 from console_ui import views as console
@@ -115,7 +116,8 @@ def _install_limits(app: FastAPI) -> None:
     public = frozenset({"GET", "POST"})
     app.add_middleware(RateLimit, counters=counters,
                        rules=[Rule("/api/v1/channels/", s.channel_rate_per_minute, 60),
-                              Rule("/api/v1/public/", s.public_rate_per_minute, 60, public)])
+                              Rule("/api/v1/public/", s.public_rate_per_minute, 60, public),
+                              Rule("/open311/", s.public_rate_per_minute, 60, public)])
 
 
 def _install_middleware(app: FastAPI) -> None:
@@ -155,6 +157,7 @@ def create_app(*, run_sweeper: bool = True) -> FastAPI:
     app.include_router(health.router)
     app.add_route("/metrics", metrics_response, include_in_schema=False)
     app.include_router(api_v1)
+    app.include_router(open311.router)             # /open311/v2/, where the spec puts it
     if CONSOLE_DIR.is_dir():
         app.mount("/status", StaticFiles(directory=CONSOLE_DIR / "status", html=True),
                   name="status")                   # citizens: the public status page

@@ -104,6 +104,7 @@ class Channel(StrEnum):
     website = "website"
     cppcc = "cppcc"
     grid = "grid"
+    open311 = "open311"            # civic apps over Open311 GeoReport v2
 
 
 # each channel's name in reports and exports

@@ -33,7 +33,9 @@ def test_keys_exist_only_for_channels_that_use_them(client, tokens):
 def test_registry_lists_every_door_with_its_endpoint_and_auth(client, tokens):
     rows = {c["name"]: c for c in client.get("/api/v1/channels",
                                              headers=auth(tokens["admin"])).json()}
-    assert set(rows) == {"cti", "police", "wechat", "weibo", "app", "grid", "website", "cppcc"}
+    assert set(rows) == {"cti", "police", "wechat", "weibo", "app", "grid", "website", "cppcc",
+                         "open311"}
+    assert rows["open311"]["endpoint"] == "/open311/v2/requests.{format}"
     assert rows["cti"]["channels"] == ["12345", "12328", "12319"]
     assert rows["wechat"]["endpoint"] == "/api/v1/channels/wechat"
     assert rows["app"]["label"] == "我的永州" and rows["app"]["auth"] == "api_key"

@@ -64,7 +64,7 @@ def test_a_rate_limited_path_answers_429_with_retry_after():
 
 def test_the_app_limits_public_channels_and_throttles_failed_sign_ins(app):
     rules = [m.kwargs["rules"] for m in app.user_middleware if m.cls is RateLimit][0]
-    assert {r.prefix for r in rules} == {"/api/v1/channels/", "/api/v1/public/"}
+    assert {r.prefix for r in rules} == {"/api/v1/channels/", "/api/v1/public/", "/open311/"}
     assert app.state.login_throttle.limits.per_account > 0
 
 
@@ -102,3 +102,16 @@ def test_tokens_in_urls_never_reach_the_servers_logs(seeded, tokens):
             lg.setLevel(level)
     assert any("/api/v1/ws?token=[redacted]" in line for line in lines), lines
     assert not any(token in line for line in lines)
+
+
+def test_the_public_citizen_and_open311_paths_count_reads_too(app):
+    """The app's own rules, tightened to 2 a minute: a third GET of Open311 (or POST of the
+    status look-up) from one address is 429; a channel door's GETs are not counted."""
+    rules = [m.kwargs["rules"] for m in app.user_middleware if m.cls is RateLimit][0]
+    stub = Starlette(routes=[Route("/{rest:path}", lambda r: PlainTextResponse("ok"),
+                                   methods=["GET", "POST"])])
+    c = TestClient(RateLimit(stub, counters=Counters(None),
+                             rules=[Rule(r.prefix, 2, 60, r.methods) for r in rules]))
+    assert [c.get("/open311/v2/services.json").status_code for _ in range(3)] == [200, 200, 429]
+    assert [c.post("/api/v1/public/status").status_code for _ in range(3)] == [200, 200, 429]
+    assert {c.get("/api/v1/channels/wechat").status_code for _ in range(4)} == {200}

@@ -82,7 +82,7 @@ ANSWERED: dict[str, set[int]] = {}      # operation → the statuses it answered
 KEYED = {"/api/v1/channels/110/incidents": "110", "/api/v1/channels/app/reports": "app",
          "/api/v1/channels/grid/events": "grid", "/api/v1/channels/grid/batches": "grid",
          "/api/v1/channels/website/letters": "website", "/api/v1/channels/cppcc/items": "cppcc",
-         "/api/v1/channels/attachments": "app"}
+         "/api/v1/channels/attachments": "app", "/open311/v2/requests.{format}": "open311"}
 HMAC = {"/api/v1/channels/cti/calls": "cti_secret",
         "/api/v1/channels/weibo/messages": "weibo_secret"}
 WECHAT = "/api/v1/channels/wechat"

@@ -27,7 +27,7 @@ export default {
   channel: {
     "12345": "12345热线", "12328": "12328交通热线", "12319": "12319城建热线", "110": "110非警务警情",
     wechat: "微信公众号", weibo: "微博", app: "城市APP", website: "政府网站/市长信箱",
-    cppcc: "政协云", grid: "网格上报",
+    cppcc: "政协云", grid: "网格上报", open311: "Open311 接口",
   },
   request_type: {
     consultation: "咨询", help: "求助", complaint: "投诉", report: "举报", suggestion: "建议",
