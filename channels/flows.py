@@ -16,6 +16,8 @@ from channels.outbound.messages import OrderFacts, Texts, accepted_text
 from channels.schemas import CallerHistory, CtiAck
 from channels.security import verify_signature
 from dispatch.attachments.service import save_attachment
+from dispatch.citizens import flows as citizens
+from dispatch.citizens.public import parse_query_command, wechat_answer
 from dispatch.config import get_settings
 from dispatch.errors import DomainError, Forbidden, Invalid, TooLarge, Unauthorized, Unavailable
 from dispatch.intake import flows as intake
@@ -138,11 +140,23 @@ def receive_wechat(session: Session, body: bytes, q: WeChatQuery) -> str:
         welcome = getattr(msg, "event", None) == "subscribe"
         s = get_channel_settings()
         return wechat.reply(msg, WELCOME.format(centre=s.centre_name) if welcome else None, q)
-    result = ingest(session, wechat, msg)
     s = get_channel_settings()
+    number = parse_query_command(msg.content, prefix=get_settings().order_prefix) \
+        if msg.type == "text" else None
+    if number is not None:                 # "查询 GD…": the state, never a new order
+        return wechat.reply(msg, query_answer(session, number, msg.source, s.centre_name), q)
+    result = ingest(session, wechat, msg)
     facts = OrderFacts(order_id=result.order_id, number=result.number, channel="wechat",
                        state=result.state)
     return wechat.reply(msg, accepted_text(facts, Texts(s.centre_name, s.app_name)), q)
+
+
+def query_answer(session: Session, number: str, openid: str, centre: str) -> str:
+    """The public state of the sender's own order; the same answer for every other number."""
+    order = citizens.by_number(session, number)
+    mine = citizens.reported_by_openid(order, openid)
+    return wechat_answer(citizens.status_of(order) if mine else None, number=number,
+                         centre=centre)
 
 
 def configured(session: Session, adapter: ChannelAdapter) -> bool:

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from dispatch.citizens.public import PublicStatus, public_status, suffix_matches
 from dispatch.errors import NotFound, TooManyRequests
+from dispatch.orders.enums import Channel
 from dispatch.orders.models import Order
 from dispatch.ratelimit import LoginThrottle
 
@@ -43,3 +44,10 @@ async def look_up(session: Session, throttle: LoginThrottle, *, number: str, suf
         raise NotFound(NOT_FOUND)
     return status_of(order)
 
+
+def reported_by_openid(order: Order | None, openid: str) -> bool:
+    """Whether this WeChat sender reported the order (its reply goes to that openid)."""
+    if order is None or order.channel != Channel.wechat:
+        return False
+    to = (order.raw or {}).get("reply_to") or {}
+    return bool(openid) and to.get("openid") == openid

@@ -62,3 +62,26 @@ def suffix_matches(phone: str | None, suffix: str) -> bool:
         return False
     return hmac.compare_digest(digits[-SUFFIX_DIGITS:].encode(), suffix.encode())
 
+
+def parse_query_command(text: str, *, prefix: str) -> str | None:
+    """The order number of a WeChat text "查询 GD…" (spaces, a colon or none between), or None
+    when the text is not such a command (it is then an ordinary report)."""
+    t = (text or "").strip()
+    if not t.startswith("查询"):
+        return None
+    rest = t[2:].strip().lstrip(":：").strip().upper()
+    if not rest.startswith(prefix.upper()) or not rest.isalnum() or len(rest) > 40:
+        return None
+    return rest
+
+
+def wechat_answer(status: PublicStatus | None, *, number: str, centre: str) -> str:
+    """The reply to "查询 <number>": the public part for the order's reporter; for anyone or
+    anything else one polite sentence that does not say whether the order exists."""
+    if status is None:
+        return (f"【{centre}】未查到您通过本公众号反映的工单 {number}。请核对工单号；"
+                "通过其他渠道反映的问题，可在工单查询页输入工单号和手机号后四位查询。")
+    text = f"【{centre}】工单 {status.number}：{status.state_text}。"
+    if status.reply:
+        text += f"答复意见：{status.reply.rstrip('。')}。"
+    return text

@@ -260,3 +260,31 @@ def test_message_with_unreadable_fields_is_refused_as_malformed(client, session,
                         f"<Content><![CDATA[路灯不亮]]></Content>{fields}</xml>", safe=True)
     assert r.status_code == 400 and r.json()["code"] == "malformed"
     assert count_rows(session, Order) == before
+
+
+def test_query_answers_the_reporter_with_the_state_and_reply_and_nobody_else(
+        client, session, tokens, safe):
+    """ "查询 GD…" from the reporter's openid: the public state (and the reply once closed);
+    from another openid, or for a number that does not exist, the same polite sentence."""
+    openid = f"oAsker{uuid.uuid4().hex[:8]}"
+    xml = text("菜市场门口占道经营严重", openid=openid)
+    send(client, xml, safe=safe)
+    (order,) = orders_with(session, "wechat", fromstring(xml).findtext("MsgId"))
+    before = count_rows(session, Order)
+
+    def ask(number: str, who: str) -> str:
+        r, params = send(client, text(f"查询 {number}", openid=who), safe=safe)
+        assert r.status_code == 200, r.text
+        return reply_content(r, params)
+
+    open_answer = ask(order.number, openid)
+    assert order.number in open_answer and "已办结" not in open_answer
+    assert "菜市场" not in open_answer                  # the public part only
+    close_directly(client, tokens["city_dispatcher"], order.id, "已联系市场监管部门清理")
+    closed = ask(order.number.lower(), openid)
+    assert "已办结" in closed and "已联系市场监管部门清理" in closed
+    stranger = ask(order.number, "oSomebodyElse")
+    absent = ask("GD209912310009999", openid)
+    assert stranger.replace(order.number, "N") == absent.replace("GD209912310009999", "N")
+    assert "已办结" not in stranger and "菜市场" not in stranger
+    assert count_rows(session, Order) == before      # a query is never a new order

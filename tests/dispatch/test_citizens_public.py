@@ -1,11 +1,12 @@
-"""What a citizen may see of an order: pure rules."""
+"""What a citizen may see of an order, and how WeChat's 查询 command is read: pure rules."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 import pytest
 
-from dispatch.citizens.public import STATE_TEXT, public_status, suffix_matches
+from dispatch.citizens.public import (STATE_TEXT, parse_query_command, public_status,
+                                      suffix_matches)
 from dispatch.orders.enums import State
 
 AT = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
@@ -24,6 +25,21 @@ AT = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
 ])
 def test_phone_suffix(phone, suffix, matches):
     assert suffix_matches(phone, suffix) is matches
+
+
+@pytest.mark.parametrize("text, number", [
+    ("查询 GD202612070000123", "GD202612070000123"),
+    ("查询GD202612070000123", "GD202612070000123"),
+    ("  查询：gd202612070000123 ", "GD202612070000123"),
+    ("查询: GD202612070000123", "GD202612070000123"),
+    ("查询一下社保怎么交", None),                 # an ordinary question: becomes an order
+    ("查询", None),
+    ("请帮我查询 GD202612070000123", None),
+    ("查询 GD2026<script>", None),
+    ("小区垃圾没人清运", None),
+])
+def test_query_command(text, number):
+    assert parse_query_command(text, prefix="GD") == number
 
 
 @pytest.mark.parametrize("state, reply_shown, open_", [
