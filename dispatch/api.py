@@ -26,6 +26,7 @@ from dispatch.duplicates import views as duplicates
 from dispatch.db import init_db
 from dispatch.errors import ERROR_RESPONSES, install_error_handlers
 from dispatch.exports import views as exports
+from dispatch.geo import views as geo
 from dispatch.intake import views as intake
 from dispatch.intake.lean import LeanIntake
 from dispatch.jobs import sweeper
@@ -59,6 +60,7 @@ api_v1.include_router(classify.router)
 api_v1.include_router(classifier_learning.router)
 api_v1.include_router(sla.router)
 api_v1.include_router(console.router)
+api_v1.include_router(geo.router)
 
 
 @asynccontextmanager

@@ -100,6 +100,8 @@ ROUTES: dict[tuple[str, str], frozenset | None] = {
     ("GET", "/api/v1/sla/notifications"): ALL,
     ("POST", "/api/v1/sla/notifications/{notification_id}/read"): ALL,
     ("GET", "/api/v1/console/approvals"): ALL,
+    ("GET", "/api/v1/geo/map"): ANALYST,
+    ("GET", "/api/v1/geo/points"): ANALYST,
     ("WS", "/api/v1/ws"): ALL,     # token in the query; 4401 otherwise: test_realtime.py
 }
 # allowed roles are not called here: the call would do real work (sign out a shared user,
