@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 BATCH = 2000
 ESCALATE_JOB = "sla.scheduled.run_escalations"
 RECONCILE_JOB = "sla.scheduled.reconcile_kpis"
+MONTHLY_JOB = "dispatch.monthly.scheduled.freeze_last_month"    # hourly: last month's report figures
 
 
 def _parse(now_iso: str | None) -> datetime:
@@ -100,7 +101,8 @@ def tick(now: datetime | None = None) -> list[str]:
     every = max(get_sla_settings().reconcile_minutes, 1) * 60
     started = []
     for func_path, slot, job_id in ((ESCALATE_JOB, epoch // 60, f"sla-escalate-{now:%Y%m%d%H%M}"),
-                                    (RECONCILE_JOB, epoch // every, f"sla-reconcile-{epoch // every}")):
+                                    (RECONCILE_JOB, epoch // every, f"sla-reconcile-{epoch // every}"),
+                                    (MONTHLY_JOB, epoch // 3600, f"monthly-freeze-{now:%Y%m%d%H}")):
         if _last_slot.get(func_path) == slot:
             continue
         _last_slot[func_path] = slot
@@ -114,7 +116,9 @@ def tick(now: datetime | None = None) -> list[str]:
 
 def _run_here(func_path: str) -> None:
     try:
-        {ESCALATE_JOB: run_escalations, RECONCILE_JOB: reconcile_kpis}[func_path]()
+        from dispatch.monthly.scheduled import freeze_last_month
+
+        {ESCALATE_JOB: run_escalations, RECONCILE_JOB: reconcile_kpis, MONTHLY_JOB: freeze_last_month}[func_path]()
     except Exception:  # the database may be away for a moment; the next beat tries again
         log.exception("%s failed", func_path)
 

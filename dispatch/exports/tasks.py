@@ -69,9 +69,9 @@ def _progress(job_id: str):
     return report
 
 
-def _store(job: ExportJob, save) -> Path:
+def _store(job: ExportJob, save, suffix: str = ".xlsx") -> Path:
     """``save(path)`` writes beside the final name; the file appears whole or not at all."""
-    path = service.storage_dir() / f"{job.id}.xlsx"
+    path = service.storage_dir() / f"{job.id}{suffix}"
     tmp = path.with_suffix(".part")
     save(tmp)
     tmp.replace(path)
@@ -137,5 +137,23 @@ def write_overdue(session: Session, job: ExportJob, principal: Principal) -> tup
     return path, f"overdue-{scope.id}.xlsx"
 
 
+def write_report(session: Session, job: ExportJob, principal: Principal) -> tuple[Path, str]:
+    """The monthly report (dispatch/monthly): figures frozen once the month is over, then the
+    Word document written from them, one progress step per section."""
+    from dispatch.monthly import document, flows as monthly
+    from sla import current
+    from sla.views import _scope
+
+    scope = _scope(session, principal, job.params.get("unit_id"))
+    service.start(session, job_id=job.id, total=document.STEPS + 1)
+    month = monthly.month_of(job.params.get("month"), current.today())
+    snap = monthly.snapshot(session, scope=scope, month=month, now=utcnow())
+    service.set_fields(session, job_id=job.id, rows_done=1)
+    content = document.render(snap.figures, progress=lambda step: service.set_fields(
+        session, job_id=job.id, rows_done=1 + step))
+    path = _store(job, lambda p: p.write_bytes(content), ".docx")
+    return path, f"运行分析月报-{scope.name}-{snap.period}.docx"
+
+
 WRITERS = {ExportKind.orders: write_orders, ExportKind.kpi: write_kpi,
-           ExportKind.overdue: write_overdue}
+           ExportKind.overdue: write_overdue, ExportKind.report: write_report}

@@ -3,29 +3,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from dispatch.client_dates import ClientDate
 from dispatch.config import get_settings
-from dispatch.deps import Principal, SessionDep, require_roles
-from dispatch.errors import Forbidden, Invalid, NotFound
+from dispatch.deps import SessionDep
+from dispatch.errors import Invalid
 from dispatch.geo import flows
 from dispatch.geo.schemas import GeoMap, MapPoints
-from dispatch.orders.enums import Role
-from dispatch.orgs.models import OrgUnit
 from sla import current
+# the KPI endpoints' roles, scope and reach check: the map shows what they show
+from sla.views import Analyst, _scope
 
 router = APIRouter(prefix="/geo", tags=["geo"])
-Analyst = Annotated[Principal, Depends(require_roles(Role.supervisor, Role.dispatcher, Role.admin))]
-
-
-def _scope(session, principal: Principal, unit_id: str | None) -> OrgUnit:
-    unit = session.get(OrgUnit, unit_id) if unit_id else principal.unit
-    if unit is None:
-        raise NotFound(f"unit {unit_id} not found")
-    if not principal.reaches(unit.path):
-        raise Forbidden(f"unit {unit.id} is outside your reach")
-    return unit
 
 
 @router.get("/map", response_model=GeoMap)

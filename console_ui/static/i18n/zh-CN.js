@@ -150,6 +150,7 @@ export default {
     map_overdue: "超期工单数", map_no_polygon: "无边界", map_no_polygon_hint: "边界文件中没有该单位的轮廓，仅在列表中显示",
     map_unclaimed: "边界文件中未对应到单位的区域：{names}", map_points: "地图上标注 {n} 件带坐标的工单",
     map_truncated: "（仅显示最新的部分）",
+    report_month: "月报月份", report_button: "生成运行月报（Word）",
     drill_up: "返回上级", drill_hint: "点击柱条查看下级", period_label: "统计周期",
     export_kpi: "导出指标 Excel", export_overdue: "导出超期清单 Excel", overdue_days: "超期（工作日）",
     sla_missing_short: "待接入", kpi_total_scope: "{unit} · {period}", export_excel: "导出 Excel", export_pending: "导出接口尚未接入",

@@ -9,6 +9,7 @@ import { fmtDate, fmtTime } from "../time.js";
 import { errorText } from "../components/errors.js";
 import { orderHref, stateBadge } from "../components/format.js";
 import { hotTopicList } from "../components/hotTopics.js";
+import { exportButton } from "../components/exportJob.js";
 import { mapPanel } from "./dashboardMap.js";
 import { areaOption, busyRows, categoryOption, channelOption, stateOption, trendOption } from "./dashboardCharts.js";
 
@@ -74,6 +75,12 @@ export async function mountDashboard(root, { me }) {
     ["day", "week", "month"].map((p) => [p, label("period", p)]), period);
   const exportKpi = h("button", { class: "secondary", id: "export-kpi", onClick: () => exportFile("kpi") }, t("ui.export_kpi"));
   const exportOverdue = h("button", { class: "secondary", id: "export-overdue", onClick: () => exportFile("overdue") }, t("ui.export_overdue"));
+  // 运行分析月报: a Word document written in the background; the month before this one by default
+  const lastMonth = new Date(new Date().getFullYear(), new Date().getMonth() - 1, 1);
+  const reportMonth = h("input", { type: "month", id: "report-month", name: "report-month",
+    value: `${lastMonth.getFullYear()}-${String(lastMonth.getMonth() + 1).padStart(2, "0")}` });
+  const report = exportButton({ kind: "report", id: "export-report", caption: t("ui.report_button"),
+    filters: () => ({ unit_id: me.unit.id, month: reportMonth.value || undefined }) });
   const areaTitle = h("span");
   const areaUp = h("button", { class: "link", hidden: true, onClick: () => { areaStack.pop(); refreshArea(); } }, t("ui.drill_up"));
   const overdueBox = h("div", { id: "overdue-list", class: "overdue-list" });
@@ -88,7 +95,8 @@ export async function mountDashboard(root, { me }) {
   root.classList.add("dark");
   root.append(
     h("div", { class: "dash-head" }, h("h2", {}, `${t("ui.dash_title")} · ${me.unit.name}`),
-      h("div", { class: "dash-tools" }, h("label", {}, t("ui.period_label"), " ", periodSel), exportKpi, exportOverdue)),
+      h("div", { class: "dash-tools" }, h("label", {}, t("ui.period_label"), " ", periodSel), exportKpi, exportOverdue,
+        h("label", {}, t("ui.report_month"), " ", reportMonth), report.el)),
     stats, kpis,
     h("div", { class: "dash-grid" }, map.el,
       h("section", { class: "panel wide" }, h("h3", {}, t("ui.trend")), panels.trend),
@@ -256,6 +264,7 @@ export async function mountDashboard(root, { me }) {
     window.removeEventListener("resize", resize);
     charts.forEach((c) => c.dispose());
     map.dispose();
+    report.destroy();
     root.classList.remove("dark");
   };
 }
