@@ -16,6 +16,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 COLOURS = ["#1565c0", "#2e7d32", "#ef6c00", "#c62828", "#6a1b9a", "#00838f", "#ad1457", "#9e9d24",
            "#455a64", "#f9a825"]
@@ -49,7 +50,9 @@ def _png(fig) -> bytes:
 def _figure(width: float = 7.0, height: float = 3.2):
     plt.rcParams["font.family"] = cjk_font()
     plt.rcParams["axes.unicode_minus"] = False
-    return plt.subplots(figsize=(width, height))
+    fig, ax = plt.subplots(figsize=(width, height))
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))     # orders come whole
+    return fig, ax
 
 
 def channel_bars(labels: list[str], current: list[int], previous: list[int], names: tuple[str, str]) -> bytes:
