@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     # picks departments by category
     aliases_file: Path | None = None
     routing_history: Path | None = None
+    geo_file: Path | None = None               # county boundaries (GeoJSON) for the dashboard's map
     order_prefix: str = "GD"
     # the centre's time zone (IANA name): an order number carries the centre's date, not UTC's
     timezone: str = "Asia/Shanghai"
@@ -107,7 +108,7 @@ class Settings(BaseSettings):
         given = self.model_fields_set
         for name, value in (("divisions_csv", c.divisions_csv), ("departments_file", c.departments_file),
                             ("aliases_file", c.aliases_file), ("routing_history", c.routing_history),
-                            ("order_prefix", c.order_prefix), ("timezone", c.time_zone)):
+                            ("geo_file", c.geo_file), ("order_prefix", c.order_prefix), ("timezone", c.time_zone)):
             if name not in given:
                 object.__setattr__(self, name, value)
         return self

@@ -14,6 +14,7 @@ DOMAIN_MODELS = [
     "sla.models",                    # calendars, policies, escalations, notifications, KPI aggregates
     "channels.models",               # channel client keys, uploads, delivery log
     "classifiers.learning.models",   # labelled examples, retraining runs
+    "console_ui.monthly.models",     # monthly report figures
 ]
 for _module in DOMAIN_MODELS:
     importlib.import_module(_module)

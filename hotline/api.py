@@ -28,6 +28,7 @@ from dispatch.duplicates import views as duplicates
 from dispatch.db import init_db
 from dispatch.errors import ERROR_RESPONSES, install_error_handlers
 from dispatch.exports import views as exports
+from console_ui.geo import views as geo
 from dispatch.intake import views as intake
 from dispatch.intake.lean import LeanIntake
 from dispatch.jobs import sweeper
@@ -62,6 +63,7 @@ api_v1.include_router(classifier_learning.router)
 api_v1.include_router(sla.router)
 api_v1.include_router(console.router)
 api_v1.include_router(citizens.router)         # public: the status page's look-up
+api_v1.include_router(geo.router)
 
 
 @asynccontextmanager

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from dispatch.config import get_settings
 from dispatch.db import get_engine
-from dispatch.jobs.queue import enqueue_safely, get_queue
+from dispatch.jobs.queue import enqueue_safely, get_queue, resolve
 from dispatch.sqltypes import utcnow
 from sla import aggregates, current, flows, service
 from sla.config import get_sla_settings
@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 BATCH = 2000
 ESCALATE_JOB = "sla.scheduled.run_escalations"
 RECONCILE_JOB = "sla.scheduled.reconcile_kpis"
+MONTHLY_JOB = "console_ui.monthly.scheduled.freeze_last_month"  # hourly: last month's report figures (by
+#                                   import path: sla never imports the console built on it)
 
 
 def _parse(now_iso: str | None) -> datetime:
@@ -100,7 +102,8 @@ def tick(now: datetime | None = None) -> list[str]:
     every = max(get_sla_settings().reconcile_minutes, 1) * 60
     started = []
     for func_path, slot, job_id in ((ESCALATE_JOB, epoch // 60, f"sla-escalate-{now:%Y%m%d%H%M}"),
-                                    (RECONCILE_JOB, epoch // every, f"sla-reconcile-{epoch // every}")):
+                                    (RECONCILE_JOB, epoch // every, f"sla-reconcile-{epoch // every}"),
+                                    (MONTHLY_JOB, epoch // 3600, f"monthly-freeze-{now:%Y%m%d%H}")):
         if _last_slot.get(func_path) == slot:
             continue
         _last_slot[func_path] = slot
@@ -114,7 +117,7 @@ def tick(now: datetime | None = None) -> list[str]:
 
 def _run_here(func_path: str) -> None:
     try:
-        {ESCALATE_JOB: run_escalations, RECONCILE_JOB: reconcile_kpis}[func_path]()
+        resolve(func_path)()
     except Exception:  # the database may be away for a moment; the next beat tries again
         log.exception("%s failed", func_path)
 

@@ -8,6 +8,7 @@ class ExportKind(StrEnum):
     orders = "orders"      # 工单明细
     kpi = "kpi"            # 考核指标
     overdue = "overdue"    # 超期工单
+    report = "report"      # 运行分析月报 (Word)
 
 
 class ExportStatus(StrEnum):

@@ -46,6 +46,14 @@ class OverdueExportFilters(BaseModel):
     limit: int = Field(default=100_000, ge=1, le=1_000_000)
 
 
+class ReportExportFilters(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    unit_id: str | None = Field(default=None, max_length=64)
+    month: str | None = Field(default=None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+                              description="YYYY-MM; none: the month before this one")
+
+
 FILTERS: dict[str, type[BaseModel]] = {"orders": OrderExportFilters, "kpi": KpiExportFilters,
-                                       "overdue": OverdueExportFilters}
-ROLES: dict[str, tuple[Role, ...] | None] = {"orders": None, "kpi": ANALYSTS, "overdue": ANALYSTS}
+                                       "overdue": OverdueExportFilters, "report": ReportExportFilters}
+ROLES: dict[str, tuple[Role, ...] | None] = {"orders": None, "kpi": ANALYSTS, "overdue": ANALYSTS,
+                                             "report": ANALYSTS}

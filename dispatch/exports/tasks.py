@@ -70,9 +70,9 @@ def _progress(job_id: str):
     return report
 
 
-def _store(job: ExportJob, save) -> Path:
+def _store(job: ExportJob, save, suffix: str = ".xlsx") -> Path:
     """``save(path)`` writes beside the final name; the file appears whole or not at all."""
-    path = service.storage_dir() / f"{job.id}.xlsx"
+    path = service.storage_dir() / f"{job.id}{suffix}"
     tmp = path.with_suffix(".part")
     save(tmp)
     tmp.replace(path)
@@ -108,4 +108,5 @@ def write_orders(session: Session, job: ExportJob, principal: Principal) -> tupl
 # imports sla, which is built on it (docs/architecture.md).
 WRITERS = {ExportKind.orders: "dispatch.exports.tasks.write_orders",
            ExportKind.kpi: "sla.export_jobs.write_kpi",
-           ExportKind.overdue: "sla.export_jobs.write_overdue"}
+           ExportKind.overdue: "sla.export_jobs.write_overdue",
+           ExportKind.report: "console_ui.monthly.jobs.write_report"}

@@ -16,13 +16,15 @@ from dispatch.exports.models import ExportJob
 
 router = APIRouter(prefix="/exports", tags=["exports"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 class ExportRequest(BaseModel):
     kind: ExportKind
     filters: dict[str, Any] = Field(default_factory=dict, description="orders: state, unit_id, "
                                     "channel, category, overdue, q (as the order list); kpi: unit_id, "
-                                    "group_by, period, at, count, channel, category; overdue: unit_id, limit")
+                                    "group_by, period, at, count, channel, category; overdue: unit_id, limit; "
+                                    "report: unit_id, month (YYYY-MM, default the month before)")
 
 
 class ExportPublic(BaseModel):
@@ -61,10 +63,11 @@ def status(job_id: str, session: SessionDep, principal: CurrentPrincipal) -> Exp
 
 
 @router.get("/{job_id}/file", response_class=FileResponse,
-            responses={200: {"content": {XLSX: {}}}, 409: {"description": "not finished yet"}})
+            responses={200: {"content": {XLSX: {}, DOCX: {}}}, 409: {"description": "not finished yet"}})
 def download(job_id: str, session: SessionDep, principal: CurrentPrincipal) -> FileResponse:
     job = service.get_own(session, job_id=job_id, user_id=principal.user.id)
     if job.status != ExportStatus.done.value or not job.storage_key:
         raise Conflict(f"export {job_id} is {job.status}, not done")
-    return FileResponse(service.storage_dir() / job.storage_key, media_type=XLSX,
-                        filename=job.filename or f"{job.id}.xlsx")
+    docx = job.storage_key.endswith(".docx")
+    return FileResponse(service.storage_dir() / job.storage_key, media_type=DOCX if docx else XLSX,
+                        filename=job.filename or job.storage_key)

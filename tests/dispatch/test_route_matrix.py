@@ -101,6 +101,8 @@ ROUTES: dict[tuple[str, str], frozenset | None] = {
     ("POST", "/api/v1/sla/notifications/{notification_id}/read"): ALL,
     ("GET", "/api/v1/console/approvals"): ALL,
     ("POST", "/api/v1/public/status"): OWN_AUTH,   # citizens: order number + phone suffix
+    ("GET", "/api/v1/geo/map"): ANALYST,
+    ("GET", "/api/v1/geo/points"): ANALYST,
     ("WS", "/api/v1/ws"): ALL,     # token in the query; 4401 otherwise: test_realtime.py
 }
 # allowed roles are not called here: the call would do real work (sign out a shared user,

@@ -21,11 +21,11 @@ async function fetchFile(job) {
   return h("a", { class: "export-file", href: URL.createObjectURL(await res.blob()), download: name }, name);
 }
 
-/** kind: orders | kpi | overdue; filters() → the filters at the moment of the click. */
-export function exportButton({ kind, filters = () => ({}), id = `export-${kind}` }) {
+/** kind: orders | kpi | overdue | report; filters() → the filters at the moment of the click. */
+export function exportButton({ kind, filters = () => ({}), id = `export-${kind}`, caption = t("ui.export_button") }) {
   const bar = h("progress", { class: "export-progress", max: 100, hidden: true });
   const text = h("span", { class: "export-status", role: "status" });
-  const button = h("button", { type: "button", class: "secondary", id, onClick: start }, t("ui.export_button"));
+  const button = h("button", { type: "button", class: "secondary", id, onClick: start }, caption);
   const el = h("span", { class: "export-job", id: `${id}-job` }, button, bar, text);
   let timer = null;
 

@@ -1,6 +1,6 @@
-// 指挥大屏: live counts by state, the KPIs with their formulas (from the SLA endpoints), trend,
-// breakdowns by area / channel / category, the overdue list and Excel exports. Where an endpoint
-// has not landed, the panel says so and shows no number.
+// 指挥大屏: live counts by state, the KPIs with their formulas (from the SLA endpoints), the map
+// (dashboardMap.js), trend, breakdowns by area / channel / category, the overdue list and Excel
+// exports. Where an endpoint has not landed, the panel says so and shows no number.
 import { api, ApiError, session } from "../api.js";
 import { clear, debounce, h, select, toast } from "../dom.js";
 import { label, t } from "../i18n.js";
@@ -9,6 +9,8 @@ import { fmtDate, fmtTime } from "../time.js";
 import { errorText } from "../components/errors.js";
 import { orderHref, stateBadge } from "../components/format.js";
 import { hotTopicList } from "../components/hotTopics.js";
+import { exportButton } from "../components/exportJob.js";
+import { mapPanel } from "./dashboardMap.js";
 import { areaOption, busyRows, categoryOption, channelOption, stateOption, trendOption } from "./dashboardCharts.js";
 
 const OPEN = ["received", "pending_dispatch", "dispatched", "handling", "return_requested", "suspended", "feedback_submitted", "site_check",
@@ -73,6 +75,12 @@ export async function mountDashboard(root, { me }) {
     ["day", "week", "month"].map((p) => [p, label("period", p)]), period);
   const exportKpi = h("button", { class: "secondary", id: "export-kpi", onClick: () => exportFile("kpi") }, t("ui.export_kpi"));
   const exportOverdue = h("button", { class: "secondary", id: "export-overdue", onClick: () => exportFile("overdue") }, t("ui.export_overdue"));
+  // 运行分析月报: a Word document written in the background; the month before this one by default
+  const lastMonth = new Date(new Date().getFullYear(), new Date().getMonth() - 1, 1);
+  const reportMonth = h("input", { type: "month", id: "report-month", name: "report-month",
+    value: `${lastMonth.getFullYear()}-${String(lastMonth.getMonth() + 1).padStart(2, "0")}` });
+  const report = exportButton({ kind: "report", id: "export-report", caption: t("ui.report_button"),
+    filters: () => ({ unit_id: me.unit.id, month: reportMonth.value || undefined }) });
   const areaTitle = h("span");
   const areaUp = h("button", { class: "link", hidden: true, onClick: () => { areaStack.pop(); refreshArea(); } }, t("ui.drill_up"));
   const overdueBox = h("div", { id: "overdue-list", class: "overdue-list" });
@@ -83,12 +91,14 @@ export async function mountDashboard(root, { me }) {
     trend: box("chart-trend"), state: box("chart-state"), area: box("chart-area"),
     channel: box("chart-channel"), category: box("chart-category"),
   };
+  const map = mapPanel({ echarts, me, kpiTable: (params) => kpiTable(params), period: () => period });
   root.classList.add("dark");
   root.append(
     h("div", { class: "dash-head" }, h("h2", {}, `${t("ui.dash_title")} · ${me.unit.name}`),
-      h("div", { class: "dash-tools" }, h("label", {}, t("ui.period_label"), " ", periodSel), exportKpi, exportOverdue)),
+      h("div", { class: "dash-tools" }, h("label", {}, t("ui.period_label"), " ", periodSel), exportKpi, exportOverdue,
+        h("label", {}, t("ui.report_month"), " ", reportMonth), report.el)),
     stats, kpis,
-    h("div", { class: "dash-grid" },
+    h("div", { class: "dash-grid" }, map.el,
       h("section", { class: "panel wide" }, h("h3", {}, t("ui.trend")), panels.trend),
       h("section", { class: "panel" }, h("h3", {}, t("ui.by_state")), panels.state),
       h("section", { class: "panel wide" }, h("h3", {}, t("ui.breakdown_area"), " · ", areaTitle, " ", areaUp,
@@ -234,14 +244,14 @@ export async function mountDashboard(root, { me }) {
   }
 
   async function refresh() {
-    const jobs = [refreshStats(), refreshKpis(), refreshTrend(), refreshArea(), refreshDims(), refreshOverdue()];
+    const jobs = [refreshStats(), refreshKpis(), refreshTrend(), refreshArea(), refreshDims(), refreshOverdue(), map.refresh()];
     const results = await Promise.allSettled(jobs);
     results.filter((r) => r.status === "rejected").forEach((r) => console.error(r.reason));
     if (sla === "missing") { exportKpi.disabled = true; exportOverdue.disabled = true; exportKpi.title = t("ui.export_pending"); }
     root.dataset.refreshed = String(Date.now());
   }
 
-  const resize = debounce(() => charts.forEach((c) => c.resize()), 150);
+  const resize = debounce(() => { charts.forEach((c) => c.resize()); map.resize(); }, 150);
   window.addEventListener("resize", resize);
   const later = debounce(refresh, 1200);
   const unsubscribe = onOrderEvent(later);
@@ -253,6 +263,8 @@ export async function mountDashboard(root, { me }) {
     later.cancel();
     window.removeEventListener("resize", resize);
     charts.forEach((c) => c.dispose());
+    map.dispose();
+    report.destroy();
     root.classList.remove("dark");
   };
 }
