@@ -24,7 +24,7 @@ from sla.models import kpi_aggregate, kpi_unit_aggregate
 PeriodKind = Literal["day", "week", "month"]
 Grouping = Literal["unit", "level", "department", "channel", "category", "period"]
 GROUPINGS: tuple[str, ...] = ("unit", "level", "department", "channel", "category", "period")
-LEVEL_NAMES = {"city": "市级", "county": "县级", "township": "乡镇(街道)级", "village": "村(社区)级"}
+LEVEL_NAMES = {"province": "省级", "city": "市级", "county": "县级", "township": "乡镇(街道)级", "village": "村(社区)级"}
 CHANNEL_NAMES = {"12345": "12345热线", "12328": "12328交通运输热线", "12319": "12319城建热线",
                  "110": "110非警务警情", "wechat": "微信", "weibo": "微博", "app": "城市App",
                  "website": "政府网站/市长信箱", "cppcc": "政协云", "grid": "网格事件"}
