@@ -10,6 +10,11 @@ the place (属地管理); a functional matter goes to the department of the owni
 platform hands every matter whose place lies in a county to that county's platform (the routing
 job then routes it again there), and keeps for its own departments the ones with no known place.
 Confident predictions are dispatched at once; the rest wait in a dispatcher's queue with top-3.
+
+A province holds several cities (docs/province.md): each order is routed with its own city's
+files (`city_files`, keyed by the city above the order's platform), and a place the text names
+in another city is no place to route to. Orders cross cities only by a dispatcher's
+`transfer_city`.
 """
 from __future__ import annotations
 
@@ -28,6 +33,7 @@ from classifiers.decide import CityRouting, UnitDecision
 from classifiers.divisions import Divisions
 from classifiers.units import (UNIT_MODEL_VERSION, WEAK_LABELS_CSV, UnitModel, history_examples,
                                weak_examples)
+from dispatch.city import city_by_code, load_city
 from dispatch.config import get_settings
 from dispatch.orders.enums import Level, UnitKind, Urgency
 from dispatch.orders.models import Order
@@ -53,10 +59,47 @@ class Policy:
                     and _DEPTH.get(division.level, 0) >= _DEPTH[need])
 
 
-@lru_cache
-def policy() -> Policy:
-    cfg = orgs.read_departments(get_settings().departments_file)
+@dataclass(frozen=True)
+class CityFiles:
+    """The files one city's routing reads: HOTLINE_CITY's from the settings (each file's own
+    setting wins), any other city of a province from its folder under cities/."""
+    divisions_csv: Path
+    departments_file: Path
+    aliases_file: Path | None
+    routing_history: Path | None
+    own_history: Path | None = None     # the centre's own export: the home city's only
+
+
+@lru_cache(maxsize=16)
+def _files_of(code: str | None, home: str, s_files: CityFiles) -> CityFiles:
+    if code is None or code == _home_code(home):
+        return s_files
+    c = city_by_code(code, home)
+    return CityFiles(c.divisions_csv, c.departments_file, c.aliases_file, c.routing_history)
+
+
+@lru_cache(maxsize=8)
+def _home_code(home: str) -> str:
+    return load_city(home).code
+
+
+def city_files(code: str | None = None) -> CityFiles:
+    """The files of the city `code` names (None: HOTLINE_CITY's)."""
+    s = get_settings()
+    own = s.var_dir / OWN_HISTORY
+    home = CityFiles(s.divisions_csv, s.departments_file, s.aliases_file, s.routing_history,
+                     own if own.exists() else None)
+    return _files_of(code, s.city, home)
+
+
+@lru_cache(maxsize=16)
+def _policy(departments_file: Path) -> Policy:
+    cfg = orgs.read_departments(departments_file)
     return Policy(territorial=dict(cfg.get("routing", {}).get("territorial_categories", {})))
+
+
+def policy(code: str | None = None) -> Policy:
+    return _policy(city_files(code).departments_file)
 
 
 @lru_cache(maxsize=4)
@@ -109,12 +152,13 @@ def _write_model(path: Path, model: UnitModel) -> None:
         pass            # a read-only var/ only costs start-up time
 
 
-def city_routing() -> CityRouting:
-    """The loaded city's routing (divisions, aliases, departments, unit model), once per process."""
-    s = get_settings()
-    own = s.var_dir / OWN_HISTORY
-    return _city_routing(s.divisions_csv, s.departments_file, s.aliases_file, s.routing_history,
-                         own if own.exists() else None, _mtime(own))
+def city_routing(code: str | None = None) -> CityRouting:
+    """A city's routing (divisions, aliases, departments, unit model), once per process and
+    city: `code` names the order's own city (None: HOTLINE_CITY's). It knows that city's places
+    and units only, so it never routes an order into another city of a province."""
+    f = city_files(code)
+    return _city_routing(f.divisions_csv, f.departments_file, f.aliases_file, f.routing_history,
+                         f.own_history, _mtime(f.own_history) if f.own_history else None)
 
 
 def _mtime(path: Path) -> float | None:
@@ -125,27 +169,30 @@ def _mtime(path: Path) -> float | None:
         return None
 
 
-def decide_order(order: Order, category: str | None, category_auto: bool) -> UnitDecision:
-    return city_routing().decide(title=order.title, text=order.content, address=order.address,
+def decide_order(order: Order, category: str | None, category_auto: bool,
+                 city_code: str | None = None) -> UnitDecision:
+    return city_routing(city_code).decide(title=order.title, text=order.content, address=order.address,
                                  division_code=order.division_code, category=category,
                                  category_auto=category_auto)
 
 
-def _classifier():
+def _classifier(code: str | None = None):
     from classifiers.service import get_classifier
 
     return get_classifier(model_dir=get_settings().var_dir / "models",
-                          divisions_csv=get_settings().divisions_csv)
+                          divisions_csv=city_files(code).divisions_csv)
 
 
 class ClassifierRouter:
     """jieba + scikit-learn proposes; the policy table places; confidence decides who acts."""
 
     def route(self, session: Session, order: Order) -> RoutingDecision:
-        c = _classified(session, order)
-        division = self._division(session, order, c)
-        category = order.category or order.category_hint or c.category
         platform = orgs.get_unit(session, order.platform_id)
+        city = orgs.city_of(session, platform)
+        code = city.id if city is not None else None
+        c = _classified(session, order, code)
+        division = self._division(session, order, c, city)
+        category = order.category or order.category_hint or c.category
         scores = [self._suggest(session, platform, division, label, p) for label, p in c.top]
         base = dict(category=category, request_type=c.request_type,
                     urgency=Urgency.extra_urgent.value if c.emergency else c.urgency,
@@ -156,7 +203,7 @@ class ClassifierRouter:
         if c.emergency:
             return RoutingDecision("queue", f"emergency:{c.emergency}", **base)
         if platform.level == Level.city.value:
-            d = decide_order(order, category, confident)
+            d = decide_order(order, category, confident, code)
             routed = self._city_decision(session, platform, d, base)
             if routed is not None:
                 return routed
@@ -199,7 +246,8 @@ class ClassifierRouter:
     def target(self, session: Session, platform: OrgUnit, division: OrgUnit | None,
                category: str) -> OrgUnit | None:
         """The unit responsible for `category` at `division`, inside the owning platform."""
-        if policy().is_territorial(category, division):
+        city = orgs.city_of(session, platform)
+        if policy(city.id if city else None).is_territorial(category, division):
             town = _township_of(session, division)
             if town is not None and town.path.startswith(platform.path):
                 return town
@@ -224,23 +272,29 @@ class ClassifierRouter:
                 "unit_name": unit.name if unit else None}
 
     @staticmethod
-    def _division(session: Session, order: Order, c) -> OrgUnit | None:
+    def _division(session: Session, order: Order, c, city: OrgUnit | None) -> OrgUnit | None:
+        """The order's place, only inside its own city: a place of another city of the
+        province is no place to route to (crossing cities is a dispatcher's hand-over)."""
+        unit = None
         if order.division_code:
-            return orgs.get_unit(session, order.division_code)
-        if c.place is not None and c.place.confidence >= PLACE_CONFIDENCE:
-            return orgs.get_unit(session, c.place.code)
-        return None
+            unit = orgs.get_unit(session, order.division_code)
+        elif c.place is not None and c.place.confidence >= PLACE_CONFIDENCE:
+            unit = orgs.get_unit(session, c.place.code)
+        if unit is not None and city is not None and not unit.path.startswith(city.path):
+            return None
+        return unit
 
 
-def _classified(session: Session, order: Order):
+def _classified(session: Session, order: Order, city_code: str | None = None):
     """The classifier's reading of the order, once per session: a city call about a county is
     routed twice in one job (by the city, then by the county platform), on the same text. The
     session (a routing job's batch) asks the model store for the current model once."""
     key = (order.id, order.content, order.address, order.division_code)
     memo = session.info.setdefault("classifier.readings", {})
     if key not in memo:
-        if (classifier := session.info.get("classifier")) is None:
-            classifier = session.info["classifier"] = _classifier()
+        held = session.info.setdefault("classifier", {})
+        if (classifier := held.get(city_code)) is None:
+            classifier = held[city_code] = _classifier(city_code)
         memo[key] = classifier.classify(order.content, address=order.address,
                                         division_code=order.division_code)
     return memo[key]

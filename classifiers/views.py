@@ -24,12 +24,14 @@ class ClassifyRequest(BaseModel):
 async def classify(body: ClassifyRequest, session: SessionDep,
                    principal: CurrentPrincipal) -> dict:
     """The classifier's proposal for a text, and the unit the routing policy would pick."""
-    c = await run_in_threadpool(_classifier().classify, body.text, address=body.address,
+    platform = orgs.platform_of(session, principal.unit)
+    city = orgs.city_of(session, platform)      # the caller's own city (None: a province's)
+    code = city.id if city is not None else None
+    c = await run_in_threadpool(_classifier(code).classify, body.text, address=body.address,
                                 division_code=body.division_code)
     out = c.to_dict()
-    platform = orgs.platform_of(session, principal.unit)
     if platform.level == Level.city.value:     # the decision the routing job takes
-        d = city_routing().decide(title=body.title or "", text=body.text, address=body.address,
+        d = city_routing(code).decide(title=body.title or "", text=body.text, address=body.address,
                                   division_code=body.division_code, category=c.category,
                                   category_auto=c.auto)
         out["routing"] = d.to_dict()

@@ -96,3 +96,13 @@ def load_city(name_or_path: str | Path = DEFAULT_CITY) -> City:
     if missing:
         raise CityError(f"{toml}: missing {', '.join(missing)}")
     return City(key=folder.name, folder=folder, **{k: str(data[k]).strip() for k in REQUIRED_KEYS})
+
+
+def city_by_code(code: str, home: str | Path = DEFAULT_CITY) -> City:
+    """The city folder whose city.toml gives `code`: HOTLINE_CITY's (`home`) first, then the
+    shipped ones. A province's routing reads each order's own city from it."""
+    for name in (home, *shipped_cities()):
+        city = load_city(name)
+        if city.code == code:
+            return city
+    raise CityError(f"no city folder has code {code} (HOTLINE_CITY or cities/*/city.toml)")

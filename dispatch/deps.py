@@ -47,7 +47,8 @@ class Principal:
 
     @property
     def at_centre(self) -> bool:
-        """Of the unit at the top of the tree (the city platform), whose reach is everything."""
+        """Of the unit at the top of the tree (the city platform, or a province's root above its
+        cities), whose reach is everything."""
         return self.unit.parent_id is None
 
 

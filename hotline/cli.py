@@ -122,9 +122,10 @@ def _init_db(args: argparse.Namespace) -> None:
 
     init_db()
     s = get_settings()
+    province = orgs.Province(args.province, args.province_code) if args.province else None
     with Session(get_engine()) as session:
         try:
-            n = orgs.load_org_tree(session, s.divisions_csv, s.departments_file)
+            n = orgs.load_org_tree(session, s.divisions_csv, s.departments_file, province)
         except orgs.SecondCity as exc:
             sys.exit(f"init-db: {exc}")
     print(f"database ready for {s.city}; {n} org units added")
@@ -234,6 +235,9 @@ def build_parser() -> argparse.ArgumentParser:
     i = sub.add_parser("init-db", help="migrate the schema to head and load the org tree")
     i.add_argument("--city", help="a folder under cities/ or a path to one (default: HOTLINE_CITY); "
                    "serve the centre with the same HOTLINE_CITY")
+    i.add_argument("--province", help="load the city under this province root, beside the cities "
+                   "already in it (docs/province.md)")
+    i.add_argument("--province-code", default="00", help="the province root's unit code")
     rv = sub.add_parser("revision", help="autogenerate a migration after changing the models")
     rv.add_argument("-m", "--message", required=True)
     im = sub.add_parser("import-orders", help="import historical orders from a CSV file")

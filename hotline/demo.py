@@ -48,6 +48,7 @@ class DemoUnits:
     village: OrgUnit | None       # a city whose file stops at townships has none
     county_dept: OrgUnit
     city_dept: OrgUnit
+    centre: OrgUnit | None = None   # the tree's root: the province above the city, if any
 
 
 def pick_units(session: Session) -> DemoUnits:
@@ -59,8 +60,9 @@ def pick_units(session: Session) -> DemoUnits:
     township = next(u for u in orgs.children(session, county.id)
                     if u.kind == UnitKind.territorial.value)
     village = next(iter(orgs.children(session, township.id)), None)
+    centre = orgs.get_unit(session, city.parent_id) if city.parent_id else city
     return DemoUnits(city, county, township, village, _a_department(session, county),
-                     _a_department(session, city))
+                     _a_department(session, city), centre)
 
 
 def _a_department(session: Session, platform: OrgUnit) -> OrgUnit:
@@ -72,7 +74,7 @@ def demo_users(u: DemoUnits) -> list[tuple[str, str, Role, OrgUnit]]:
     village = [("village_handler", f"{u.village.name}承办人", Role.handler, u.village)] \
         if u.village is not None else []
     return [
-        ("admin", "系统管理员", Role.admin, u.city),
+        ("admin", "系统管理员", Role.admin, u.centre or u.city),
         ("city_operator", "市话务员", Role.operator, u.city),
         ("city_dispatcher", "市派单员", Role.dispatcher, u.city),
         ("city_callback", "市回访员", Role.callback_agent, u.city),

@@ -25,7 +25,7 @@ from sla.models import kpi_aggregate, kpi_unit_aggregate
 PeriodKind = Literal["day", "week", "month"]
 Grouping = Literal["unit", "level", "department", "channel", "category", "period"]
 GROUPINGS: tuple[str, ...] = ("unit", "level", "department", "channel", "category", "period")
-LEVEL_NAMES = {"city": "市级", "county": "县级", "township": "乡镇(街道)级", "village": "村(社区)级"}
+LEVEL_NAMES = {"province": "省级", "city": "市级", "county": "县级", "township": "乡镇(街道)级", "village": "村(社区)级"}
 GROUP_NAMES = {"unit": "单位", "level": "层级", "department": "部门", "channel": "渠道",
                "category": "类别", "period": "时段"}
 DATA_DRIVEN = ("level", "department", "channel", "category")   # rows only where there is data

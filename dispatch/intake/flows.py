@@ -38,7 +38,9 @@ def _owner(units: directory.Units, req: IntakeRequest, division) -> directory.Un
         county = directory.county_platform_for(units, division.id)
         if county is not None:
             return county
-    return units.city_platform()
+    # the city of the place (a province holds several), else HOTLINE_CITY's
+    city = directory.city_of(units, division) if division is not None else None
+    return city if city is not None else units.city_platform()
 
 
 def number_prefix(at: datetime) -> str:

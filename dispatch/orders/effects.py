@@ -105,6 +105,15 @@ def _transfer(c: Change) -> None:
     _point_at(c.order, None, c.target.path)
 
 
+def _transfer_city(c: Change) -> None:
+    """Another city's platform takes the order over; the place, named in the first city's
+    tree, is left for the new city's dispatcher to set."""
+    if c.order.division_code:
+        c.data["from_division"] = c.order.division_code
+    c.order.division_code = c.order.division_path = None
+    _transfer(c)
+
+
 def _close_direct(c: Change) -> None:
     c.order.close_kind = c.inp.extra.get("close_kind", "direct")
     c.order.public_reply = c.inp.public_reply or c.inp.reason
@@ -297,7 +306,8 @@ def _nothing(c: Change) -> None:
 
 EFFECTS: dict[A, Callable[[Change], None]] = {
     A.auto_dispatch: _dispatch, A.dispatch: _dispatch, A.queue_for_dispatcher: _queue,
-    A.transfer_platform: _transfer, A.direct_close: _close_direct, A.refuse: _refuse,
+    A.transfer_platform: _transfer, A.transfer_city: _transfer_city,
+    A.direct_close: _close_direct, A.refuse: _refuse,
     A.hand_over: _hand_over, A.merge: _merge, A.add_cohandler: _add_cohandler,
     A.sign_for: _sign_for, A.return_order: _return, A.approve_return: _approve_return,
     A.reject_return: _reject_return, A.pass_down: _pass_down,

@@ -29,6 +29,7 @@ class Action(StrEnum):
     refuse = "refuse"                      # 不予受理
     hand_over = "hand_over"                # 一键转接 110/119/120
     transfer_platform = "transfer_platform"  # city platform hands the order to a county platform
+    transfer_city = "transfer_city"        # 转办外市: a province's city hands it to another city
     dispatch = "dispatch"                  # 派单
     merge = "merge"                        # 并单
     add_cohandler = "add_cohandler"        # 协办
@@ -110,7 +111,8 @@ class Channel(StrEnum):
 # each channel's name in reports and exports
 CHANNEL_NAMES = {"12345": "12345热线", "12328": "12328交通运输热线", "12319": "12319城建热线",
                  "110": "110非警务警情", "wechat": "微信", "weibo": "微博", "app": "城市App",
-                 "website": "政府网站/市长信箱", "cppcc": "政协云", "grid": "网格事件"}
+                 "website": "政府网站/市长信箱", "cppcc": "政协云", "grid": "网格事件",
+                 "open311": "Open311接口"}
 
 
 class RequestType(StrEnum):
@@ -130,12 +132,13 @@ class Urgency(StrEnum):
 
 
 class UnitKind(StrEnum):
-    platform = "platform"        # 市/县 联动处置中心
+    platform = "platform"        # 市/县 联动处置中心 (and the province root above the cities)
     department = "department"    # 职能部门 / 公用事业单位
     territorial = "territorial"  # 乡镇街道 / 村社区
 
 
 class Level(StrEnum):
+    province = "province"    # the root above several cities on one deployment (docs/province.md)
     city = "city"
     county = "county"
     township = "township"

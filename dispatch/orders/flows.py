@@ -13,7 +13,8 @@ from dispatch.errors import Invalid, NotFound
 from dispatch.orders import lifecycle
 from dispatch.orders import service as orders
 from dispatch.orders.effects import EFFECTS, ActionInput, Change
-from dispatch.orders.enums import OPEN_HOP_STATUSES, Action, HopRole, Role, State, UnitKind
+from dispatch.orders.enums import (OPEN_HOP_STATUSES, Action, HopRole, Level, Role, State,
+                                   UnitKind)
 from dispatch.orders.lifecycle import Actor, Context
 from dispatch.orders.models import Assignment, Order
 from dispatch.orgs import service as orgs
@@ -23,7 +24,7 @@ from dispatch.sqltypes import utcnow
 
 log = logging.getLogger(__name__)
 NEEDS_TARGET = {Action.dispatch, Action.auto_dispatch, Action.transfer_platform, Action.pass_down,
-                Action.add_cohandler}
+                Action.add_cohandler, Action.transfer_city}
 SYSTEM_NAME = "系统"
 
 
@@ -49,10 +50,17 @@ def build_context(session: Session, *, order: Order, hop: Assignment | None, act
         target_path=target.path if target else None,
         target_is_platform=bool(target and target.kind == UnitKind.platform.value),
         target_parent_path=_parent_path(target.path) if target else None,
+        target_level=target.level if target else None,
+        in_province=_in_province(session, order.platform_path),
         cohandler_path=cohandler.to_path if cohandler else None,
         callback_rehandle=bool(inp.rehandle),
         has_reason=bool(inp.reason and inp.reason.strip()),
     )
+
+
+def _in_province(session: Session, platform_path: str) -> bool:
+    root = orgs.get_unit(session, platform_path.strip("/").split("/")[0])
+    return root is not None and root.level == Level.province.value
 
 
 def _parent_path(path: str) -> str:

@@ -112,6 +112,15 @@ class UnitIndex:
             p = self.by_id.get(p.parent_id) if p.parent_id else None
         return self.city
 
+    def city_of(self, unit: Unit) -> Unit | None:
+        """The city holding ``unit`` (a province holds several), else the one city."""
+        p: Unit | None = unit
+        while p is not None:
+            if p.level == Level.city.value and p.kind == UnitKind.platform.value:
+                return p
+            p = self.by_id.get(p.parent_id) if p.parent_id else None
+        return self.city
+
 
 @dataclass
 class ImportRow:
@@ -231,7 +240,7 @@ def parse_row(raw: Mapping[str, str | None], *, units: UnitIndex, now: datetime,
     if r.problems:
         raise RowError(r.problems)
     platform = units.platform_above(handler) if handler else (
-        units.platform_above(place) if channel == GRID else units.city)
+        units.platform_above(place) if channel == GRID else units.city_of(place))
     order.update(
         channel=channel, external_id=external_id, received_at=received, content=content,
         title=order["title"] or content[:24], request_type=rtype, urgency=urgency, state=state,

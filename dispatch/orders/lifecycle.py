@@ -54,6 +54,8 @@ class Context:
     target_path: str | None = None        # unit named by dispatch / pass_down / add_cohandler
     target_is_platform: bool = False
     target_parent_path: str | None = None
+    target_level: str | None = None
+    in_province: bool = False             # the tree's root is a province above several cities
     cohandler_path: str | None = None     # the actor's own open co-handler hop, if any
     target_holds_order: bool = False      # the target unit already holds an open hop
     callback_rehandle: bool = False       # unsatisfied callback attributed to the unit
@@ -88,6 +90,18 @@ def _target_is_county_platform(c: Context) -> str | None:
         return "the target must be a platform"
     if c.target_path == c.platform_path or not c.target_path.startswith(c.platform_path):
         return "the target platform must be below the current platform"
+    return None
+
+
+def _in_province(c: Context) -> str | None:
+    return None if c.in_province else "only a province's cities hand orders to each other"
+
+
+def _target_is_other_city(c: Context) -> str | None:
+    if not (c.target_path and c.target_is_platform and c.target_level == "city"):
+        return "the target must be a city platform"
+    if c.platform_path.startswith(c.target_path):
+        return "the order is already in that city"
     return None
 
 
@@ -183,6 +197,9 @@ for _s in _INTAKE:
     TABLE[(_s, A.dispatch)] = _r(S.dispatched, _DISP, PLATFORM, _target_in_platform)
     TABLE[(_s, A.transfer_platform)] = _r(S.pending_dispatch, _DISP | _SYS, PLATFORM,
                                          _target_is_county_platform)
+    # crossing cities: only a dispatcher, deliberately, with a reason; routing never does
+    TABLE[(_s, A.transfer_city)] = _r(S.pending_dispatch, _DISP, PLATFORM, _in_province,
+                                     _needs_reason, _target_is_other_city)
 for _s in _LIVE:
     TABLE[(_s, A.hand_over)] = _r(S.transferred, _DESK | _HANDLER, PLATFORM, _needs_reason)
 TABLE.update({
@@ -283,7 +300,7 @@ def decide(state: S, action: A, actor: Actor, ctx: Context) -> S:
 _MISSING_INPUT = (_needs_reason,)
 # guards about what the user has yet to type or choose: the button is offered anyway
 _INPUT_GUARDS = (_needs_reason, _target_in_platform, _target_is_child, _target_is_county_platform,
-                 _cohandler_target)
+                 _cohandler_target, _target_is_other_city)
 
 
 def allowed_actions(state: S, actor: Actor, ctx: Context) -> list[A]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 from sqlmodel import Session, select
@@ -32,7 +33,7 @@ class UnitLike(Protocol):
 class Units(Protocol):
     def get(self, unit_id: str) -> UnitLike | None: ...
 
-    def city_platform(self) -> UnitLike: ...
+    def city_platform(self, code: str | None = None) -> UnitLike: ...
 
 
 def platform_of(units: Units, unit: UnitLike) -> UnitLike:
@@ -66,6 +67,41 @@ def county_platform_for(units: Units, division_code: str | None) -> UnitLike | N
     return None
 
 
+def city_of(units: Units, unit: UnitLike) -> UnitLike | None:
+    """The city platform at or above the unit (a province holds several; a unit is in one)."""
+    for uid in unit.path.strip("/").split("/"):
+        u = units.get(uid)
+        if u is not None and u.level == Level.city.value and u.kind == UnitKind.platform.value:
+            return u
+    return None
+
+
+def home_city_code() -> str:
+    """The city HOTLINE_CITY names: where an order with no place and no desk goes."""
+    from dispatch.config import get_settings
+
+    return _city_code(get_settings().city)
+
+
+@lru_cache
+def _city_code(city: str) -> str:
+    from dispatch.city import load_city
+
+    return load_city(city).code
+
+
+def pick_city(cities: list, code: str | None) -> UnitLike:
+    """The city platform `code` names (default: HOTLINE_CITY's); a database holding one city
+    answers with it whatever the setting says, as before provinces."""
+    if len(cities) == 1 and code is None:
+        return cities[0]
+    wanted = code or home_city_code()
+    found = next((u for u in cities if u.id == wanted), None)
+    if found is None:
+        raise _no_city_platform()
+    return found
+
+
 def _no_city_platform() -> Exception:
     from dispatch.config import get_settings
     from dispatch.errors import Unavailable
@@ -87,12 +123,13 @@ class SessionUnits:
             unit = held[unit_id] = self.session.get(OrgUnit, unit_id)
         return unit
 
-    def city_platform(self) -> OrgUnit:
-        unit = self.session.exec(select(OrgUnit).where(
-            OrgUnit.level == Level.city.value, OrgUnit.kind == UnitKind.platform.value)).first()
-        if unit is None:
-            raise _no_city_platform()
-        return unit
+    def city_platform(self, code: str | None = None) -> OrgUnit:
+        if code is not None and (unit := self.get(code)) is not None \
+                and unit.level == Level.city.value:
+            return unit
+        return pick_city(self.session.exec(select(OrgUnit).where(
+            OrgUnit.level == Level.city.value, OrgUnit.kind == UnitKind.platform.value)).all(),
+            code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,8 +150,8 @@ class Snapshot:
     def __init__(self, rows: Iterable[tuple], taken_at: float) -> None:
         self.units = {r[0]: UnitRow(*r) for r in rows}
         self.taken_at = taken_at
-        self._city = next((u for u in self.units.values() if u.level == Level.city.value
-                           and u.kind == UnitKind.platform.value), None)
+        self._cities = [u for u in self.units.values() if u.level == Level.city.value
+                        and u.kind == UnitKind.platform.value]
 
     def fresh(self, now: float) -> bool:
         return now - self.taken_at < SNAPSHOT_SECONDS
@@ -122,7 +159,5 @@ class Snapshot:
     def get(self, unit_id: str) -> UnitRow | None:
         return self.units.get(unit_id)
 
-    def city_platform(self) -> UnitRow:
-        if self._city is None:
-            raise _no_city_platform()
-        return self._city
+    def city_platform(self, code: str | None = None) -> UnitRow:
+        return pick_city(self._cities, code)

@@ -73,11 +73,25 @@ def build_units(divisions: list[DivisionRow], departments: dict) -> list[dict]:
     return units
 
 
-def load_org_tree(session: Session, divisions_csv: Path, departments_file: Path) -> int:
-    """Insert units that are not there yet; returns how many were added (idempotent)."""
+@dataclass(frozen=True)
+class Province:
+    """The root above the cities of a province deployment (docs/province.md)."""
+    name: str
+    code: str = "00"     # no NBS province has it, so no city's division code collides
+
+
+def load_org_tree(session: Session, divisions_csv: Path, departments_file: Path,
+                  province: Province | None = None) -> int:
+    """Insert units that are not there yet; returns how many were added (idempotent).
+
+    A city goes under `province` when one is given, or under the province the database holds
+    when the city is already part of it (a second `init-db` of the same city adds what its
+    file gained). Any other second city is refused: never a silent second tree."""
     existing = set(session.exec(select(OrgUnit.id)).all())
     units = build_units(read_divisions(divisions_csv), read_departments(departments_file))
-    _refuse_a_second_city(session, units)
+    root = _province_for(session, units, province)
+    if root is not None:
+        units = _under_province(root, units)
     new = [u for u in units if u["id"] not in existing]
     if new:
         session.execute(insert(OrgUnit), new)
@@ -86,20 +100,57 @@ def load_org_tree(session: Session, divisions_csv: Path, departments_file: Path)
 
 
 class SecondCity(ValueError):
-    """The database holds another city: one deployment serves one city."""
+    """The database holds another city: a second city goes only under a province root."""
 
 
-def _refuse_a_second_city(session: Session, units: list[dict]) -> None:
-    city = next((u for u in units if u["level"] == Level.city.value and u["parent_id"] is None), None)
-    held = session.exec(select(OrgUnit).where(OrgUnit.level == Level.city.value,
-                                              OrgUnit.kind == UnitKind.platform.value)).all()
-    others = [u for u in held if city is None or u.id != city["id"]]
-    if others:
-        theirs = "、".join(f"{u.name} ({u.id})" for u in others)
-        ours = f"{city['name']} ({city['id']})" if city else "a file without a city"
-        raise SecondCity(f"this database holds {theirs}; loading {ours} would add a second city "
-                         "tree. Serve each city from its own database (HOTLINE_DATABASE_URL), "
-                         "or load the same city again")
+def _city_of(units: list[dict]) -> dict | None:
+    return next((u for u in units if u["level"] == Level.city.value and u["parent_id"] is None),
+                None)
+
+
+def _province_for(session: Session, units: list[dict], wanted: Province | None) -> dict | None:
+    """The province root the city's units go under (created if new), None for a lone city;
+    SecondCity when loading it would put two unrelated trees in one database."""
+    city = _city_of(units)
+    ours = f"{city['name']} ({city['id']})" if city else "a file without a city"
+    held = session.exec(select(OrgUnit).where(OrgUnit.level == Level.province.value)).first()
+    cities = session.exec(select(OrgUnit).where(OrgUnit.level == Level.city.value,
+                                                OrgUnit.kind == UnitKind.platform.value)).all()
+    if held is None:
+        lone = [u for u in cities if city is None or u.id != city["id"]]
+        if lone and wanted is None:
+            theirs = "、".join(f"{u.name} ({u.id})" for u in lone)
+            raise SecondCity(f"this database holds {theirs}; loading {ours} would add a second "
+                             "city tree. Serve each city from its own database "
+                             "(HOTLINE_DATABASE_URL), load the same city again, or load every "
+                             "city of a province with --province NAME into an empty database")
+        if cities and wanted is not None:
+            raise SecondCity(f"this database holds {cities[0].name} as a single city; a province "
+                             "starts from an empty database: load each of its cities with "
+                             f"'hotline init-db --city NAME --province {wanted.name}'")
+        if wanted is None:
+            return None
+        return dict(id=wanted.code, name=wanted.name, short_name=wanted.name,
+                    level=Level.province.value, kind=UnitKind.platform.value, parent_id=None,
+                    division_code=wanted.code, path=f"/{wanted.code}/", dept_type=None,
+                    categories=[], primary_categories=[])
+    if wanted is not None and wanted.name != held.name:
+        raise SecondCity(f"this database holds the province {held.name}; load {ours} with "
+                         f"--province {held.name}")
+    if wanted is None and not any(city and u.id == city["id"] for u in cities):
+        raise SecondCity(f"this database holds the province {held.name}; a new city joins it "
+                         f"deliberately: --province {held.name}")
+    return held.model_dump()
+
+
+def _under_province(root: dict, units: list[dict]) -> list[dict]:
+    """The city's rows re-rooted: its city unit the province's child, every path below the root."""
+    city = _city_of(units)
+    rows = [dict(u, path=f"{root['path']}{u['path'].lstrip('/')}") for u in units]
+    for u in rows:
+        if city is not None and u["id"] == city["id"]:
+            u["parent_id"] = root["id"]
+    return [root, *rows]
 
 
 def get_unit(session: Session, unit_id: str) -> OrgUnit | None:
@@ -116,8 +167,14 @@ def county_platform_for_division(session: Session, division_code: str | None) ->
     return directory.county_platform_for(directory.SessionUnits(session), division_code)
 
 
-def city_platform(session: Session) -> OrgUnit:
-    return directory.SessionUnits(session).city_platform()
+def city_platform(session: Session, code: str | None = None) -> OrgUnit:
+    """The city platform `code` names; without one, HOTLINE_CITY's (the only one, for a city)."""
+    return directory.SessionUnits(session).city_platform(code)
+
+
+def city_of(session: Session, unit: OrgUnit) -> OrgUnit | None:
+    """The city platform at or above the unit."""
+    return directory.city_of(directory.SessionUnits(session), unit)
 
 
 def department_for(session: Session, *, platform: OrgUnit, category: str | None,

@@ -53,6 +53,21 @@ def test_an_order_answered_directly_stays_with_the_city_and_has_no_hop():
     assert got.order["close_kind"] == "direct"
 
 
+def test_in_a_province_an_order_answered_directly_stays_with_the_city_of_its_place():
+    """Two cities under one root (docs/province.md): the place decides the city."""
+    province = UnitIndex.build([
+        Unit("00", "示范省", "province", "platform", None, "/00/"),
+        Unit("4311", "永州市", "city", "platform", "00", "/00/4311/"),
+        Unit("6110", "商洛市", "city", "platform", "00", "/00/6110/"),
+        Unit("611002", "商州区", "county", "platform", "6110", "/00/6110/611002/"),
+        Unit("611002001", "城关街道", "township", "territorial", "611002",
+             "/00/6110/611002/611002001/"),
+    ])
+    got = parse_row(row(handled_by="", dispatched_at="", division="611002001"), units=province,
+                    now=NOW, deadline=fixed_deadline)
+    assert got.order["platform_id"] == "6110"
+
+
 @pytest.mark.parametrize("changes, problem", [
     ({"channel": "fax"}, "channel: 'fax' is not one of"),
     ({"external_id": ""}, "external_id: required"),

@@ -14,6 +14,8 @@ CITY, COUNTY = "/4311/", "/4311/431102/"
 TOWN = COUNTY + "431102001/"
 VILLAGE = TOWN + "431102001001/"
 DEPT = COUNTY + "431102-housing/"
+# two cities of a province (docs/province.md)
+P_CITY, P_OTHER = "/00/4311/", "/00/6110/"
 
 # (state, action, actor, context overrides, expected state) — one row per transition of domain.md
 ROWS = [
@@ -32,6 +34,9 @@ ROWS = [
      S.dispatched),
     (S.pending_dispatch, A.transfer_platform, Actor(R.dispatcher, CITY),
      dict(platform_path=CITY, target_path=COUNTY, target_is_platform=True), S.pending_dispatch),
+    (S.pending_dispatch, A.transfer_city, Actor(R.dispatcher, P_CITY),
+     dict(platform_path=P_CITY, target_path=P_OTHER, target_is_platform=True, target_level="city",
+          in_province=True, has_reason=True), S.pending_dispatch),
     (S.received, A.merge, Actor(R.dispatcher, COUNTY), {}, S.merged),
     (S.dispatched, A.sign_for, Actor(R.handler, TOWN), dict(hop_to_path=TOWN), S.handling),
     (S.dispatched, A.return_order, Actor(R.handler, TOWN), dict(hop_to_path=TOWN, has_reason=True),
@@ -137,6 +142,18 @@ GUARDS = [
     (S.pending_dispatch, A.dispatch, Actor(R.dispatcher, COUNTY),
      dict(target_path="/4311/431103/431103001/"), "outside the dispatching platform"),
     (S.site_check, A.site_check_pass, Actor(R.dispatcher, COUNTY), {}, "only grid cases"),
+    (S.pending_dispatch, A.transfer_city, Actor(R.dispatcher, CITY),
+     dict(platform_path=CITY, target_path="/4311/", target_is_platform=True, target_level="city",
+          has_reason=True), "only a province's cities"),
+    (S.pending_dispatch, A.transfer_city, Actor(R.dispatcher, P_CITY),
+     dict(platform_path=P_CITY, target_path=P_OTHER, target_is_platform=True, target_level="city",
+          in_province=True), "a reason is required"),
+    (S.pending_dispatch, A.transfer_city, Actor(R.dispatcher, P_CITY),
+     dict(platform_path=P_CITY + "431102/", target_path=P_CITY, target_is_platform=True,
+          target_level="city", in_province=True, has_reason=True), "already in that city"),
+    (S.pending_dispatch, A.transfer_city, Actor(R.dispatcher, P_CITY),
+     dict(platform_path=P_CITY, target_path=P_OTHER + "611002/", target_is_platform=True,
+          target_level="county", in_province=True, has_reason=True), "a city platform"),
 ]
 
 
@@ -179,6 +196,14 @@ SCOPE = [
     # a passed-down hop's return is approved by the township that passed it, not the platform
     (S.return_requested, A.approve_return, Actor(R.dispatcher, COUNTY),
      dict(hop_to_path=VILLAGE, hop_from_path=TOWN, hop_from_platform=False)),
+    # a province: another city's dispatcher takes nothing of this city's, and the routing job
+    # never hands an order to another city
+    (S.pending_dispatch, A.transfer_city, Actor(R.dispatcher, P_OTHER),
+     dict(platform_path=P_CITY, target_path=P_OTHER, target_is_platform=True, target_level="city",
+          in_province=True, has_reason=True)),
+    (S.received, A.transfer_city, Actor(R.system, P_CITY),
+     dict(platform_path=P_CITY, target_path=P_OTHER, target_is_platform=True, target_level="city",
+          in_province=True, has_reason=True)),
     # only the routing job auto-dispatches
     (S.received, A.auto_dispatch, Actor(R.dispatcher, COUNTY), dict(target_path=DEPT)),
 ]

@@ -11,7 +11,7 @@ export default {
   },
   action: {
     intake: "受理登记", auto_dispatch: "智能派单", queue_for_dispatcher: "转人工派单",
-    direct_close: "直接办结", refuse: "不予受理", hand_over: "一键转接", transfer_platform: "转县级平台",
+    direct_close: "直接办结", refuse: "不予受理", hand_over: "一键转接", transfer_platform: "转县级平台", transfer_city: "转办外市",
     dispatch: "派单", merge: "并单", add_cohandler: "增加协办单位", sign_for: "签收",
     return_order: "退回", approve_return: "同意退回", reject_return: "驳回退回", pass_down: "下派",
     request_extension: "申请延期", approve_extension: "同意延期", reject_extension: "驳回延期",
@@ -133,7 +133,7 @@ export default {
     dup_merge_reason: "与工单 {number} 为同一事项，并单办理", dup_merged_ok: "已并单至 {number}",
     dup_merged_title: "已并入本单的重复件", dup_operator_hint: "派单员可在工单详情中一键并单，办结结果将告知每位来电人",
     uploading: "上传中…", uploaded: "已上传 {n} 个文件", feedback_reason: "办理情况",
-    callback_note: "回访备注", county_platform: "县级平台",
+    callback_note: "回访备注", county_platform: "县级平台", other_city: "接收城市",
     confirm_action: "确认执行“{action}”？",
     // dashboard
     dash_title: "指挥大屏", kpi_closure: "结案率", kpi_on_time: "按期结案率",

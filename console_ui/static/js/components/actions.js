@@ -12,6 +12,7 @@ const SPECS = {
   dispatch: { reason: "?", unit: "search", category: true },
   add_cohandler: { reason: "?", unit: "search" },
   transfer_platform: { reason: "?", unit: "platforms" },
+  transfer_city: { reason: "!", unit: "cities" },
   pass_down: { reason: "?", unit: "children" },
   direct_close: { reason: "!" },
   refuse: { reason: "!" },
@@ -70,12 +71,22 @@ function unitInput(kind, order, me, onPick = () => {}) {
   const holder = h("div", { class: "muted" }, t("ui.loading"));
   let choice = null;
   const parent = kind === "platforms" ? order.platform_id : me.unit.id;
-  api(`/units/${encodeURIComponent(parent)}/children`).then((units) => {
-    const wanted = units.filter((u) => (kind === "platforms" ? u.kind === "platform" : u.kind !== "platform"));
+  const listed = kind === "cities" ? otherCities(order)
+    : api(`/units/${encodeURIComponent(parent)}/children`).then((units) =>
+      units.filter((u) => (kind === "platforms" ? u.kind === "platform" : u.kind !== "platform")));
+  listed.then((wanted) => {
     choice = unitChoice(wanted, { name: "target" });
     holder.replaceWith(choice.el);
   }).catch((err) => { holder.textContent = errorText(err); });
   return { el: holder, value: () => (choice ? choice.value : null) };
+}
+
+// The province's other cities (the root's children but the order's own city): a hand-over target.
+async function otherCities(order) {
+  const platform = await api(`/units/${encodeURIComponent(order.platform_id)}`);
+  const root = platform.path.split("/")[1];
+  const units = await api(`/units/${encodeURIComponent(root)}/children`);
+  return units.filter((u) => u.level === "city" && !platform.path.startsWith(u.path));
 }
 
 function masterInput(order) {
@@ -112,7 +123,8 @@ function buildForm(action, order, me, onDone) {
   if (spec.unit) {
     parts.unit = unitInput(spec.unit, order, me, (s) => parts.category?.set(s.name));
     rows.push(field(spec.unit === "children" ? t("ui.children_units")
-      : spec.unit === "platforms" ? t("ui.county_platform") : t("ui.target_unit"), parts.unit.el));
+      : spec.unit === "platforms" ? t("ui.county_platform")
+        : spec.unit === "cities" ? t("ui.other_city") : t("ui.target_unit"), parts.unit.el));
   }
   if (parts.category) rows.push(field(t("ui.category_confirm"), parts.category.el, t("ui.category_confirm_hint")));
   if (spec.reasonCode) {
