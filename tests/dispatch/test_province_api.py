@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from dispatch.demo import DEMO_PASSWORD
+from hotline.demo import DEMO_PASSWORD
 from dispatch.orgs import service as orgs
 from tests.helpers import act, auth, detail, new_call, unrouted_order, wait_state
 
