@@ -7,3 +7,4 @@ import sla.models  # noqa: F401,E402  calendars, policies, escalations, notifica
 import channels.models  # noqa: F401,E402  channel client keys, uploads, delivery log
 import classifiers.learning.models  # noqa: F401,E402  labelled examples, retraining runs
 import dispatch.exports.models  # noqa: F401,E402  background export jobs
+import dispatch.realtime.models  # noqa: F401,E402  the outbox of live events
