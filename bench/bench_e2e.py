@@ -208,7 +208,10 @@ def hold(op: str, handler: str, rate: float, env: dict, a: argparse.Namespace) -
     stream and its drain (the routing of the last orders included; the load process from its
     start, which a short --hold inflates)."""
     before = this_run(cpu_seconds(), a.db)
-    out = stream(op, handler, rate, max(1, int(rate * a.hold)), a.concurrency, a.drain)
+    # a connection idle longer than uvicorn's keep-alive (5 s) is closed under the load
+    # generator: at low rates fewer connections, each sending at least every 2 s
+    conc = min(a.concurrency, max(4, int(rate / 2)))
+    out = stream(op, handler, rate, max(1, int(rate * a.hold)), conc, a.drain)
     used = used_by_part(before, this_run(cpu_seconds(), a.db))
     done = max(out["acknowledged"], 1)
     used["load process"] = used.get("load process", 0.0) + out["cpu_seconds"]
