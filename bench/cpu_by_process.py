@@ -39,6 +39,18 @@ def cpu_seconds() -> dict[str, tuple[str, float]]:
     return out
 
 
+def used_by_part(before: dict[str, tuple[str, float]],
+                 after: dict[str, tuple[str, float]]) -> dict[str, float]:
+    """CPU seconds each part used between two ``cpu_seconds()`` samples, process by process
+    (one that exited in between is left out)."""
+    used: dict[str, float] = {}
+    for pid, (cmd, cpu) in after.items():
+        part = part_of(cmd)
+        if part:
+            used[part] = used.get(part, 0.0) + cpu - before.get(pid, (cmd, 0.0))[1]
+    return used
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--after", type=float, default=14.0, help="seconds before the window opens")
@@ -55,11 +67,7 @@ def main() -> None:
     before, started = cpu_seconds(), time.monotonic()
     time.sleep(a.window)
     after, seconds = cpu_seconds(), time.monotonic() - started
-    used: dict[str, float] = {}
-    for pid, (cmd, cpu) in after.items():
-        part = part_of(cmd)
-        if part:
-            used[part] = used.get(part, 0.0) + cpu - before.get(pid, (cmd, 0.0))[1]
+    used = used_by_part(before, after)
     proc.wait()
     print(f"CPU over {seconds:.1f} s, from {a.after:.0f} s into the run:")
     for part, cpu in sorted(used.items(), key=lambda kv: -kv[1]):

@@ -35,6 +35,7 @@ run $P bench/bench_sla_listener.py --orders 10
 run $P bench/bench_intake.py --total 600 --rounds 1
 run $P bench/bench_e2e.py --rate 50 --seconds 3 --router both --drain 15
 run $P bench/cpu_by_process.py --per 50 -- $P bench/bench_e2e.py --rate 50 --seconds 3 --router rule --drain 15
+run $P bench/bench_e2e.py --find-capacity --hold 3 --start-rate 50 --max-rate 50 --refine 0 --router rule --bare-total 600
 run $P bench/bench_channels.py --mode both --count 40 --seconds 20 --drain-seconds 60
 run $P bench/bench_fanout.py --consoles 100 --events 100 --broadcasts 2
 run $P bench/gen_orders.py --orders 3000 --reset --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench_export

@@ -19,3 +19,4 @@ DOMAIN_MODELS = [
 for _module in DOMAIN_MODELS:
     importlib.import_module(_module)
 import dispatch.exports.models  # noqa: F401,E402  background export jobs
+import dispatch.realtime.models  # noqa: F401,E402  the outbox of live events

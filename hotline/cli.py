@@ -82,8 +82,10 @@ def _worker(args: argparse.Namespace) -> None:
         try:
             conn = Redis.from_url(s.redis_url)
             queue = Queue(s.queue_name, connection=conn, serializer=JSONSerializer)
-            worker_cls([queue], connection=conn, serializer=JSONSerializer).work(
-                with_scheduler=True, burst=args.burst)
+            worker = worker_cls([queue], connection=conn, serializer=JSONSerializer)
+            # RQ waits up to 60 s between reconnects; after an outage jobs must start at once
+            worker.max_connection_wait_time = 1.0
+            worker.work(with_scheduler=True, burst=args.burst)
             return
         except RedisDown as exc:
             print(f"worker: Redis unavailable ({exc}); reconnecting in 2 s", file=sys.stderr)

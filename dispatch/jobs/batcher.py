@@ -5,7 +5,8 @@ overhead per order (a SimpleWorker runs a few hundred jobs/s). Intake instead ha
 order to this process's batcher, which every few milliseconds (or every `size` orders) queues
 one `route_orders` job for the group and publishes the group's intake events. Nothing here is
 needed for safety: the order is committed before it is handed over, so if this process dies
-or Redis is down, the sweeper re-enqueues every order left "received".
+or Redis is down, the recovery task (dispatch/jobs/recovery.py) or the sweeper re-enqueues
+every order left "received".
 """
 from __future__ import annotations
 
@@ -71,7 +72,7 @@ def flush_routing(items: list[tuple[int, dict[str, Any]]], size: int = 100) -> N
         group = ids[i:i + size]
         if not enqueue_safely(ROUTE_BATCH_JOB, group,
                               job_id=f"route-{group[0]}-{group[-1]}-{len(group)}"):
-            break   # Redis is down: the sweeper queues the rest once it is back
+            break   # Redis is down: the recovery task queues the rest once it is back
     get_broker().publish_many([event for _, event in items])
 
 

@@ -124,10 +124,14 @@ def get_queue() -> JobQueue:
 
 
 def enqueue_safely(func_path: str, *args: Any, job_id: str) -> bool:
-    """Enqueue, but never fail the caller: the sweeper re-enqueues what could not be queued."""
+    """Enqueue, but never fail the caller: once Redis answers again, this process's recovery
+    task queues the received orders (dispatch/jobs/recovery.py); the sweeper catches the rest."""
     try:
         get_queue().enqueue(func_path, *args, job_id=job_id)
         return True
     except Exception as exc:  # Redis down: the order is already durable
-        log.warning("could not enqueue %s (%s); the sweeper will retry", job_id, exc)
+        from dispatch.jobs.recovery import get_recovery
+
+        log.warning("could not enqueue %s (%s); queued again once Redis answers", job_id, exc)
+        get_recovery().notice()
         return False

@@ -1,4 +1,9 @@
-"""Re-enqueue orders that stayed "received" too long, so an acknowledged order is never lost."""
+"""Re-enqueue orders that stayed "received" too long, so an acknowledged order is never lost.
+
+Each tick also publishes live events a process kept in the outbox and could not publish itself
+(it died before Redis came back). A process that lives through an outage does not wait for
+this: its recovery task (dispatch/jobs/recovery.py) does both as soon as Redis answers.
+"""
 from __future__ import annotations
 
 import logging
@@ -13,29 +18,43 @@ from dispatch.sqltypes import utcnow
 
 log = logging.getLogger(__name__)
 BATCH = 200
+PAGE = 5000
 
 
-def sweep_once(now: datetime | None = None, stale_seconds: int | None = None) -> int:
+def sweep_once(now: datetime | None = None, stale_seconds: int | None = None,
+               job_prefix: str = "sweep") -> int:
     """Enqueue routing for stale received orders in batches; returns how many were found."""
     now = now or utcnow()
     stale = stale_seconds if stale_seconds is not None else get_settings().sweeper_stale_seconds
-    with session_scope() as session:
-        ids = orders.stale_received(session, older_than=now - timedelta(seconds=stale), limit=5000)
-    for i in range(0, len(ids), BATCH):
-        batch = ids[i:i + BATCH]
-        enqueue_safely("dispatch.jobs.tasks.route_orders", batch,
-                       job_id=f"sweep-{batch[0]}-{batch[-1]}-{int(now.timestamp()) // 60}")
-    if ids:
-        log.info("sweeper re-enqueued %d received orders", len(ids))
-    return len(ids)
+    found, after = 0, 0
+    while True:
+        with session_scope() as session:
+            ids = orders.stale_received(session, older_than=now - timedelta(seconds=stale),
+                                        limit=PAGE, after_id=after)
+        for i in range(0, len(ids), BATCH):
+            batch = ids[i:i + BATCH]
+            if not enqueue_safely("dispatch.jobs.tasks.route_orders", batch,
+                                  job_id=f"{job_prefix}-{batch[0]}-{batch[-1]}-"
+                                         f"{int(now.timestamp()) // 60}"):
+                return found + i      # Redis is away: its recovery task sweeps again
+        found += len(ids)
+        if len(ids) < PAGE:
+            break
+        after = ids[-1]
+    if found:
+        log.info("%s re-enqueued %d received orders", job_prefix, found)
+    return found
 
 
 def run_forever(stop: threading.Event) -> None:
+    from dispatch.realtime.broker import get_broker
+
     interval = get_settings().sweeper_interval_seconds
     while not stop.wait(interval):
         try:
             sweep_once()
-        except Exception:  # the database may be down for a moment; try again next round
+            get_broker().publish_outbox()
+        except Exception:  # the database or Redis may be down for a moment; next round
             log.exception("sweep failed")
 
 

@@ -273,9 +273,11 @@ def count_by_state(session: Session, *, reach_path: str) -> dict[str, int]:
     return counts
 
 
-def stale_received(session: Session, *, older_than: datetime, limit: int = 500) -> list[int]:
-    """Orders acknowledged but still unrouted (Redis was down, a worker died)."""
-    stmt = select(Order.id).where(Order.state == State.received.value,
+def stale_received(session: Session, *, older_than: datetime, limit: int = 500,
+                   after_id: int = 0) -> list[int]:
+    """Orders acknowledged but still unrouted (Redis was down, a worker died), by id from
+    ``after_id`` on."""
+    stmt = select(Order.id).where(Order.state == State.received.value, col(Order.id) > after_id,
                                   col(Order.updated_at) < older_than).order_by(Order.id).limit(limit)
     return list(session.exec(stmt).all())
 

@@ -8,6 +8,11 @@ process keeps its own subscribers and, in production, relays the Redis channel t
 one subscription per process. Subscribers are indexed by unit path, so an event costs a lookup
 per ancestor of each path it names, not a test per connected console; it is encoded once and
 every console gets the same text.
+
+A push Redis refuses is kept in the database's outbox (dispatch/realtime/outbox.py) and
+published once Redis answers again; a relay that was cut off replays, when it subscribes again,
+what the outbox published meanwhile. Outbox events carry an ``event_id`` and each relay
+delivers one only once, so a console sees every event of an outage once.
 """
 from __future__ import annotations
 
@@ -15,8 +20,10 @@ import asyncio
 import json
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -27,6 +34,9 @@ CHANNEL = "hotline:events"
 PING_SECONDS = 25
 PING = json.dumps({"type": "ping"})
 MAX_BACKLOG = 1000       # events waiting for one console; beyond that a stalled console drops them
+RECONNECT_SECONDS = 0.5  # a relay's wait before subscribing again after losing Redis
+REPLAY_MARGIN = timedelta(minutes=1)
+SEEN_EVENTS = 20_000     # outbox event ids a hub remembers, to drop a repeat
 
 
 def visible_to(event: dict[str, Any], unit_path: str) -> bool:
@@ -90,6 +100,7 @@ class LocalHub:
     def __init__(self) -> None:
         self._by_path: dict[str, set[Subscriber]] = {}
         self._by_user: dict[int, set[Subscriber]] = {}
+        self._seen: OrderedDict[tuple[str, object], None] = OrderedDict()
         self._lock = threading.Lock()
 
     def subscribe(self, unit_path: str, *, user_id: int | None = None,
@@ -127,6 +138,8 @@ class LocalHub:
         """Queue the event's text (encoded once) for every subscriber that may see it (only
         those of ``loop`` when given: each event loop's relay serves its own sockets). A
         revocation closes the sockets it names instead."""
+        if "event_id" in event and not self._first_delivery(event["event_id"], loop):
+            return
         if event.get("type") == "revoke":
             self.revoke(event.get("user_id"), event.get("version"), loop)
             return
@@ -135,6 +148,18 @@ class LocalHub:
             subs = {s for s in subs if s.loop is loop}
         if subs:
             self._hand_over(subs, _offer_all, console_text(event))
+
+    def _first_delivery(self, event_id: str, loop: asyncio.AbstractEventLoop | None) -> bool:
+        """False for an outbox event the consoles of ``loop`` already had: after an outage a
+        relay may get it both from its replay and through Redis."""
+        key = (event_id, loop)
+        with self._lock:
+            if key in self._seen:
+                return False
+            self._seen[key] = None
+            if len(self._seen) > SEEN_EVENTS:
+                self._seen.popitem(last=False)
+        return True
 
     def revoke(self, user_id: object, version: object,
                loop: asyncio.AbstractEventLoop | None = None) -> None:
@@ -198,13 +223,7 @@ class Broker:
         if not self.redis_url:
             self.hub.deliver(event)
             return
-        try:
-            if self._redis is None:
-                from redis import Redis
-                self._redis = Redis.from_url(self.redis_url, socket_connect_timeout=2)
-            self._redis.publish(CHANNEL, encode(event))
-        except Exception as exc:  # live push is best effort; the order itself is committed
-            log.warning("could not publish event: %s", exc)
+        self._push([event], encode(event))
 
     def revoke(self, *, user_id: int, version: int) -> None:
         """A sign-out: this process closes the user's older sockets at once (Redis or not),
@@ -222,14 +241,34 @@ class Broker:
             for event in events:
                 self.hub.deliver(event)
             return
+        if events:
+            self._push(events, json.dumps(events, ensure_ascii=False, default=str))
+
+    def _push(self, events: list[dict[str, Any]], text: str) -> None:
+        """Publish; if Redis refuses, keep the events in the outbox and start this process's
+        recovery task, which publishes them once Redis answers (the caller never waits)."""
         try:
-            if self._redis is None:
-                from redis import Redis
-                self._redis = Redis.from_url(self.redis_url, socket_connect_timeout=2)
-            if events:
-                self._redis.publish(CHANNEL, json.dumps(events, ensure_ascii=False, default=str))
-        except Exception as exc:  # live push is best effort; the orders are committed
-            log.warning("could not publish %d events: %s", len(events), exc)
+            self._send(text)
+        except Exception as exc:
+            from dispatch.jobs.recovery import get_recovery
+            from dispatch.realtime import outbox
+
+            log.warning("could not publish %d events (%s); kept in the outbox", len(events), exc)
+            outbox.keep(events)
+            get_recovery().notice()
+
+    def _send(self, text: str) -> None:
+        if self._redis is None:
+            from redis import Redis
+            self._redis = Redis.from_url(self.redis_url, socket_connect_timeout=2)
+        self._redis.publish(CHANNEL, text)
+
+    def publish_outbox(self) -> int:
+        """Publish what the outbox holds (after an outage); the number of events sent."""
+        if not self.redis_url:
+            return 0
+        from dispatch.realtime import outbox
+        return outbox.publish_pending(self._send)
 
     async def start_relay(self) -> None:
         """The keep-alive pass and, in production, the relay of the Redis channel, for the
@@ -260,11 +299,15 @@ class Broker:
     async def _relay_forever(self, loop: asyncio.AbstractEventLoop) -> None:
         from redis.asyncio import Redis
 
+        lost_at: datetime | None = None
         while True:
             try:
                 client = Redis.from_url(self.redis_url)
                 async with client.pubsub() as pubsub:
                     await pubsub.subscribe(CHANNEL)
+                    if lost_at is not None:   # subscribed again: what went out meanwhile
+                        await self._replay(loop, lost_at)
+                        lost_at = None
                     async for msg in pubsub.listen():
                         if msg.get("type") == "message" and self.hub.has_subscribers:
                             events = json.loads(msg["data"])   # one event, or a list of them
@@ -273,8 +316,22 @@ class Broker:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # Redis restarted: reconnect
+                lost_at = lost_at or datetime.now(UTC)
                 log.warning("event relay lost Redis (%s); reconnecting", exc)
-                await asyncio.sleep(1)
+                await asyncio.sleep(RECONNECT_SECONDS)
+
+    async def _replay(self, loop: asyncio.AbstractEventLoop, lost_at: datetime) -> None:
+        """Deliver the outbox's events published while this relay was away (another
+        process's clock may lag: a margin; the hub drops what the consoles already had)."""
+        from dispatch.realtime import outbox
+
+        try:
+            events = await asyncio.to_thread(outbox.replay_since, lost_at - REPLAY_MARGIN)
+        except Exception:   # the database is away too: those events are lost for this relay
+            log.exception("could not replay the outbox")
+            return
+        for event in events:
+            self.hub.deliver(event, loop)
 
 
 @lru_cache

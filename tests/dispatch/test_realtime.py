@@ -166,3 +166,50 @@ def test_a_sign_out_closes_the_users_sockets_on_every_api_process():
             await there.stop_relay()
 
         run(scenario())
+
+
+def test_an_event_published_while_redis_is_down_reaches_another_replicas_console_once(
+        seeded, tmp_path, monkeypatch):
+    """Two brokers on a private Redis, as two API replicas. Redis is killed, one publishes (the
+    event is kept in the outbox), Redis comes back: the other's console gets the event once,
+    whether its relay took it from the outbox's replay, from Redis, or both."""
+    import asyncio
+    import json
+
+    from redis import Redis
+
+    from dispatch.jobs import recovery
+    from dispatch.realtime.broker import CHANNEL, Broker
+    from tests.conftest import wait_until
+    from tests.dispatch.fault_stack import Stack
+    from tests.dispatch.test_realtime_hub import run
+
+    stack = Stack(tmp_path)
+    stack.start_redis()
+    url = stack.env["HOTLINE_REDIS_URL"]
+    here, there = Broker(url), Broker(url)
+    probe = recovery.Recovery(url)            # this test's, not the suite's (its own Redis)
+    monkeypatch.setattr(recovery, "get_recovery", lambda: probe)
+    monkeypatch.setattr(recovery, "catch_up", lambda: (here.publish_outbox(), 0))
+    event = {"type": "order", "action": "intake", "order_id": -424242, "paths": ["/43/4311/"]}
+    try:
+        async def scenario():
+            await there.start_relay()
+            await asyncio.to_thread(wait_until, lambda: Redis.from_url(url).pubsub_numsub(
+                CHANNEL)[0][1] >= 1, 10)
+            console = there.hub.subscribe("/43/")
+            await asyncio.to_thread(stack.stop_redis)
+            await asyncio.to_thread(here.publish, event)
+            await asyncio.sleep(1)
+            assert console.queue.empty(), "nothing can travel while Redis is down"
+            await asyncio.to_thread(stack.start_redis)
+            got = json.loads(await asyncio.wait_for(console.queue.get(), 30))
+            assert got["order_id"] == event["order_id"] and got["event_id"]
+            await asyncio.to_thread(wait_until, lambda: probe.passes >= 1, 30)
+            await asyncio.sleep(2)     # a repeat (replay, then Redis) would be here by now
+            assert console.queue.empty()
+            await there.stop_relay()
+
+        run(scenario())
+    finally:
+        stack.close()
