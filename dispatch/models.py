@@ -15,8 +15,8 @@ DOMAIN_MODELS = [
     "channels.models",               # channel client keys, uploads, delivery log
     "classifiers.learning.models",   # labelled examples, retraining runs
     "console_ui.monthly.models",     # monthly report figures
+    "dispatch.realtime.models",      # the outbox of live events (realtime sits above the models)
 ]
 for _module in DOMAIN_MODELS:
     importlib.import_module(_module)
 import dispatch.exports.models  # noqa: F401,E402  background export jobs
-import dispatch.realtime.models  # noqa: F401,E402  the outbox of live events

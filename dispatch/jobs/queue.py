@@ -123,6 +123,10 @@ def get_queue() -> JobQueue:
     return EmbeddedQueue() if s.embedded_queue else RQQueue(s.redis_url, s.queue_name)
 
 
+# by import path: the recovery task sweeps, and the sweeper enqueues through this module
+RECOVERY = "dispatch.jobs.recovery.get_recovery"
+
+
 def enqueue_safely(func_path: str, *args: Any, job_id: str) -> bool:
     """Enqueue, but never fail the caller: once Redis answers again, this process's recovery
     task queues the received orders (dispatch/jobs/recovery.py); the sweeper catches the rest."""
@@ -130,8 +134,6 @@ def enqueue_safely(func_path: str, *args: Any, job_id: str) -> bool:
         get_queue().enqueue(func_path, *args, job_id=job_id)
         return True
     except Exception as exc:  # Redis down: the order is already durable
-        from dispatch.jobs.recovery import get_recovery
-
         log.warning("could not enqueue %s (%s); queued again once Redis answers", job_id, exc)
-        get_recovery().notice()
+        resolve(RECOVERY)().notice()
         return False

@@ -17,6 +17,7 @@ delivers one only once, so a console sees every event of an outage once.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import logging
 import threading
@@ -250,12 +251,12 @@ class Broker:
         try:
             self._send(text)
         except Exception as exc:
-            from dispatch.jobs.recovery import get_recovery
             from dispatch.realtime import outbox
 
             log.warning("could not publish %d events (%s); kept in the outbox", len(events), exc)
             outbox.keep(events)
-            get_recovery().notice()
+            # by import path: the recovery task (dispatch.jobs) publishes through this broker
+            importlib.import_module("dispatch.jobs.recovery").get_recovery().notice()
 
     def _send(self, text: str) -> None:
         if self._redis is None:

@@ -4,7 +4,7 @@ Rows are published once Redis answers (dispatch/realtime/outbox.py) and kept an 
 that a relay reconnecting late can replay them to its consoles.
 
 Revision ID: f2a8c4e6b1d3
-Revises: a41f6e0c2d95
+Revises: d5f2a8c1e6b4
 Create Date: 2026-12-07 04:00:00
 """
 from alembic import op
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 import dispatch.sqltypes
 
 revision = 'f2a8c4e6b1d3'
-down_revision = 'a41f6e0c2d95'
+down_revision = 'd5f2a8c1e6b4'
 branch_labels = None
 depends_on = None
 
