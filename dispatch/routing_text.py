@@ -1,7 +1,7 @@
 """What a person reads for a routing rule: one catalogue from the rule's code to Chinese.
 
 The router's decision keeps a stable machine code (``RoutingDecision.rule``, e.g.
-``territorial:城乡建设->431102001``); the routing job records it in ``data.routing.rule`` and, in
+``territorial:城乡建设-><township code>``); the routing job records it in ``data.routing.rule`` and, in
 its machine form ``rule <code>``, as the timeline entry's reason. The API shows the Chinese text
 instead (``shown_reason``), when the timeline is read, so entries written before a rule's text
 existed read in Chinese too. Codes are read by their prefix (before ``:`` or ``->``): a rule the

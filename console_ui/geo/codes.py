@@ -1,8 +1,9 @@
 """Which polygon of the city's boundary file is which unit: pure, no files, no database.
 
 A boundary file names its polygons by the division codes of the year it was drawn; units carry
-today's codes. Codes change (祁阳县 431121 became 祁阳市 431181 in 2021) and some county-level
-units have no polygon of their own (a development zone cut out of its counties). So a polygon
+today's codes. Codes change (a county that became a county-level city got a new code) and
+some county-level units have no polygon of their own (a development zone cut out of its
+counties). So a polygon
 matches a unit by code, else by a name the city's aliases.csv gives the unit's code, else by
 its name without the 县/市/区 suffix when exactly one unit shares that stem. A unit no polygon
 matches is reported, never dropped: the dashboard lists it beside the map.

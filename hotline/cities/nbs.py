@@ -17,10 +17,10 @@ order; the city's parent_code is its province.
 
 Short names: cities, counties and townships keep their name; a village loses its committee
 suffix but keeps its place word (东岳宫社区居委会 → 东岳宫社区, 桃江村委会 → 桃江村, 蒋家村村委会 →
-蒋家村), the rule of shared/data/divisions/yongzhou_divisions.csv (reproduced exactly). The
+蒋家村), the rule of the default city's shared division file (reproduced exactly). The
 Shangluo file there was made with a rule that doubled the 村 (王塬村村委会 → 王塬村村) and kept
 truncated suffixes (王塬社区委会); 93,000 villages in the national list are named X村村民委员会,
-so the Yongzhou rule is the one kept: 27 of Shangluo's 1,314 short names differ.
+so the default city's rule is the one kept: 27 of Shangluo's 1,314 short names differ.
 """
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 // The map's figures from the KPI table's rows (pure: rows in, numbers out). A unit row's key is
-// its path ("/4311/431102/"); the map names a unit by its id, the path's last segment.
+// its path ("/<city>/<county>/"); the map names a unit by its id, the path's last segment.
 import { label, t } from "../i18n.js";
 
 const rate = (row, code) => {
