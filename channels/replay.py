@@ -15,10 +15,10 @@ import threading
 import time
 from functools import lru_cache
 
-from redis import Redis
 from redis.exceptions import RedisError
 
 from dispatch.config import get_settings
+from dispatch.redis_conn import connect
 
 log = logging.getLogger(__name__)
 PREFIX = "hotline:nonce:"
@@ -45,7 +45,7 @@ class MemoryNonces:
 
 class RedisNonces:
     def __init__(self, url: str) -> None:
-        self.redis = Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+        self.redis = connect(url, socket_connect_timeout=1, socket_timeout=1)
 
     def first(self, key: str, value: str, ttl: int) -> str:
         if self.redis.set(PREFIX + key, value, nx=True, ex=ttl):

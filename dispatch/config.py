@@ -20,6 +20,11 @@ class Settings(BaseSettings):
     # Embedded default: SQLite file + in-process queue. Production: postgresql+psycopg://… + redis://…
     database_url: str = "sqlite:///var/hotline.db"
     redis_url: str | None = None
+    # high availability (docs/high-availability.md): the Redis Sentinels, host:port comma-separated;
+    # set, every Redis client talks to the primary they name for this master (dispatch/redis_conn.py),
+    # and HOTLINE_REDIS_URL gives only the database number and the password
+    redis_sentinels: str = ""
+    redis_sentinel_master: str = "mymaster"
     # SQLAlchemy's pool per process (PostgreSQL): keep processes × (size + overflow + 8 for the
     # lean intake pool) under the server's max_connections
     db_pool_size: int = 10
@@ -120,6 +125,9 @@ class Settings(BaseSettings):
                 raise ValueError("HOTLINE_SECRET_KEY must be set (≥ 32 chars) in production mode")
             if not self.redis_url:
                 raise ValueError("HOTLINE_REDIS_URL is required in production mode")
+        if self.redis_sentinels and not self.redis_url:
+            raise ValueError("HOTLINE_REDIS_SENTINELS needs HOTLINE_REDIS_URL (its database number "
+                             "and password; the host is the primary the sentinels name)")
             if self.database_url.startswith("sqlite"):
                 raise ValueError("production mode needs PostgreSQL (HOTLINE_DATABASE_URL)")
         return self

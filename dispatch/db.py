@@ -37,6 +37,34 @@ def get_engine() -> Engine:
                          connect_args={"options": "-c jit=off -c plan_cache_mode=force_custom_plan"})
 
 
+def asyncpg_args(database_url: str) -> tuple[str, dict]:
+    """The DSN and the keyword arguments asyncpg takes for a SQLAlchemy URL (intake's lean path
+    keeps an asyncpg pool).
+
+    A multi-host URL (high availability, docs/high-availability.md) names its servers as
+    SQLAlchemy wants them, one ``host=h:port`` query parameter each
+    (``postgresql+psycopg://u@/db?host=a:5432&host=b:5432&target_session_attrs=read-write``:
+    psycopg tries them in turn and keeps the one that takes writes); asyncpg wants them in the
+    netloc, ``postgresql://u@a:5432,b:5432/db?target_session_attrs=read-write``. libpq's
+    ``connect_timeout`` is asyncpg's ``timeout`` (in the DSN, asyncpg would send it to the
+    server as a setting, which refuses it)."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url).set(drivername="postgresql")
+    kwargs = {}
+    if "connect_timeout" in url.query:
+        kwargs["timeout"] = float(url.query["connect_timeout"])
+        url = url.difference_update_query(["connect_timeout"])
+    hosts = url.query.get("host")
+    if not hosts:
+        return url.render_as_string(hide_password=False), kwargs
+    hosts = (hosts,) if isinstance(hosts, str) else hosts
+    base = url.difference_update_query(["host"]).set(host=None, port=None)
+    scheme, _, tail = base.render_as_string(hide_password=False).partition("://")
+    at = tail.index("/")                         # tail: "user:pw@/db?…" or "/db?…"
+    return f"{scheme}://{tail[:at]}{','.join(hosts)}{tail[at:]}", kwargs
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")

@@ -28,8 +28,8 @@ def readyz() -> JSONResponse:
     s = get_settings()
     if s.redis_url:
         try:
-            from redis import Redis
-            Redis.from_url(s.redis_url, socket_connect_timeout=1).ping()
+            from dispatch.redis_conn import connect
+            connect(s.redis_url, socket_connect_timeout=1).ping()
             checks["redis"] = "ok"
         except Exception as exc:
             checks["redis"] = f"down: {type(exc).__name__}"

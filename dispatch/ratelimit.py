@@ -105,9 +105,9 @@ class Counters:
         loop = asyncio.get_running_loop()
         client = self._clients.get(loop)
         if client is None:
-            from redis.asyncio import Redis
+            from dispatch.redis_conn import connect_async
 
-            client = self._clients[loop] = Redis.from_url(
+            client = self._clients[loop] = connect_async(
                 self.redis_url, socket_connect_timeout=self.timeout, socket_timeout=self.timeout)
         return client
 

@@ -61,13 +61,13 @@ def _worker(args: argparse.Namespace) -> None:
     """An RQ worker that outlives Redis restarts: it reconnects instead of exiting."""
     import time
 
-    from redis import Redis
     from redis.exceptions import ConnectionError as RedisDown
     from rq import Queue, SimpleWorker, Worker
     from rq.serializers import JSONSerializer
 
     from dispatch.config import get_settings
     from dispatch.db import get_engine, init_db
+    from dispatch.redis_conn import connect
 
     s = get_settings()
     if not s.redis_url:
@@ -80,7 +80,7 @@ def _worker(args: argparse.Namespace) -> None:
     get_engine().dispose()
     while True:
         try:
-            conn = Redis.from_url(s.redis_url)
+            conn = connect(s.redis_url)
             queue = Queue(s.queue_name, connection=conn, serializer=JSONSerializer)
             worker = worker_cls([queue], connection=conn, serializer=JSONSerializer)
             # RQ waits up to 60 s between reconnects; after an outage jobs must start at once

@@ -90,10 +90,11 @@ def wechat_client(app_id: str, secret: str, api_base: str) -> WeChatClient:
     storage = MemoryStorage()
     redis_url = get_settings().redis_url
     if redis_url:
-        from redis import Redis
         from wechatpy.session.redisstorage import RedisStorage
 
-        storage = RedisStorage(Redis.from_url(redis_url), prefix="wechatpy")
+        from dispatch.redis_conn import connect
+
+        storage = RedisStorage(connect(redis_url), prefix="wechatpy")
     client = _WeChatClient(app_id, secret, session=storage, timeout=10)
     client.API_BASE_URL = api_base if api_base.endswith("/") else api_base + "/"
     return client

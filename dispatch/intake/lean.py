@@ -68,9 +68,11 @@ class LeanIntake:
             return None
         import asyncpg
 
-        dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        from dispatch.db import asyncpg_args
+
+        dsn, kwargs = asyncpg_args(database_url)
         return cls(await asyncpg.create_pool(dsn, min_size=0, max_size=POOL_SIZE,
-                                             command_timeout=30, reset=_keep))
+                                             command_timeout=30, reset=_keep, **kwargs))
 
     async def close(self) -> None:
         await self.pool.close()

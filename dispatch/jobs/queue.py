@@ -102,11 +102,12 @@ class RQQueue:
     """RQ with the JSON serializer and retries."""
 
     def __init__(self, redis_url: str, name: str) -> None:
-        from redis import Redis
         from rq import Queue
         from rq.serializers import JSONSerializer
 
-        self.redis = Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
+        from dispatch.redis_conn import connect
+
+        self.redis = connect(redis_url, socket_connect_timeout=2, socket_timeout=5)
         self.queue = Queue(name, connection=self.redis, serializer=JSONSerializer)
 
     def enqueue(self, func_path: str, *args: Any, job_id: str, long_running: bool = False) -> None:

@@ -89,11 +89,10 @@ class Recovery:
                         "(%.2f s)", events, orders, time.monotonic() - started)
 
     def _ping(self) -> bool:
-        from redis import Redis
+        from dispatch.redis_conn import connect
 
-        try:
-            with Redis.from_url(self.redis_url, socket_connect_timeout=1,
-                                socket_timeout=1) as client:
+        try:      # under Sentinel: the primary it names (a failover ends when one answers)
+            with connect(self.redis_url, socket_connect_timeout=1, socket_timeout=1) as client:
                 return bool(client.ping())
         except Exception:
             return False

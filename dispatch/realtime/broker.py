@@ -260,8 +260,8 @@ class Broker:
 
     def _send(self, text: str) -> None:
         if self._redis is None:
-            from redis import Redis
-            self._redis = Redis.from_url(self.redis_url, socket_connect_timeout=2)
+            from dispatch.redis_conn import connect
+            self._redis = connect(self.redis_url, socket_connect_timeout=2)
         self._redis.publish(CHANNEL, text)
 
     def publish_outbox(self) -> int:
@@ -298,12 +298,12 @@ class Broker:
             self.hub.ping(loop)
 
     async def _relay_forever(self, loop: asyncio.AbstractEventLoop) -> None:
-        from redis.asyncio import Redis
+        from dispatch.redis_conn import connect_async
 
         lost_at: datetime | None = None
         while True:
             try:
-                client = Redis.from_url(self.redis_url)
+                client = connect_async(self.redis_url)
                 async with client.pubsub() as pubsub:
                     await pubsub.subscribe(CHANNEL)
                     if lost_at is not None:   # subscribed again: what went out meanwhile
@@ -316,7 +316,7 @@ class Broker:
                                 self.hub.deliver(event, loop)
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # Redis restarted: reconnect
+            except Exception as exc:  # Redis restarted or failed over: reconnect
                 lost_at = lost_at or datetime.now(UTC)
                 log.warning("event relay lost Redis (%s); reconnecting", exc)
                 await asyncio.sleep(RECONNECT_SECONDS)
