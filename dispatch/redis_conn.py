@@ -38,7 +38,7 @@ def sentinel_addresses(text: str) -> list[tuple[str, int]]:
 
 
 def _url_parts(url: str) -> dict[str, Any]:
-    """The database number, user and password a URL gives (what Sentinel mode keeps of it)."""
+    """The database number, user, password and TLS a URL gives (what Sentinel mode keeps)."""
     u = urlsplit(url)
     db = u.path.lstrip("/")
     parts: dict[str, Any] = {"db": int(db) if db.isdigit() else 0}
@@ -46,6 +46,8 @@ def _url_parts(url: str) -> dict[str, Any]:
         parts["password"] = u.password
     if u.username:
         parts["username"] = u.username
+    if u.scheme == "rediss":
+        parts["ssl"] = True
     return parts
 
 

@@ -167,6 +167,8 @@ def test_losing_a_database_redis_or_api_machine_loses_no_acknowledged_order():
             cluster, engine, urls, token, "postgres-primary",
             lambda: cluster.kill_postgres(primary))
         assert cluster.pg_primary() == 1 - primary, "Patroni promoted the standby"
+        assert results["postgres primary kill -9"]["answers_503"] > 0, \
+            "the failover is answered 503 + Retry-After, as a restart is"
 
         redis_primary = cluster.redis_primary()
         results["redis primary kill -9"] = _run_fault(
