@@ -42,7 +42,8 @@ def need_binaries() -> Path:
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
     if not found:
         missing.append("postgresql")
-    assert not missing, f"the HA tests need: apt-get install -y {' '.join(missing)}"
+    assert not missing, (f"the HA tests need: apt-get install -y {' '.join(missing)} "
+                         "(./dev ha-packages installs them)")
     return Path(found[-1]).parent
 
 
