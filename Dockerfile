@@ -2,7 +2,7 @@
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
-# the monthly report's charts need a Chinese font, found through fontconfig (dispatch/monthly/charts.py)
+# the monthly report's charts need a Chinese font, found through fontconfig (console_ui/monthly/charts.py)
 RUN apt-get update && apt-get install -y --no-install-recommends fontconfig fonts-noto-cjk \
     && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml README.md ./
@@ -12,6 +12,9 @@ COPY classifiers ./classifiers
 COPY channels ./channels
 COPY console_ui ./console_ui
 COPY sla ./sla
+# the city folders (cities/<name>/), read at run time: HOTLINE_CITY picks one
+COPY cities ./cities
+ENV HOTLINE_CITIES_DIR=/app/cities
 RUN pip install . boto3 && useradd --system --home /app hotline && mkdir -p /app/var && chown hotline /app/var
 USER hotline
 EXPOSE 8000

@@ -7,17 +7,21 @@
     answered_letters.csv  title,text,answered_by: answered history routing learns from (optional)
     geo.geojson        county boundaries (optional)
 
-HOTLINE_CITY is a name under `cities/` or a path to such a folder. Each file's own setting
+HOTLINE_CITY is a name under `cities/` or a path to such a folder; unset, the city that
+`cities/DEFAULT` names (the code names no city). Each file's own setting
 (HOTLINE_DIVISIONS_CSV, …) still overrides the folder's file.
 """
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-CITIES_DIR = Path(__file__).resolve().parent.parent / "cities"
-DEFAULT_CITY = "yongzhou"
+# beside the packages in a checkout; an installed image names its copy (Dockerfile)
+CITIES_DIR = Path(os.environ.get("HOTLINE_CITIES_DIR") or
+                  Path(__file__).resolve().parent.parent / "cities")
+DEFAULT_CITY = (CITIES_DIR / "DEFAULT").read_text(encoding="utf-8").strip()
 # the keys city.toml must give, with the comment `hotline city new` writes beside each
 CITY_KEYS = {
     "name": "official name, as the city row of divisions.csv",

@@ -65,3 +65,22 @@ def test_channel_replies_name_the_loaded_citys_centre_and_app(monkeypatch):
     s = ChannelSettings(city="shangluo")
     assert (s.centre_name, s.app_name) == (city.centre_name, city.app_name)
     assert ChannelSettings(city="shangluo", centre_name="某热线").centre_name == "某热线"
+
+
+def test_an_installed_copy_finds_its_city_folders_and_their_default(tmp_path):
+    """The image installs the packages away from the checkout: HOTLINE_CITIES_DIR names the
+    folders, and their DEFAULT file the city used without HOTLINE_CITY (no city in the code)."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from dispatch.city import CITIES_DIR
+
+    shutil.copytree(CITIES_DIR / "shangluo", tmp_path / "shangluo")
+    (tmp_path / "DEFAULT").write_text("shangluo\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
+    out = subprocess.run([sys.executable, "-c", "from dispatch.city import load_city; "
+                          "print(load_city().name)"], env={**env, "HOTLINE_CITIES_DIR": str(tmp_path)},
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "商洛市"
