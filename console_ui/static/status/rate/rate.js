@@ -71,4 +71,5 @@ async function submit(event) {
 }
 
 $("rate-form").addEventListener("submit", submit);
+$("rate-form").addEventListener("change", () => say(""));
 open();
