@@ -41,6 +41,8 @@ class ChannelSettings(BaseSettings):
     app_push_url: str | None = None
     app_push_secret: str | None = None
     outbound_timeout_seconds: float = 5.0
+    public_url: str = Field("", description="the centre's public address, e.g. https://12345.example.cn: "
+                            "the closure notice links to its rating page (no link while unset)")
     repeat_window_days: int = 30              # "recent" orders of a repeat caller
 
     @model_validator(mode="after")

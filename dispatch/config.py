@@ -90,6 +90,7 @@ class Settings(BaseSettings):
     status_misses_per_client: int = 20         # from one address, any orders
     status_misses_per_order: int = 5           # on one order number from one address
     status_misses_order_alarm: int = 50        # on one order from all: one each per address
+    rating_link_days: int = 15                 # the closure notice's rating link lasts this long
     public_rate_per_minute: int = 120
     json_logs: bool = False
     router: str = "classifier"                 # classifier | rule (channel hint + given place)

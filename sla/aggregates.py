@@ -128,11 +128,9 @@ class _CoreRefresh:
     def read(self, ids: list[int], blanks: list[dict]) -> tuple[list, list, list]:
         self.conn.execute(self.st.blank_facts, blanks)
         facts = list(self.conn.execute(self.st.lock_facts, {"ids": ids}))
-        live = [f.order_id for f in facts if not f.final]
-        if not live:
-            return facts, [], []
-        return (facts, list(self.conn.execute(self.st.orders, {"ids": live})),
-                list(self.conn.execute(self.st.hops, {"ids": live})))
+        # final orders are read too: a closed one may have been rated since (rating_delta)
+        return (facts, list(self.conn.execute(self.st.orders, {"ids": ids})),
+                list(self.conn.execute(self.st.hops, {"ids": ids})))
 
     def write(self, agg: Mapping[Table, Mapping[AggKey, Mapping[str, int]]], facts: list[dict]) -> None:
         add_to_aggregates(self.session, agg)
@@ -157,7 +155,7 @@ class _PipelinedRefresh:
             raw.execute("SELECT set_config('synchronous_commit', 'off', true)")
             raw.cursor().executemany(sql["blank_facts"], blanks)
             # the orders are read after the lock is granted (statements run in order), each with
-            # a fresh snapshot: a final order's rows come back too, and are simply not used
+            # a fresh snapshot: a final order's rows come back too, for a rating since (rating_delta)
             cursors = [raw.cursor(row_factory=namedtuple_row) for _ in range(3)]
             for cur, name in zip(cursors, ("lock_facts", "orders", "hops")):
                 cur.execute(sql[name], {"ids": ids})
@@ -183,6 +181,19 @@ def _fact_row(order: Any, new: counts.Contribution) -> dict[str, Any]:
     channel, category = dims(order)
     return {"order_id": order.id, "version": order.version, "final": final, "channel": channel,
             "category": category, "buckets": None if final else counts.to_json(new)}
+
+
+def rating_delta(order: Any, hops: list) -> counts.Contribution:
+    """What the citizen's rating (群众评价) adds to a final order's counted contribution.
+
+    A final order's buckets are not kept, but a closed order changes once more at most: the
+    ``rate`` action (the only one a closed order allows, once; every action raises its version).
+    So a final fact behind its closed order's version means the rating is not counted yet, and
+    its difference is the order's contribution with the rating less the one without."""
+    rest = {k: v for k, v in (order.callback or {}).items() if k != "citizen"}
+    unrated = SimpleNamespace(**{n: getattr(order, n) for n in ORDER_FIELDS})
+    unrated.callback = rest
+    return counts.difference(counts.contribution(order, hops), counts.contribution(unrated, hops))
 
 
 def _unchanged(fact: Any, row: Mapping[str, Any]) -> bool:
@@ -219,6 +230,12 @@ def refresh_orders(session: Session, order_ids: Iterable[int]) -> int:
     for order in order_rows:
         fact = facts[order.id]
         if fact.final:
+            if order.version != fact.version and (order.callback or {}).get("citizen"):
+                delta = with_dims(rating_delta(order, hops.get(order.id, [])), *dims(order))
+                for key, values in delta.items():
+                    counts.accumulate(total, key, values)
+                changed += bool(delta)
+                saved.append({**_fact_row(order, {}), "updated_at": now})
             continue
         new = counts.contribution(order, hops.get(order.id, []))
         delta = counts.difference(with_dims(new, *dims(order)),

@@ -27,6 +27,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from dispatch.citizens.rating import citizen_satisfied
 from sla.kpi import KpiCounts, counts_as_dict
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -58,7 +59,7 @@ COUNT_DEFINITIONS: Mapping[str, tuple[str, str]] = {
     "evaluated": ("参评工单数", "最终回访日期在统计期内、回访联系到诉求人且已回访或已结案的工单"),
     "contacted": ("承办单位已联系诉求人工单数", "参评工单中，诉求人确认承办单位联系过本人的工单"),
     "solved": ("回访确认已解决工单数", "参评工单中，诉求人确认问题已解决的工单"),
-    "satisfied": ("回访满意工单数", "参评工单中，诉求人表示满意的工单"),
+    "satisfied": ("满意工单数", "参评工单中，诉求人通过办结短信链接本人评价为满意或基本满意的工单；未本人评价的，按回访时表示满意计"),
     "dispatched_assignments": ("派单数", "派出日在统计期内、未被取消的派单(主办与协办，每一级下派各算一次)，计入接收单位"),
     "signed_on_time": ("按时签收派单数", "派单中，签收时间不晚于签收时限的派单"),
     "returned": ("退回派单数", "派单中，退回申请被批准(状态为已退回)的派单"),
@@ -143,12 +144,17 @@ def closing_counts(order: OrderLike, hop: HopLike) -> dict[str, int]:
 
 
 def callback_counts(order: OrderLike) -> dict[str, int]:
-    """The three rates' counts, anchored on the final callback's day (empty if not evaluated)."""
+    """The three rates' counts, anchored on the final callback's day (empty if not evaluated).
+
+    Satisfied is the citizen's own rating (群众评价: 满意 or 基本满意) when given, else the
+    callback's answer: one evaluation per order. An order rated but never reached by the
+    callback is not evaluated, since nobody answered whether the unit contacted the citizen or
+    solved the problem, and counting it would lower the response and resolution rates."""
     cb = order.callback or {}
     if order.state not in CALLED_BACK or cb.get("reached") is not True or not cb.get("at"):
         return {}
     return {"evaluated": 1, "contacted": int(cb.get("contacted") is True),
-            "solved": int(cb.get("solved") is True), "satisfied": int(cb.get("satisfied") is True)}
+            "solved": int(cb.get("solved") is True), "satisfied": int(citizen_satisfied(cb) is True)}
 
 
 def hop_counts(hop: HopLike) -> dict[str, int]:

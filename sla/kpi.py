@@ -31,7 +31,7 @@ class KpiCounts:
     evaluated: int = 0               # 参评工单数: orders counted in the three rates
     contacted: int = 0               # 承办单位已联系诉求人工单数
     solved: int = 0                  # 回访确认已解决工单数
-    satisfied: int = 0               # 回访满意工单数
+    satisfied: int = 0               # 满意工单数: the citizen's own rating first, else the callback
     dispatched_assignments: int = 0  # 派单数: assignments sent to units
     signed_on_time: int = 0          # 按时签收派单数
     returned: int = 0                # 退回派单数
@@ -110,7 +110,7 @@ DEFINITIONS: tuple[KpiDefinition, ...] = (
     _d("direct_closure_rate", "直接办结率", "直接办结率 = 直接办结工单数 ÷ 有效工单数", ("closed_direct",), "valid"),
     _d("response_rate", "响应率", "响应率 = 承办单位已联系诉求人工单数 ÷ 参评工单数", ("contacted",), "evaluated"),
     _d("resolution_rate", "解决率", "解决率 = 回访确认已解决工单数 ÷ 参评工单数", ("solved",), "evaluated"),
-    _d("satisfaction_rate", "满意率", "满意率 = 回访满意工单数 ÷ 参评工单数", ("satisfied",), "evaluated"),
+    _d("satisfaction_rate", "满意率", "满意率 = 满意工单数(诉求人本人评价优先，否则回访结果) ÷ 参评工单数", ("satisfied",), "evaluated"),
     _d("on_time_sign_for_rate", "签收及时率", "签收及时率 = 按时签收派单数 ÷ 派单数",
        ("signed_on_time",), "dispatched_assignments"),
     _d("return_rate", "退单率", "退单率 = 退回派单数 ÷ 派单数", ("returned",), "dispatched_assignments"),

@@ -10,6 +10,8 @@ from channels.config import get_channel_settings
 from channels.enums import DeliveryKind, DeliveryStatus, Transport
 from channels.outbound import messages, service
 from channels.outbound.transports import is_configured
+from dispatch.citizens.rating import make_token
+from dispatch.config import get_settings
 from dispatch.db import session_scope
 from dispatch.jobs.queue import enqueue_safely
 from dispatch.orders.models import Order, TimelineEntry
@@ -34,7 +36,19 @@ def facts_of(session: Session, order: Order, action: str) -> messages.OrderFacts
         emergency=order.emergency, close_kind=order.close_kind, title=order.title,
         content=order.content, address=order.address, latitude=order.latitude,
         longitude=order.longitude, received_at=order.received_at, closed_at=order.closed_at,
-        reason=reason)
+        reason=reason, rating_url=rating_url(order))
+
+
+def rating_url(order: Order) -> str | None:
+    """The one-time rating link of a closed order (群众评价), while the public address is set;
+    the token sits after '#', so it reaches no server log nor Referer."""
+    base = get_channel_settings().public_url.rstrip("/")
+    if order.state != "closed" or not base or order.id is None:
+        return None
+    s = get_settings()
+    token = make_token(order.id, expires_at=utcnow() + timedelta(days=s.rating_link_days),
+                       secret=s.secret_key)
+    return f"{base}/status/rate/#{token}"
 
 
 def on_order_event(session: Session, *, order: Order, action: str) -> None:

@@ -35,6 +35,7 @@ class OrderFacts:
     closed_at: datetime | None = None
     reason: str | None = None          # of the action being announced
     merged_into: str | None = None     # the master's number, for a report merged into it (并单)
+    rating_url: str | None = None      # the one-time rating link of a closed order (群众评价)
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,10 @@ def closed_text(f: OrderFacts, t: Texts) -> str:
     reply = (f.public_reply or "已办结").rstrip("。")
     options = "，".join(f"{k} {v}" for k, v in SURVEY["options"].items())
     merged = f"（已与工单 {f.merged_into} 合并办理）" if f.merged_into else ""
-    return (f"【{t.centre_name}】您的工单 {f.number}{merged}已办结：{reply}。"
-            f"{SURVEY['question']}，请回复：{options}。")
+    ask = (f"{SURVEY['question']}：{f.rating_url}" if f.rating_url
+           else f"{SURVEY['question']}，请回复：{options}。")
+    return f"【{t.centre_name}】您的工单 {f.number}{merged}已办结：{reply}。{ask}"
+
 
 
 def _citizen(kind: DeliveryKind, transport: Transport, recipient: str, f: OrderFacts,
@@ -87,6 +90,8 @@ def _citizen(kind: DeliveryKind, transport: Transport, recipient: str, f: OrderF
                                    "order_number": f.number, "kind": kind.value}
         if kind == DeliveryKind.closed:
             payload["survey"] = SURVEY
+            if f.rating_url:
+                payload["rating_url"] = f.rating_url
     elif transport in (Transport.wechat, Transport.wechat_passive):
         payload = {"openid": recipient, "text": text}
     else:
@@ -114,7 +119,7 @@ def as_merged(report: OrderFacts, master: OrderFacts) -> OrderFacts:
     """A report merged into ``master`` (并单), told the master's result as its own closure."""
     return replace(report, state=master.state, public_reply=master.public_reply,
                    close_kind=master.close_kind, closed_at=master.closed_at,
-                   merged_into=master.number)
+                   merged_into=master.number, rating_url=None)
 
 
 def plan_merged(reports: list[OrderFacts], master: OrderFacts, t: Texts,

@@ -1,5 +1,6 @@
 """Citizens following their own case: the status page's look-up (order number + the last four
-digits of the phone) and WeChat's 查询 (the sender must be the order's reporter).
+digits of the phone), WeChat's 查询 (the sender must be the order's reporter), and the rating
+through the closure notice's one-time link (dispatch/citizens/rating.py).
 
 Either way a stranger learns nothing: a wrong suffix, an order without a phone, another
 citizen's order and a number that does not exist get the same answer. Wrong guesses count,
@@ -8,11 +9,18 @@ dispatch/auth/throttle.py, on counters of its own), so nobody can walk the 10,00
 """
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlmodel import Session, select
 
+from dispatch.citizens import rating
 from dispatch.citizens.public import PublicStatus, public_status, suffix_matches
-from dispatch.errors import NotFound, TooManyRequests
-from dispatch.orders.enums import Channel
+from dispatch.config import get_settings
+from dispatch.errors import Conflict, NotFound, TooManyRequests
+from dispatch.orders import flows as orders
+from dispatch.orders.effects import ActionInput
+from dispatch.orders.enums import Action, Channel, State
+from dispatch.orders.lifecycle import IllegalTransition
 from dispatch.orders.models import Order
 from dispatch.ratelimit import LoginThrottle
 
@@ -51,3 +59,43 @@ def reported_by_openid(order: Order | None, openid: str) -> bool:
         return False
     to = (order.raw or {}).get("reply_to") or {}
     return bool(openid) and to.get("openid") == openid
+
+
+# --- 群众评价: the one-time rating link of the closure notice ---------------------------------
+
+BAD_LINK = "评价链接无效或已过期"
+ALREADY_RATED = "该工单已评价，感谢您的参与"
+CITIZEN_NAME = "诉求人"
+
+
+def _rated_order(session: Session, token: str, now: datetime) -> Order:
+    """The closed order a valid token names; the same 404 for a forged, damaged or expired
+    token, a missing order and one not closed."""
+    try:
+        order_id = rating.read_token(token, secret=get_settings().secret_key, now=now)
+    except rating.BadToken:
+        raise NotFound(BAD_LINK) from None
+    order = session.get(Order, order_id)
+    if order is None or order.state != State.closed:
+        raise NotFound(BAD_LINK)
+    return order
+
+
+def rating_link(session: Session, *, token: str, now: datetime) -> tuple[Order, bool]:
+    """What the rating page shows on opening: the order, and whether it was rated already."""
+    order = _rated_order(session, token, now)
+    return order, bool((order.callback or {}).get("citizen"))
+
+
+def rate(session: Session, *, token: str, choice: rating.Rating, comment: str | None,
+         now: datetime) -> Order:
+    """Record the citizen's rating through the `rate` action (on the timeline, once: 409)."""
+    order = _rated_order(session, token, now)
+    try:
+        return orders.apply_action(session, order_id=order.id, action=Action.rate,
+                                   actor=orders.system_actor(order), actor_name=CITIZEN_NAME,
+                                   inp=ActionInput(rating=choice.value,
+                                                   reason=(comment or "").strip() or None),
+                                   now=now)
+    except IllegalTransition:
+        raise Conflict(ALREADY_RATED) from None

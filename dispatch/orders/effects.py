@@ -35,6 +35,7 @@ class ActionInput:
     attachment_ids: list[int] = field(default_factory=list)
     category: str | None = None          # dispatch: the dispatcher's category
     reason_code: str | None = None       # return_order: a ReturnReason code
+    rating: str | None = None            # rate: the citizen's Rating code
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -296,6 +297,13 @@ def _close(c: Change) -> None:
             hop.status, hop.ended_at = HopStatus.done.value, c.now
 
 
+def _rate(c: Change) -> None:
+    """群众评价: kept beside the callback's answers; the satisfaction rate reads it first."""
+    own = {"rating": c.inp.rating, "comment": c.inp.reason, "at": c.now.isoformat()}
+    c.order.callback = {**(c.order.callback or {}), "citizen": own}
+    c.data.update(rating=c.inp.rating)
+
+
 def _queue(c: Change) -> None:
     _point_at(c.order, None, c.order.platform_path)
 
@@ -317,6 +325,7 @@ EFFECTS: dict[A, Callable[[Change], None]] = {
     A.resume: _resume, A.feedback: _feedback, A.cohandler_feedback: _cohandler_feedback,
     A.audit_pass: _nothing, A.audit_fail: _audit_fail, A.site_check_pass: _nothing,
     A.site_check_fail: _site_check_fail, A.callback: _callback, A.close: _close,
+    A.rate: _rate,
 }
 
 # Actions that end in a state where no hop is open any more

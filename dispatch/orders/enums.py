@@ -53,6 +53,7 @@ class Action(StrEnum):
     site_check_fail = "site_check_fail"    # 核查不通过 → 返工
     callback = "callback"                  # 回访
     close = "close"                        # 结案
+    rate = "rate"                          # 群众评价: the citizen's rating via the closure link
 
 
 class ReturnReason(StrEnum):

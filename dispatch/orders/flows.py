@@ -55,6 +55,7 @@ def build_context(session: Session, *, order: Order, hop: Assignment | None, act
         cohandler_path=cohandler.to_path if cohandler else None,
         callback_rehandle=bool(inp.rehandle),
         has_reason=bool(inp.reason and inp.reason.strip()),
+        citizen_rated=bool((order.callback or {}).get("citizen")),
     )
 
 

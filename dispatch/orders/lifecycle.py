@@ -60,6 +60,7 @@ class Context:
     target_holds_order: bool = False      # the target unit already holds an open hop
     callback_rehandle: bool = False       # unsatisfied callback attributed to the unit
     has_reason: bool = False
+    citizen_rated: bool = False           # the citizen already rated the closed order
 
 
 Guard = Callable[[Context], str | None]   # returns why the action is illegal, or None
@@ -143,6 +144,10 @@ def _subhops_done(c: Context) -> str | None:
 
 def _is_grid(c: Context) -> str | None:
     return None if c.is_grid else "only grid cases get a site check"
+
+
+def _not_rated(c: Context) -> str | None:
+    return "the citizen has already rated this order" if c.citizen_rated else None
 
 
 def _back_to_handler_or_platform(c: Context) -> S:
@@ -239,6 +244,8 @@ TABLE.update({
     # step 6: close
     (S.verified, A.close): _r(S.closed, {R.callback_agent, R.dispatcher}, PLATFORM,
                               _subhops_done),
+    # the citizen's own rating through the closure notice's one-time link, once per order
+    (S.closed, A.rate): _r(S.closed, _SYS, PLATFORM, _not_rated),
 })
 # co-handlers: added while the lead works; they report without moving the order's state
 for _s in (S.dispatched, S.handling, S.suspended, S.return_requested):

@@ -103,3 +103,25 @@ def test_merged_reports_hear_the_masters_result_once_per_recipient(reports, told
 def test_an_open_master_tells_no_merged_report():
     assert plan_merged([facts(order_id=2, citizen_phone="139")],
                        facts(order_id=10, state="handling"), TEXTS, set()) == []
+
+
+LINK = "https://12345.example.cn/status/rate/#9ix.tq0abc.AAAAAAAAAAAAAAAAAAAAAA"
+
+
+@pytest.mark.parametrize("route", [dict(citizen_phone="139"), dict(reply_to=WECHAT),
+                                   dict(reply_to=APP)])
+def test_a_closure_with_a_rating_link_asks_for_the_rating_there_not_for_a_reply(route):
+    (p,) = plan(facts(state="closed", public_reply="已修复", rating_url=LINK, **route), "close",
+                TEXTS)
+    text = p.payload.get("text") or p.payload.get("body")
+    assert text.endswith(f"请对办理结果评价：{LINK}") and "请回复" not in text
+    if p.transport == T.app_push:
+        assert p.payload["rating_url"] == LINK
+
+
+def test_merged_reports_get_no_rating_link_the_rating_is_the_masters():
+    master = facts(order_id=10, number="GD202503010000010", state="closed",
+                   citizen_phone="13900000010", public_reply="已修复", rating_url=LINK)
+    ((_, p),) = plan_merged([facts(order_id=2, citizen_phone="13900000002", rating_url=LINK)],
+                            master, TEXTS, set())
+    assert LINK not in p.payload["text"] and "请回复" in p.payload["text"]

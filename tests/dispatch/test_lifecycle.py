@@ -85,6 +85,8 @@ ROWS = [
     (S.callback_pending, A.callback, Actor(R.callback_agent, COUNTY), dict(callback_rehandle=True),
      S.dispatched),
     (S.verified, A.close, Actor(R.callback_agent, COUNTY), {}, S.closed),
+    # the citizen's rating through the closure link (the public endpoint acts as the system)
+    (S.closed, A.rate, Actor(R.system, COUNTY), {}, S.closed),
 ]
 
 
@@ -117,9 +119,13 @@ def test_unlisted_pairs_are_refused_with_409_message(state, action):
 
 
 @pytest.mark.parametrize("state", [S.closed, S.refused, S.transferred, S.merged])
-def test_terminal_states_allow_nothing(state):
-    for actor in (Actor(R.dispatcher, CITY), Actor(R.handler, TOWN), Actor(R.system, COUNTY)):
+def test_terminal_states_allow_no_work_only_the_citizens_one_rating(state):
+    for actor in (Actor(R.dispatcher, CITY), Actor(R.handler, TOWN)):
         assert allowed_actions(state, actor, ctx(hop_to_path=TOWN)) == []
+    system = Actor(R.system, COUNTY)
+    assert allowed_actions(state, system, ctx(hop_to_path=TOWN)) == \
+        ([A.rate] if state == S.closed else [])
+    assert allowed_actions(state, system, ctx(hop_to_path=TOWN, citizen_rated=True)) == []
 
 
 GUARDS = [
@@ -154,6 +160,7 @@ GUARDS = [
     (S.pending_dispatch, A.transfer_city, Actor(R.dispatcher, P_CITY),
      dict(platform_path=P_CITY, target_path=P_OTHER + "611002/", target_is_platform=True,
           target_level="county", in_province=True, has_reason=True), "a city platform"),
+    (S.closed, A.rate, Actor(R.system, COUNTY), dict(citizen_rated=True), "already rated"),
 ]
 
 

@@ -103,6 +103,8 @@ ROUTES: dict[tuple[str, str], frozenset | None] = {
     ("POST", "/api/v1/public/status"): OWN_AUTH,   # citizens: order number + phone suffix
     ("GET", "/api/v1/geo/map"): ANALYST,
     ("GET", "/api/v1/geo/points"): ANALYST,
+    ("POST", "/api/v1/public/ratings"): OWN_AUTH,  # citizens: the closure link's signed token
+    ("POST", "/api/v1/public/ratings/check"): OWN_AUTH,
     ("WS", "/api/v1/ws"): ALL,     # token in the query; 4401 otherwise: test_realtime.py
 }
 # allowed roles are not called here: the call would do real work (sign out a shared user,

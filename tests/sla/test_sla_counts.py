@@ -130,6 +130,29 @@ def test_unanswered_callback_is_due_but_neither_done_nor_evaluated():
     assert (date(2025, 3, 8), TOWN) not in got
 
 
+def rated(rating: str, **callback) -> dict:
+    own = {"rating": rating, "comment": None, "at": at("2025-03-12T20:00").isoformat()}
+    return {**GOOD_CALLBACK, **callback, "citizen": own}
+
+
+@pytest.mark.parametrize("callback, satisfied", [
+    (GOOD_CALLBACK, 1),                                      # the callback alone
+    ({**GOOD_CALLBACK, "satisfied": False}, 0),
+    (rated("unsatisfied"), 0),                               # the citizen's own rating wins
+    (rated("basically_satisfied", satisfied=False), 1),     # 基本满意 counts as satisfied
+    (rated("satisfied", satisfied=False), 1),
+])
+def test_satisfied_is_the_citizens_own_rating_first_then_the_callbacks(callback, satisfied):
+    bucket = contribution(O(callback=callback), [H()])[(date(2025, 3, 8), TOWN)]
+    assert bucket["evaluated"] == 1 and bucket.get("satisfied", 0) == satisfied
+    assert bucket["contacted"] == bucket["solved"] == 1     # the rating changes neither
+
+
+def test_a_rating_without_a_reached_callback_is_not_evaluated():
+    got = contribution(O(close_kind="direct", callback=rated("satisfied", reached=False)), [])
+    assert all("evaluated" not in counts and "satisfied" not in counts for counts in got.values())
+
+
 def test_callback_before_a_rehandle_is_not_evaluated_until_called_back_again():
     order = O(state="dispatched", close_kind=None, rehandle_count=1, callback=GOOD_CALLBACK)
     got = contribution(order, [H(), H(status="dispatched", signed_at=None, reported_at=None)])

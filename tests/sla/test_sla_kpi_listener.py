@@ -144,3 +144,47 @@ def test_a_batch_refresh_counts_each_order_once_and_follows_a_later_change(clien
     assert {k: after[k] - before[k] for k in after if after[k] != before[k]} == {
         "closed": 1, "closed_on_time": 1, "closed_first_time": 1, "closed_after_dispatch": 1,
         "callbacks_due": 1}   # closed without a callback that reached the citizen: due, not done
+
+
+def test_the_citizens_rating_through_the_closure_link_moves_the_satisfaction_count(
+        client, tokens, seeded, session):
+    from datetime import timedelta
+
+    from dispatch.citizens.rating import make_token
+    from dispatch.config import get_settings
+    from dispatch.sqltypes import utcnow
+
+    t, county = tokens, seeded.county
+    unit = [u for u in orgs.children(session, county.id) if u.kind == "territorial"][1]
+    oid = new_call(client, t["county_operator"])["order_id"]
+    wait_state(client, t["county_dispatcher"], oid, "pending_dispatch")
+    act(client, t["county_dispatcher"], oid, "dispatch", target_unit_id=unit.id)
+    handler, platform = Actor(Role.handler, unit.path), Actor(Role.dispatcher, county.path)
+    for action, actor, inp in [
+        (Action.sign_for, handler, ActionInput()),
+        (Action.feedback, handler, ActionInput(reason="已处理", contacted=True, solved=True)),
+        (Action.audit_pass, platform, ActionInput()),
+        (Action.callback, Actor(Role.callback_agent, county.path),
+         ActionInput(reached=True, contacted=True, solved=True, satisfied=False)),
+        (Action.close, platform, ActionInput()),
+    ]:
+        flows.apply_action(session, order_id=oid, action=action, actor=actor, inp=inp)
+    day = _local_day(session, oid)        # the callback's day: the three rates' anchor
+    look = lambda: row_counts(client, t["county_supervisor"], county.id, unit.path,  # noqa: E731
+                              period="day", at=day)
+    before = look()
+    token = make_token(oid, expires_at=utcnow() + timedelta(days=1),
+                       secret=get_settings().secret_key)
+    r = client.post("/api/v1/public/ratings", json={"token": token, "rating": "satisfied"})
+    assert r.status_code == 200, r.text
+    after = look()
+    assert after["satisfied"] - before["satisfied"] == 1
+    assert after["evaluated"] == before["evaluated"]        # one evaluation per order
+
+
+def _local_day(session, oid: int) -> str:
+    from datetime import datetime
+
+    session.expire_all()
+    called = datetime.fromisoformat(session.get(Order, oid).callback["at"])
+    return called.astimezone(SHANGHAI).date().isoformat()

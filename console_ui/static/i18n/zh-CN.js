@@ -18,7 +18,7 @@ export default {
     request_suspension: "申请挂起", approve_suspension: "同意挂起", reject_suspension: "驳回挂起",
     resume: "解除挂起", feedback: "办结反馈", cohandler_feedback: "协办反馈", audit_pass: "审核通过",
     audit_fail: "审核不通过（返工）", site_check_pass: "核查通过", site_check_fail: "核查不通过（返工）",
-    callback: "回访", close: "结案", chase: "催办", overdue: "超期", supervise: "督办",
+    callback: "回访", close: "结案", rate: "群众评价", chase: "催办", overdue: "超期", supervise: "督办",
   },
   role: {
     operator: "话务员", dispatcher: "派单员", callback_agent: "回访员", handler: "承办人",
@@ -43,6 +43,7 @@ export default {
   },
   hop_role: { lead: "主办", co: "协办" },
   close_kind: { direct: "直接办结", dispatched: "派单办结", on_spot: "现场办结" },
+  rating: { satisfied: "满意", basically_satisfied: "基本满意", unsatisfied: "不满意" },
   service: { "110": "110 公安", "119": "119 消防", "120": "120 急救" },
   dup_place: { village: "同村（社区）", township: "同乡镇（街道）", county: "同区县", other: "不同区县", unknown: "地点未定" },
   calendar_source: { loaded: "已导入的官方安排", chinese_calendar: "内置官方安排", weekends_only: "无官方安排(仅周一至周五)" },
@@ -120,7 +121,7 @@ export default {
     pending_extension: "延期申请：{days} 个工作日，理由：{reason}",
     pending_suspension: "挂起申请，理由：{reason}", hop_deadline: "时限", signed_at: "签收时间",
     feedback_text: "反馈内容", contacted: "已联系诉求人", solved: "问题已解决", public_reply: "公开答复",
-    callback_result: "回访结果", reached: "接通", satisfied: "满意", rehandle: "重办",
+    callback_result: "回访结果", citizen_rating: "群众评价", reached: "接通", satisfied: "满意", rehandle: "重办",
     suggestions_title: "智能建议", close_kind: "办结方式", order_changed: "工单已被他人更新，点击刷新", routing: "分拨依据", no_actions: "当前无可执行的操作",
     from_to: "{from} → {to}", by: "{name}（{role}）", days: "天", hours: "小时", minutes: "分钟",
     // action form fields

@@ -68,6 +68,7 @@ function entryDetails(e) {
     bits.push(["reached", "contacted", "solved", "satisfied"].map((k) => `${t(`ui.${k}`)}:${yesNo(d[k])}`).join(" "));
     if (d.rehandle) bits.push(t("ui.rehandle"));
   }
+  if (e.action === "rate") bits.push(label("rating", d.rating));
   if (d.on_time === false) bits.push(label("light", "red"));
   return bits.join(" · ");
 }
@@ -104,6 +105,7 @@ function summary(o) {
       [t("ui.public_reply"), o.public_reply],
       [t("ui.callback_result"), cb.at ? ["reached", "contacted", "solved", "satisfied"]
         .map((k) => `${t(`ui.${k}`)}:${yesNo(cb[k])}`).join(" ") : null],
+      [t("ui.citizen_rating"), cb.citizen ? label("rating", cb.citizen.rating) : null],
     ]),
     h("h4", {}, t("ui.content")), h("p", { class: "pre content", id: "order-content" }, o.content));
 }
