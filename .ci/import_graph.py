@@ -66,7 +66,7 @@ def main() -> None:
     import grimp
 
     present = [p for p in PACKAGES if (Path(args.root) / p / "__init__.py").exists()]
-    graph = grimp.build_graph(*present, cache_dir=None)
+    graph = grimp.build_graph(*present, cache_dir=None, exclude_type_checking_imports=True)
     edges: Counter = Counter()
     upward: list[tuple[str, str]] = []
     for importer in sorted(graph.modules):

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
-from classifiers import duplicates as dup
-from classifiers.place import get_gazetteer
 from dispatch.config import get_settings
 from dispatch.duplicates import service
 from dispatch.duplicates.schemas import DuplicatePublic, DuplicatesOf
@@ -14,6 +13,9 @@ from dispatch.errors import Conflict, Invalid
 from dispatch.orders import service as orders
 from dispatch.orders.enums import State
 from dispatch.orders.models import Order
+
+if TYPE_CHECKING:      # annotations only: the finder is reached by import path (service.py)
+    from classifiers import duplicates as dup
 
 
 def _public(order: Order, m: dup.Match | None = None) -> DuplicatePublic:
@@ -30,13 +32,14 @@ def _placed(report: dup.Report) -> dup.Report:
     """An order not yet routed may name its place only in the text: read it from there."""
     if report.division_code:
         return report
-    found = get_gazetteer(get_settings().divisions_csv).resolve(report.text)
+    found = service.gazetteer(get_settings().divisions_csv).resolve(report.text)
     return replace(report, division_code=found.match.code) if found.match else report
 
 
 def possible_duplicates(session: Session, *, order: Order, reach_path: str,
                         limit: int = 5) -> list[DuplicatePublic]:
     """The open or recent orders the user reaches that are likely the same matter, best first."""
+    dup = service.matcher()
     report = _placed(service.as_report(order))
     pool = service.candidates(session, report=report, platform_path=order.platform_path,
                               reach_path=reach_path, window_days=dup.DEFAULT_WEIGHTS.window_days)

@@ -1,16 +1,37 @@
-"""Candidates for the duplicate finder: open or recent orders near the new one, bounded."""
+"""Candidates for the duplicate finder: open or recent orders near the new one, bounded.
+
+The finder itself is the classifiers' (a layer above the core): `matcher()` and `gazetteer()`
+name it by import path, as dispatch.routing.ROUTERS names the router (docs/architecture.md).
+"""
 from __future__ import annotations
 
+import importlib
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from classifiers import duplicates as dup
 from dispatch.orders.enums import State
 from dispatch.orders.models import Order
 from dispatch.orders.service import reach_clause
 from dispatch.sqltypes import starts_with
+
+if TYPE_CHECKING:      # annotations only; lint-imports leaves type-checking imports out
+    from classifiers import duplicates as dup
+
+MATCHER = "classifiers.duplicates"              # Report, find, get_similarity, DEFAULT_WEIGHTS
+GAZETTEER = "classifiers.place.get_gazetteer"   # a text's place, for a report not yet placed
+
+
+def matcher():
+    return importlib.import_module(MATCHER)
+
+
+def gazetteer(divisions_csv):
+    module, _, name = GAZETTEER.rpartition(".")
+    return getattr(importlib.import_module(module), name)(divisions_csv)
+
 
 # orders that left the loop without a result of their own are no master for anything
 NOT_MASTERS = (State.refused.value, State.transferred.value, State.merged.value)
@@ -19,7 +40,7 @@ MAX_SAME_CALLER = 20
 
 
 def as_report(order: Order) -> dup.Report:
-    return dup.Report(id=order.id, text=f"{order.title}{order.content}", at=order.received_at,
+    return matcher().Report(id=order.id, text=f"{order.title}{order.content}", at=order.received_at,
                       division_code=order.division_code, phone=order.citizen_phone)
 
 
