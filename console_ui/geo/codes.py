@@ -33,7 +33,7 @@ class GeoMatch:
 
 
 def stem(name: str) -> str:
-    """The name without its administrative suffix: 祁阳县 and 祁阳市 are both 祁阳."""
+    """The name without its administrative suffix: X县 and X市 are both X."""
     name = name.strip()
     return strip_suffix(name, "county") or name
 
