@@ -31,6 +31,9 @@ class ChannelSettings(BaseSettings):
     wechat_app_id: str | None = None
     wechat_app_secret: str | None = None
     wechat_api_base: str = "https://api.weixin.qq.com/cgi-bin/"
+    wechat_query_menu_key: str = Field("QUERY_ORDER", description="the EventKey of the account's "
+                                       "查询 menu button (a CLICK button): answers the sender's "
+                                       "most recent orders")
     # 110: where results of handed-over incidents go, where our hand-overs go, our credential there
     police_result_url: str | None = None
     police_handover_url: str | None = None

@@ -17,7 +17,8 @@ from channels.schemas import CallerHistory, CtiAck
 from channels.security import verify_signature
 from dispatch.attachments.service import save_attachment
 from dispatch.citizens import flows as citizens
-from dispatch.citizens.public import parse_query_command, wechat_answer
+from dispatch.citizens.public import (MENU_ORDERS, parse_query_command, wechat_answer,
+                                      wechat_menu_answer)
 from dispatch.config import get_settings
 from dispatch.errors import DomainError, Forbidden, Invalid, TooLarge, Unauthorized, Unavailable
 from dispatch.intake import flows as intake
@@ -136,6 +137,8 @@ def receive_wechat(session: Session, body: bytes, q: WeChatQuery) -> str:
     """A WeChat callback: the order (once per MsgId) and the passive reply with its number."""
     wechat = registry.wechat
     msg = wechat.read(body, q)
+    if _query_menu(msg):                   # the 查询 menu button: the sender's recent orders
+        return wechat.reply(msg, menu_answer(session, msg.source), q)
     if not wechat.wants_order(msg):
         welcome = getattr(msg, "event", None) == "subscribe"
         s = get_channel_settings()
@@ -157,6 +160,19 @@ def query_answer(session: Session, number: str, openid: str, centre: str) -> str
     mine = citizens.reported_by_openid(order, openid)
     return wechat_answer(citizens.status_of(order) if mine else None, number=number,
                          centre=centre)
+
+
+def _query_menu(msg) -> bool:
+    return (getattr(msg, "event", None) == "click"
+            and getattr(msg, "key", None) == get_channel_settings().wechat_query_menu_key)
+
+
+def menu_answer(session: Session, openid: str) -> str:
+    """The 查询 menu button: the public state of the sender's own most recent orders."""
+    orders = citizens.recent_by_openid(session, openid, MENU_ORDERS)
+    return wechat_menu_answer([citizens.status_of(o) for o in orders],
+                              centre=get_channel_settings().centre_name,
+                              prefix=get_settings().order_prefix)
 
 
 def configured(session: Session, adapter: ChannelAdapter) -> bool:

@@ -9,6 +9,10 @@ Decisions a maintainer needs:
   status_notes, or the public reply once finished, category, dates): never the reporter,
   phone, e-mail, text or place, which the reporter's app already holds.
 - XML is built with ElementTree (text escaped by the library, never by string concatenation).
+- Errors take the spec's shape, `[{code, description}]` or `<errors><error>…`, with the spec's
+  statuses: the centre's 401 (no key, a bad or revoked key) is the spec's 403, and its 422
+  (a missing place, an unknown service, a malformed parameter) the spec's 400; `code` is the
+  HTTP status, as the spec's examples and FixMyStreet use it.
 """
 from __future__ import annotations
 
@@ -51,6 +55,21 @@ def service(code: str) -> dict[str, Any] | None:
 def definition(code: str) -> dict[str, Any]:
     """The service definition: no extra attributes (every service has metadata false)."""
     return {"service_code": code, "attributes": []}
+
+
+# the centre's statuses the spec words otherwise; the rest (404, 409, 413, 429, 503) stay
+SPEC_STATUS = {401: 403, 422: 400}
+
+
+def error_rows(status: int, message: str) -> tuple[int, list[dict[str, Any]]]:
+    """(the spec's status, the spec's error list) for one of the centre's errors."""
+    status = SPEC_STATUS.get(status, status)
+    return status, [{"code": status, "description": message}]
+
+
+def wants_xml(path: str) -> bool:
+    """Whether the request asked for XML: the path's format suffix (`….xml`)."""
+    return path.rsplit("/", 1)[-1].lower().endswith(".xml")
 
 
 def status_word(open_: bool) -> str:

@@ -1,6 +1,7 @@
 """Open311 GeoReport v2 at /open311/v2/: services, services/{code}, requests (GET with
 filters, POST with a channel client's api_key), requests/{id}; each in .json and .xml.
-Views parse, call one flow, render (channels/open311.py)."""
+Views parse, call one flow, render (channels/open311.py). Every error under the prefix,
+the middleware's included, answers in the spec's shape (registered with dispatch.errors)."""
 # no `from __future__ import annotations`: FastAPI reads the Annotated types at runtime
 
 from enum import StrEnum
@@ -8,14 +9,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from channels import open311, open311_flows as flows
 from channels.deps import ApiKey, SmallBody
 from dispatch.client_dates import ClientMoment
 from dispatch.deps import SessionDep
-from dispatch.errors import ERROR_RESPONSES, NotFound
+from dispatch.errors import NotFound, register_error_shape
 
-router = APIRouter(prefix="/open311/v2", tags=["open311"], responses=ERROR_RESPONSES)
+PREFIX = "/open311/v2"
 
 
 class Format(StrEnum):
@@ -26,6 +28,35 @@ class Format(StrEnum):
 XML = {"text/xml": {"schema": {"type": "string"}}}
 Jurisdiction = Annotated[str | None, Query(max_length=64, description="ignored: one jurisdiction")]
 CSV = Annotated[str | None, Query(max_length=2000, description="comma-separated")]
+
+
+class ErrorPublic(BaseModel):
+    """One of the spec's errors: `code` is the HTTP status."""
+    code: int
+    description: str
+
+
+# every error status under the prefix, in the spec's shape (channels/open311.SPEC_STATUS)
+ERRORS: dict[int | str, dict] = {
+    status: {"model": list[ErrorPublic], "content": XML, "description": text} for status, text in (
+        (400, "a missing or malformed parameter, no place, or an unknown service_code (POST)"),
+        (403, "api_key missing, unknown, revoked, or of another channel"),
+        (404, "no such service or service request"),
+        (409, "the Idempotency-Key was used with another request"),
+        (413, "request body too large"), (429, "rate limit reached; Retry-After says when"),
+        (503, "the database or a remote system is unavailable; Retry-After says when"))}
+router = APIRouter(prefix=PREFIX, tags=["open311"], responses=ERRORS)
+
+
+def _error(path: str, status: int, message: str, _details, headers) -> Response:
+    status, rows = open311.error_rows(status, message)
+    if open311.wants_xml(path):
+        return Response(open311.to_xml("errors", "error", rows), status_code=status,
+                        media_type="text/xml", headers=headers)
+    return JSONResponse(rows, status_code=status, headers=headers)
+
+
+register_error_shape(f"{PREFIX}/", _error)
 
 
 def _render(fmt: Format, data, root: str, item: str | None = None, status: int = 200) -> Response:

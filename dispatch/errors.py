@@ -1,13 +1,19 @@
-"""Domain errors and the one place that maps them to HTTP with one JSON shape."""
+"""Domain errors and the one place that maps them to HTTP with one JSON shape.
+
+A path prefix may register a shape of its own (``register_error_shape``): Open311's
+``/open311/v2/`` answers its errors as the GeoReport spec says, every other path keeps
+``{code, message, details}``. The handlers below and the middleware's own refusals (rate limit,
+body size) all answer through ``error_response``, so no error escapes the prefix's shape."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm.exc import StaleDataError
@@ -63,6 +69,26 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"code": code, "message": message, "details": details}
 
 
+# (status, message, details, headers) -> the answer, for the paths under a prefix
+ErrorShape = Callable[[str, int, str, Any, dict[str, str] | None], Response]
+_SHAPES: dict[str, ErrorShape] = {}
+
+
+def register_error_shape(prefix: str, shape: ErrorShape) -> None:
+    """Errors of the paths under ``prefix`` answer through ``shape(path, status, message,
+    details, headers)`` instead of the centre's JSON shape (a protocol's own, e.g. Open311)."""
+    _SHAPES[prefix] = shape
+
+
+def error_response(path: str, status: int, code: str, message: str, details: Any = None,
+                   headers: dict[str, str] | None = None) -> Response:
+    """The error answer for ``path``: its prefix's shape when one is registered, else ours."""
+    for prefix, shape in _SHAPES.items():
+        if path.startswith(prefix):
+            return shape(path, status, message, details, headers)
+    return JSONResponse(error_body(code, message, details), status, headers=headers)
+
+
 class ErrorBody(BaseModel):
     """The one shape of every error answer."""
     code: str
@@ -115,58 +141,58 @@ def database_unavailable(exc: BaseException) -> bool:
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
-    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse(error_body(exc.code, exc.message, exc.details), exc.status,
-                            headers=exc.headers)
+    async def _domain(r: Request, exc: DomainError) -> Response:
+        return error_response(r.url.path, exc.status, exc.code, exc.message, exc.details,
+                              exc.headers)
 
     @app.exception_handler(IllegalTransition)
-    async def _illegal(_: Request, exc: IllegalTransition) -> JSONResponse:
-        return JSONResponse(error_body("illegal_transition", str(exc),
-                                       {"action": exc.action, "state": exc.state}), 409)
+    async def _illegal(r: Request, exc: IllegalTransition) -> Response:
+        return error_response(r.url.path, 409, "illegal_transition", str(exc),
+                              {"action": exc.action, "state": exc.state})
 
     @app.exception_handler(MissingInput)
-    async def _missing(_: Request, exc: MissingInput) -> JSONResponse:
-        return JSONResponse(error_body("invalid", str(exc),
-                                       {"action": exc.action, "state": exc.state}), 422)
+    async def _missing(r: Request, exc: MissingInput) -> Response:
+        return error_response(r.url.path, 422, "invalid", str(exc),
+                              {"action": exc.action, "state": exc.state})
 
     @app.exception_handler(ActionForbidden)
-    async def _forbidden(_: Request, exc: ActionForbidden) -> JSONResponse:
-        return JSONResponse(error_body("forbidden", str(exc)), 403)
+    async def _forbidden(r: Request, exc: ActionForbidden) -> Response:
+        return error_response(r.url.path, 403, "forbidden", str(exc))
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(r: Request, exc: RequestValidationError) -> Response:
         details = [{"loc": list(e.get("loc", ())), "msg": e.get("msg")} for e in exc.errors()]
         first = details[0] if details else {"loc": [], "msg": "invalid request"}
         where = ".".join(str(p) for p in first["loc"])
-        return JSONResponse(error_body("invalid", f"{where}: {first['msg']}", details), 422)
+        return error_response(r.url.path, 422, "invalid", f"{where}: {first['msg']}", details)
 
-    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(r: Request, exc: Exception) -> Response:
         # a database restarting or failing over (any driver's way of saying so, or an error
         # caused by it) acknowledged nothing, so the client retries; the rest is our bug
         if database_unavailable(exc):
             log.warning("database unavailable: %s: %s", type(exc).__name__, exc)
-            return JSONResponse(error_body("unavailable", "the database is unavailable; retry "
-                                           "shortly"), 503, headers={"Retry-After": "5"})
-        return JSONResponse(error_body("internal", "internal server error"), 500)
+            return error_response(r.url.path, 503, "unavailable", "the database is unavailable; "
+                                  "retry shortly", headers={"Retry-After": "5"})
+        return error_response(r.url.path, 500, "internal", "internal server error")
 
     for outage in _outage_types():       # answered where raised, like the domain errors
         app.add_exception_handler(outage, _unexpected)
     app.add_exception_handler(Exception, _unexpected)   # the rest, middleware's included
 
     @app.exception_handler(StaleDataError)
-    async def _stale(_: Request, exc: StaleDataError) -> JSONResponse:
+    async def _stale(r: Request, exc: StaleDataError) -> Response:
         # an order written over someone else's commit (its version moved since it was read)
-        return JSONResponse(error_body("conflict", "the order was changed by someone else "
-                                       "meanwhile; reload it"), 409)
+        return error_response(r.url.path, 409, "conflict", "the order was changed by someone "
+                              "else meanwhile; reload it")
 
     @app.exception_handler(sa_exc.DataError)
-    async def _out_of_range(_: Request, exc: sa_exc.DataError) -> JSONResponse:
+    async def _out_of_range(r: Request, exc: sa_exc.DataError) -> Response:
         # e.g. an id beyond the column's integer range (PostgreSQL): a bad request, not a crash
-        return JSONResponse(error_body("invalid", "a value is out of range for its field"), 422)
+        return error_response(r.url.path, 422, "invalid", "a value is out of range for its field")
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(r: Request, exc: StarletteHTTPException) -> Response:
         code = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
                 413: "too_large"}.get(exc.status_code, "error")
-        return JSONResponse(error_body(code, str(exc.detail)), exc.status_code,
-                            headers=getattr(exc, "headers", None))
+        return error_response(r.url.path, exc.status_code, code, str(exc.detail),
+                              headers=getattr(exc, "headers", None))

@@ -16,11 +16,10 @@ import time
 import weakref
 from dataclasses import dataclass
 
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dispatch.auth import throttle
-from dispatch.errors import TooManyRequests, error_body
+from dispatch.errors import TooManyRequests, error_response
 
 log = logging.getLogger(__name__)
 REDIS_RETRY_SECONDS = 5.0     # after a failed call, count in-process this long before retrying
@@ -154,9 +153,9 @@ class RateLimit:
             key = f"hotline:rl:{rule.prefix}:{client}:{int(time.time()) // rule.window}"
             if (await self.counters.incr([key], rule.window + 1))[0] > rule.limit:
                 retry = _retry_after(rule.window)
-                resp = JSONResponse(error_body("rate_limited", f"too many requests: {rule.limit} "
-                                               f"per {rule.window}s", {"retry_after": retry}),
-                                    status_code=429, headers={"Retry-After": str(retry)})
+                resp = error_response(scope["path"], 429, "rate_limited", f"too many requests: "
+                                      f"{rule.limit} per {rule.window}s", {"retry_after": retry},
+                                      {"Retry-After": str(retry)})
                 await resp(scope, receive, send)
                 return
         await self.app(scope, receive, send)

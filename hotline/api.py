@@ -148,7 +148,9 @@ def create_app(*, run_sweeper: bool = True) -> FastAPI:
     # hooks would only look up unconfigured providers on every request.
     app = FastAPI(title="统一热线与联动处置指挥中心 API", version="0.1.0", lifespan=lifespan,
                   description="Unified hotline and incident-linkage dispatch centre. "
-                              "Errors share one shape: {code, message, details}.",
+                              "Errors share one shape: {code, message, details}; "
+                              "Open311 (/open311/v2/) answers the GeoReport spec's "
+                              "[{code, description}].",
                   telemetry={"tracing": False, "metrics": False, "logs": False})
     app.openapi = partial(_openapi, app)
     app.state.run_sweeper = run_sweeper

@@ -12,8 +12,10 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from dispatch.errors import error_response
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 REGISTRY = CollectorRegistry()
@@ -130,11 +132,11 @@ class RequestContext:
 
         try:
             if declared and declared.isdigit() and int(declared) > limit:
-                await _too_large(limit)(scope, receive, send_with_id)
+                await _too_large(scope, limit)(scope, receive, send_with_id)
                 return
             await self.app(scope, _capped(receive, limit), send_with_id)
         except BodyTooLarge:
-            await _too_large(limit)(scope, receive, send_with_id)
+            await _too_large(scope, limit)(scope, receive, send_with_id)
         finally:
             route = _route_of(scope)
             REQUESTS.labels(scope["method"], route, str(status["code"])).inc()
@@ -161,9 +163,8 @@ def _capped(receive: Receive, limit: int) -> Receive:
     return wrapped
 
 
-def _too_large(limit: int) -> Response:
-    return JSONResponse({"code": "too_large", "message": f"request body exceeds {limit} bytes",
-                         "details": None}, status_code=413)
+def _too_large(scope: Scope, limit: int) -> Response:
+    return error_response(scope["path"], 413, "too_large", f"request body exceeds {limit} bytes")
 
 
 class OrderStateCollector:

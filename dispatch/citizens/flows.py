@@ -53,6 +53,19 @@ async def look_up(session: Session, throttle: LoginThrottle, *, number: str, suf
     return status_of(order)
 
 
+def recent_by_openid(session: Session, openid: str, limit: int) -> list[Order]:
+    """The WeChat sender's own most recent orders, newest first (matched as
+    reported_by_openid: the openid their replies go to). No index on the JSON path: the scan
+    is of the WeChat orders only."""
+    if not openid:
+        return []
+    to = Order.raw["reply_to"]["openid"].as_string()
+    return list(session.exec(select(Order).where(Order.channel == Channel.wechat.value,
+                                                 to == openid)
+                             .order_by(Order.received_at.desc(), Order.id.desc())
+                             .limit(limit)).all())
+
+
 def reported_by_openid(order: Order | None, openid: str) -> bool:
     """Whether this WeChat sender reported the order (its reply goes to that openid)."""
     if order is None or order.channel != Channel.wechat:

@@ -75,13 +75,31 @@ def parse_query_command(text: str, *, prefix: str) -> str | None:
     return rest
 
 
+def _line(status: PublicStatus) -> str:
+    text = f"工单 {status.number}：{status.state_text}。"
+    if status.reply:
+        text += f"答复意见：{status.reply.rstrip('。')}。"
+    return text
+
+
 def wechat_answer(status: PublicStatus | None, *, number: str, centre: str) -> str:
     """The reply to "查询 <number>": the public part for the order's reporter; for anyone or
     anything else one polite sentence that does not say whether the order exists."""
     if status is None:
         return (f"【{centre}】未查到您通过本公众号反映的工单 {number}。请核对工单号；"
                 "通过其他渠道反映的问题，可在工单查询页输入工单号和手机号后四位查询。")
-    text = f"【{centre}】工单 {status.number}：{status.state_text}。"
-    if status.reply:
-        text += f"答复意见：{status.reply.rstrip('。')}。"
-    return text
+    return f"【{centre}】{_line(status)}"
+
+
+MENU_ORDERS = 3                 # the 查询 menu button answers this many recent orders at most
+
+
+def wechat_menu_answer(statuses: list[PublicStatus], *, centre: str, prefix: str) -> str:
+    """The reply to the 查询 menu button: the sender's most recent orders (newest first, at
+    most MENU_ORDERS), one line each; none: how to ask about one order by its number."""
+    if not statuses:
+        return (f"【{centre}】未查到您通过本公众号反映的工单。如需查询某件工单，请发送"
+                f"“查询”加工单号，例如“查询 {prefix.upper()}……”；通过其他渠道反映的问题，"
+                "可在工单查询页输入工单号和手机号后四位查询。")
+    lines = [_line(s) for s in statuses[:MENU_ORDERS]]
+    return f"【{centre}】您最近反映的工单：\n" + "\n".join(lines)

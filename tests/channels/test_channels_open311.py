@@ -5,6 +5,7 @@ on PyPI can), so the POST is the spec's form, sent with requests as any civic ap
 from __future__ import annotations
 
 import uuid
+from xml.etree import ElementTree
 
 import pytest
 import requests
@@ -104,12 +105,43 @@ def test_a_retried_post_is_the_same_order(base, api_key, session):
 def test_posts_without_a_valid_key_or_a_place_store_nothing(base, api_key, client, tokens,
                                                             session):
     before = count_rows(session, Order)
-    assert post(base).status_code == 401
-    assert post(base, api_key="o311_nope_nope").status_code == 401
+    assert post(base).status_code == 403                 # the spec: no key or a bad one
+    assert post(base, api_key="o311_nope_nope").status_code == 403
     assert post(base, api_key=key_for(client, tokens["admin"], "app")).status_code == 403
-    assert post(base, api_key=api_key, lat=None, long=None).status_code == 422
-    assert post(base, api_key=api_key, service_code="不存在的服务").status_code == 422
+    assert post(base, api_key=api_key, lat=None, long=None).status_code == 400
+    assert post(base, api_key=api_key, service_code="不存在的服务").status_code == 400
     assert count_rows(session, Order) == before
+
+
+def spec_errors(r: requests.Response, fmt: str) -> list[dict]:
+    """The spec's error list, read from either format (the centre's shape fails here)."""
+    if fmt == "json":
+        return r.json()
+    root = ElementTree.fromstring(r.content)
+    assert root.tag == "errors"
+    return [{"code": int(e.findtext("code")), "description": e.findtext("description")}
+            for e in root.findall("error")]
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_errors_answer_in_the_specs_shape_and_status(base, api_key, fmt):
+    for r, status in ((post(base, fmt), 403),
+                      (post(base, fmt, api_key=api_key, service_code="不存在的服务"), 400),
+                      (post(base, fmt, api_key=api_key, lat="北纬26度"), 400),
+                      (requests.get(f"{base}/services/不存在的服务.{fmt}", timeout=30), 404),
+                      (requests.get(f"{base}/requests/GD000.{fmt}", timeout=30), 404),
+                      (requests.get(f"{base}/requests.{fmt}", params={"status": "lost"},
+                                    timeout=30), 400)):
+        assert r.status_code == status, r.text
+        assert r.headers["content-type"].startswith("application/json" if fmt == "json"
+                                                    else "text/xml")
+        errors = spec_errors(r, fmt)
+        assert [e["code"] for e in errors] == [status] and errors[0]["description"]
+
+
+def test_the_rest_of_the_api_keeps_the_centres_error_shape(base):
+    r = requests.get(base.replace("/open311/v2", "/api/v1/orders/1"), timeout=30)
+    assert r.status_code == 401 and set(r.json()) == {"code", "message", "details"}
 
 
 def test_orders_from_other_doors_are_not_published(base, client, tokens):

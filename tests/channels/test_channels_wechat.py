@@ -288,3 +288,43 @@ def test_query_answers_the_reporter_with_the_state_and_reply_and_nobody_else(
     assert stranger.replace(order.number, "N") == absent.replace("GD209912310009999", "N")
     assert "已办结" not in stranger and "菜市场" not in stranger
     assert count_rows(session, Order) == before      # a query is never a new order
+
+
+def click(key: str, *, openid: str) -> str:
+    """A menu button's CLICK event as WeChat sends it (events carry no MsgId)."""
+    return (f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName>"
+            f"<FromUserName><![CDATA[{openid}]]></FromUserName><CreateTime>{int(time.time())}"
+            "</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[CLICK]]></Event>"
+            f"<EventKey><![CDATA[{key}]]></EventKey></xml>")
+
+
+def test_query_menu_answers_the_senders_own_recent_orders_only(client, session, tokens, safe):
+    """The 查询 menu button (EventKey QUERY_ORDER): the sender's three newest orders with their
+    public state and reply; someone with no order is told how to ask by number; another
+    button is not a query. Nothing becomes an order."""
+    openid = f"oMenu{uuid.uuid4().hex[:8]}"
+    numbers = []
+    for n, content in enumerate(["小区路灯不亮", "井盖缺失有人摔倒", "广场舞噪音扰民",
+                                 "楼道堆放杂物"]):
+        xml = text(content, openid=openid, msg_id=uuid.uuid4().int % 10**17 + n)
+        send(client, xml, safe=safe)
+        (order,) = orders_with(session, "wechat", fromstring(xml).findtext("MsgId"))
+        numbers.append(order)
+    send(client, text("别人的工单：垃圾清运不及时", openid="oNeighbour"), safe=safe)
+    close_directly(client, tokens["city_dispatcher"], numbers[-1].id, "已通知物业清理楼道")
+    before = count_rows(session, Order)
+
+    def press(key: str, who: str) -> str:
+        r, params = send(client, click(key, openid=who), safe=safe)
+        assert r.status_code == 200, r.text
+        return "" if r.text == "success" else reply_content(r, params)
+
+    mine = press("QUERY_ORDER", openid)
+    assert [o.number in mine for o in numbers] == [False, True, True, True]
+    assert "已办结" in mine and "已通知物业清理楼道" in mine
+    assert "楼道" not in mine.replace("已通知物业清理楼道", "")     # the public part only
+    assert "垃圾" not in mine
+    nobody = press("QUERY_ORDER", "oNeverReported")
+    assert "查询 GD" in nobody and "工单 GD" not in nobody
+    assert press("OTHER_BUTTON", openid) == ""
+    assert count_rows(session, Order) == before

@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from dispatch.citizens.public import (STATE_TEXT, parse_query_command, public_status,
-                                      suffix_matches)
+from dispatch.citizens.public import (MENU_ORDERS, STATE_TEXT, parse_query_command,
+                                      public_status, suffix_matches, wechat_menu_answer)
 from dispatch.orders.enums import State
 
 AT = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
@@ -58,3 +58,21 @@ def test_the_reply_is_public_only_once_the_order_is_finished(state, reply_shown,
 
 def test_every_state_has_a_plain_chinese_sentence():
     assert set(STATE_TEXT) == set(State)
+
+
+def _status(number: str, state: State = State.handling, reply: str | None = None):
+    return public_status(number=number, state=state, received_at=AT, updated_at=AT,
+                         closed_at=None, public_reply=reply)
+
+
+@pytest.mark.parametrize("statuses, shown, hidden", [
+    ([], ["查询 GD", "手机号后四位"], ["工单 GD"]),          # none: how to ask by number
+    ([_status("GD3"), _status("GD2", State.closed, "已修复")],
+     ["工单 GD3：承办单位正在办理。", "工单 GD2：已办结。答复意见：已修复。"], ["查询 GD"]),
+    ([_status(f"GD{i}") for i in range(5)], [f"GD{i}" for i in range(MENU_ORDERS)],
+     [f"GD{MENU_ORDERS}"]),                                # at most three
+])
+def test_menu_answer(statuses, shown, hidden):
+    text = wechat_menu_answer(statuses, centre="中心", prefix="gd")
+    assert text.startswith("【中心】")
+    assert all(s in text for s in shown) and not any(h in text for h in hidden)

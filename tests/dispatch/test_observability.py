@@ -106,12 +106,17 @@ def test_tokens_in_urls_never_reach_the_servers_logs(seeded, tokens):
 
 def test_the_public_citizen_and_open311_paths_count_reads_too(app):
     """The app's own rules, tightened to 2 a minute: a third GET of Open311 (or POST of the
-    status look-up) from one address is 429; a channel door's GETs are not counted."""
+    status look-up) from one address is 429 (Open311's in the spec's shape); a channel door's
+    GETs are not counted."""
     rules = [m.kwargs["rules"] for m in app.user_middleware if m.cls is RateLimit][0]
     stub = Starlette(routes=[Route("/{rest:path}", lambda r: PlainTextResponse("ok"),
                                    methods=["GET", "POST"])])
     c = TestClient(RateLimit(stub, counters=Counters(None),
                              rules=[Rule(r.prefix, 2, 60, r.methods) for r in rules]))
-    assert [c.get("/open311/v2/services.json").status_code for _ in range(3)] == [200, 200, 429]
+    answers = [c.get("/open311/v2/services.json") for _ in range(3)]
+    assert [r.status_code for r in answers] == [200, 200, 429]
+    refused = answers[-1]                  # in the spec's error shape, as every Open311 error
+    assert refused.json()[0]["code"] == 429 and refused.headers["Retry-After"]
+    assert c.get("/open311/v2/services.xml").text.count("<code>429</code>") == 1
     assert [c.post("/api/v1/public/status").status_code for _ in range(3)] == [200, 200, 429]
     assert {c.get("/api/v1/channels/wechat").status_code for _ in range(4)} == {200}
