@@ -25,11 +25,8 @@ strings, and jieba's cost stays with the category model):
 so a place the text names outright decides the county, and the learned county model speaks only
 where the text names none. Decisions come from `classifiers.decide`.
 
-`UnitModel.doubt` is the city's own bound for handing a named county over without a dispatcher:
-the highest P(city department) under which, in a cross-fit over the city's answered history,
-at most `TARGET_WRONG` of such hand-overs went to a county that did not answer. A fixed bound
-did not carry: on Shangluo's letters 0.35 handed over 251 letters of which 21 % were wrong, and
-the bound that keeps 3 % depends on how much of a city's work its departments do.
+`UnitModel.doubt` is the city's own bound for handing a named county over without a dispatcher
+(cross-fitted on its history, `dispatch_bound`); why not a fixed one: docs/routing.md.
 """
 from __future__ import annotations
 
