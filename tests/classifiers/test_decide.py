@@ -43,6 +43,11 @@ def yongzhou() -> CityRouting:
     ("山阳的路", "家门口的路一直没修好，下雨就走不了", "611024"),   # the place only in the title
     ("", "丹凤县龙驹寨镇中街的下水道堵了", "611022"),             # 龙驹寨镇 is now 龙驹寨街道
     ("", "商县城关的老房子漏雨没人管", "611002"),                 # 商县: 商州's old name (aliases file)
+    # a village named right after its township lies in it: 赵湾村's namesake in 丹凤 and
+    # 花庙村's in 洛南 do not vote
+    ("", "我家在杨峪河镇赵湾村，村里自来水停了三天", "611002"),
+    ("", "铁峪铺镇花庙村的通村路坑坑洼洼，下雨出不了门", "611022"),
+    ("", "金陵寺政府答应的补助款一直没发", "611002"),             # a township's body, bare name
 ])
 def test_the_county_a_message_names_is_where_it_goes(title, text, county):
     d = shangluo().decide(title=title, text=text)
