@@ -348,11 +348,20 @@ def run_mode(mode: str, args, remote: FakeRemote) -> None:
             time.sleep(0.5)
         report(mode, res, state, drain)
         print(f"  (server log: {tmp / 'server.log'})")
+    except BaseException:
+        log.flush()
+        print(f"  {mode} failed; the end of the server and worker log ({tmp / 'server.log'}):")
+        print("".join((tmp / "server.log").read_text(errors="replace").splitlines(True)[-30:]))
+        raise
     finally:
         for p in procs:
             p.terminate()
         for p in procs:
-            p.wait(15)
+            try:
+                p.wait(15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
         log.close()
 
 

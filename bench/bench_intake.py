@@ -52,7 +52,10 @@ def payload(i: int, run_id: str, corpus: list[str], places: Places) -> dict:
 
 
 def recreate_db(db: str) -> None:
-    subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", db], check=True)
+    """A fresh ``db``; ``--force`` ends sessions still open on it (a worker of an earlier try
+    that is still shutting down would otherwise stop the drop)."""
+    subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", "--force", db],
+                   check=True)
     subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", db], check=True)
 
 

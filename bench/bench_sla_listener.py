@@ -125,7 +125,7 @@ def run_backend(name: str, url: str, orders: int, sla_from: str | None = None) -
 
 
 def pg_db(action: str, db: str) -> None:
-    args = ["dropdb", "--if-exists"] if action == "drop" else ["createdb"]
+    args = ["dropdb", "--if-exists", "--force"] if action == "drop" else ["createdb"]
     subprocess.run([*args, "-h", "127.0.0.1", "-U", "postgres", db], check=True)
 
 
