@@ -33,6 +33,12 @@ LEVELS = ("city", "county", "township", "village")
 LEVEL_DEPTH = {level: i for i, level in enumerate(LEVELS)}
 
 
+def urban_district(code: str | None) -> bool:
+    """Whether a county-level code is a city's district (市辖区): GB/T 2260 numbers them 01-20
+    in the fifth and sixth digits (县 21-80, 县级市 81-99; NBS puts functional zones at 7x).
+    The city's own departments handle much of what happens in its districts."""
+    return bool(code) and len(code) >= 6 and code[4:6].isdigit() and 1 <= int(code[4:6]) <= 20
+
 
 def default_divisions_csv() -> Path:
     """The loaded city's divisions file (HOTLINE_CITY, or HOTLINE_DIVISIONS_CSV)."""

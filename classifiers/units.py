@@ -6,8 +6,8 @@ type. Three small models learn from such rows, on character 2–3-grams of the t
 `BODY_CHARS` characters of the body (no tokenisation: place and unit names are short, fixed
 strings, and jieba's cost stays with the category model):
 
-    level    territorial | city | platform       logistic regression, + the county vote's
-                                                 share and strength as two more features
+    level    territorial | city | platform       logistic regression, + three features of the
+                                                 county vote (`vote_features`)
     county   county code (territorial rows)      logistic regression: the streets, compounds and
                                                  bodies of each county that its letters name
     type     department type                     logistic regression on every row that names a
@@ -41,18 +41,20 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import SGDClassifier
 
 from classifiers.answering import AnswerReader
+from classifiers.divisions import urban_district
 from classifiers.evidence import CountyVote
 
 _WHITE = re.compile(r"\s\s+")
 BODY_CHARS = 300
 SEED = 7
-UNIT_MODEL_VERSION = "units-4"     # bump when features or models change: cached models retrain
+UNIT_MODEL_VERSION = "units-5"     # bump when features or models change: cached models retrain
 WEAK_LABELS_CSV = Path(__file__).resolve().parent / "data" / "weak_unit_labels.csv"
 WEAK_WEIGHT = 0.5          # a reply naming a bureau is weaker evidence than a real answer
 REPLY_CHARS = 150          # where a reply says who handled the matter
 TARGET_WRONG = 0.03       # share of wrong hand-overs the dispatch bound allows (cross-fitted)
 DOUBT_FOLDS = 4
 NAMED_SHARE, NAMED_STRENGTH = 0.6, 0.75     # a county the text names outright (decide's rule 3)
+TIE = 1e-6                 # weight of the learned county model where the vote alone decides
 
 
 @dataclass(frozen=True)
@@ -70,8 +72,11 @@ def unit_text(title: str, body: str) -> str:
 
 
 def vote_features(vote: CountyVote) -> list[float]:
-    _, share, strength = vote.best()
-    return [share * strength, float(vote.outside)]
+    """The level head's view of the county vote: how clearly a county is named, whether only
+    places outside the city are, and the first again when that county is a city district
+    (city departments answer much of what happens there, little of what happens in a 县)."""
+    best, share, strength = vote.best()
+    return [share * strength, float(vote.outside), share * strength * urban_district(best)]
 
 
 def _vectorizer() -> TfidfVectorizer:
@@ -124,8 +129,11 @@ class UnitModel:
             learned = {self._only_county: 1.0}
         share = vote.distribution()
         _, _, s = vote.best()
+        # the learned county model also breaks exact ties of the vote (two counties with a
+        # 城关街道 each), which would otherwise fall to the order of a set
         d = {f"county:{c}": lv.get("territorial", 0.0) *
-             (s * share.get(c, 0.0) + (1 - s) * learned.get(c, 0.0)) for c in set(share) | set(learned)}
+             (s * share.get(c, 0.0) + (1 - s + TIE) * learned.get(c, 0.0))
+             for c in sorted(set(share) | set(learned))}
         p_type = self._heads["type"].proba_one(idx, vals)
         d.update({f"dept:{t}": lv.get("city", 0.0) * p for t, p in zip(self.type.classes_, p_type)})
         d["platform"] = lv.get("platform", 0.0)

@@ -1,4 +1,6 @@
-from classifiers.divisions import Division, Divisions, strip_suffix
+import pytest
+
+from classifiers.divisions import Division, Divisions, strip_suffix, urban_district
 
 ROWS = [
     Division("9901", "样例市", "city", "99", "样例市"),
@@ -47,3 +49,11 @@ def test_unknown_level_is_rejected():
 
     with pytest.raises(ValueError, match="expected level"):
         Divisions([Division("1", "x", "province", "", "x")])
+
+
+@pytest.mark.parametrize("code, district", [
+    ("611002", True), ("431103", True), ("431120", True), ("611021", False),
+    ("431181", False), ("431171", False), ("431173", False), ("6110", False), (None, False),
+])
+def test_urban_districts_are_numbered_01_to_20_under_their_city(code, district):
+    assert urban_district(code) is district

@@ -86,3 +86,44 @@ def test_where_city_departments_answer_as_often_as_the_county_a_dispatcher_decid
 def test_a_short_history_never_hands_over_without_a_dispatcher():
     model = UnitModel().fit(*_history(city_share=0, n=10))
     assert model.doubt == 0.0
+
+
+def test_a_named_city_district_leans_to_city_departments_where_its_history_does():
+    """The city's departments answer much of what happens in its districts (市辖区, 611002)
+    and little of what happens in a 县 (611021): the same words naming one or the other
+    weigh the city differently."""
+    district = CountyVote({"611002": 1.0}, {"611002": 1.0})
+    county = CountyVote({"611021": 1.0}, {"611021": 1.0})
+    examples, votes = [], []
+    for i in range(40):
+        examples.append(Example("道路坑洼", f"第{i}号路段坑洼", "city" if i % 2 else "territorial",
+                                None if i % 2 else "611002", "transport" if i % 2 else None))
+        votes.append(district)
+        examples.append(Example("道路坑洼", f"第{i}号路段坑洼", "territorial", "611021"))
+        votes.append(county)
+    for title, dept in (("公积金", "housing_fund"), ("驾驶证", "traffic_police")) * 2:
+        examples.append(Example(title, f"{title}怎么办", "weak", None, dept, 0.5))
+        votes.append(CountyVote())
+    model = UnitModel().fit(examples, votes)
+
+    def p_city(vote):
+        return sum(p for k, p in model.scores("道路坑洼", "第99号路段坑洼", vote).items()
+                   if k.startswith("dept:"))
+    assert p_city(district) > p_city(county) + 0.2
+
+
+def test_a_tied_county_vote_goes_where_the_county_history_points():
+    """Two counties each with a 城关街道 get the same votes; what each county's letters name
+    (a college, a compound) decides, not the order of a set."""
+    examples, votes = [], []
+    tie = CountyVote({"A": 1.0, "B": 1.0}, {"A": 1.0, "B": 1.0})
+    for i in range(20):
+        examples.append(Example("滑坡", f"学院小区北边第{i}次滑坡", "territorial", "A"))
+        examples.append(Example("路灯", f"河堤步道第{i}盏路灯不亮", "territorial", "B"))
+        votes += [tie, tie]
+    examples += [Example("感谢", f"感谢领导第{i}次", "platform") for i in range(10)]
+    examples += [Example("公积金", "公积金怎么办", "city", dept_type="housing_fund")] * 5
+    examples += [Example("驾驶证", "驾驶证怎么办", "city", dept_type="traffic_police")] * 5
+    votes += [CountyVote()] * 20
+    scores = UnitModel().fit(examples, votes).scores("城关街道滑坡", "学院小区北边又滑坡了", tie)
+    assert scores["county:A"] > scores["county:B"]
