@@ -16,6 +16,7 @@ from dispatch.orders.enums import Action, State
 from dispatch.orders.lifecycle import IllegalTransition
 from dispatch.orders.models import Order
 from dispatch.realtime.broker import get_broker
+from dispatch import routing
 from dispatch.routing import RoutingDecision, get_router
 from dispatch.routing_text import rule_reason
 
@@ -43,6 +44,7 @@ def route_orders(order_ids: list[int]) -> dict[str, int]:
         fresh = list(session.exec(select(Order).where(col(Order.id).in_(order_ids),
                                                       Order.state == State.received.value)))
         hooks.emit_many(session, orders=fresh, action="intake")
+        routing.prepare(get_router(), session, fresh)
         ids = [o.id for o in fresh]
         routed = _route_together(session, ids)
         if routed is None:
