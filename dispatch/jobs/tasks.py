@@ -9,6 +9,8 @@ from sqlmodel import col, select
 from dispatch import hooks
 from dispatch.db import session_scope
 from dispatch.errors import Conflict
+from dispatch.jobs import queue
+from dispatch.jobs.batcher import ROUTE_BATCH_JOB
 from dispatch.orders import flows as order_flows
 from dispatch.orders import group_writes
 from dispatch.orders import service as orders
@@ -30,7 +32,26 @@ def route_order(order_id: int) -> str:
     return next(iter(counts))
 
 
+MERGE_JOBS = 10          # queued routing jobs a job takes along with its own, at most
+MERGE_BELOW = 300        # orders: a group this large already takes no other job
+
+
 def route_orders(order_ids: list[int]) -> dict[str, int]:
+    """Route a group: this job's orders and, in an RQ worker, those of the routing jobs still
+    waiting in the queue (up to MERGE_JOBS of them), so a worker that falls behind routes ever
+    larger groups instead of one small job after another. A job taken along is deleted once
+    its orders are committed, put back in the queue if the group fails."""
+    merged = queue.take_queued(ROUTE_BATCH_JOB, MERGE_JOBS) if len(order_ids) < MERGE_BELOW else []
+    try:
+        counts = _route_group([*order_ids, *(i for job in merged for i in job.args[0])])
+    except Exception:
+        queue.give_back(merged)
+        raise
+    queue.forget(merged)
+    return counts
+
+
+def _route_group(order_ids: list[int]) -> dict[str, int]:
     """Route a batch (intake's micro-batches, the sweeper, grid batches) in one session.
 
     First the intake listeners of the orders still received (deferred from intake: notices,
