@@ -6,7 +6,7 @@ import logging
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import col, select
 
-from dispatch import hooks
+from dispatch import hooks, routing
 from dispatch.db import session_scope
 from dispatch.errors import Conflict
 from dispatch.jobs import queue
@@ -19,7 +19,6 @@ from dispatch.orders.enums import Action, State
 from dispatch.orders.lifecycle import IllegalTransition
 from dispatch.orders.models import Order
 from dispatch.realtime.broker import get_broker
-from dispatch import routing
 from dispatch.routing import RoutingDecision, get_router
 from dispatch.routing_text import rule_reason
 
