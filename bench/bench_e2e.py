@@ -51,8 +51,9 @@ from bench.loadgen import request_bytes, run  # noqa: E402
 from bench.places import city_places, department_for  # noqa: E402
 
 CATEGORY = "交通运输"
-PORT = 8873
-BARE_PORT = 8874
+# BENCH_E2E_PORT moves both ports (PORT, PORT + 1) off those of another benchmark running beside
+PORT = int(os.environ.get("BENCH_E2E_PORT", "8873"))
+BARE_PORT = PORT + 1
 
 
 def calm_texts() -> list[str]:

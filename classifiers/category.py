@@ -33,6 +33,7 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
@@ -249,6 +250,21 @@ class CategoryModel:
         z = val @ self._WA[idx] + self._bA
         z = np.exp(z - z.max())
         return z / z.sum()
+
+    def proba_many(self, texts: list[str], tokens: list[list[str]]) -> np.ndarray:
+        """``proba_one`` for a batch: the rows of ``transform_one`` as one sparse matrix, one
+        product with the folded weights (the routing job's groups). Same numbers as
+        ``proba_one`` to rounding, so the same decisions."""
+        rows = [self.featurizer.transform_one(t, k) for t, k in zip(texts, tokens)]
+        if not rows:
+            return np.empty((0, len(self.classes_)))
+        indptr = np.cumsum([0] + [len(idx) for idx, _ in rows])
+        X = sp.csr_matrix((np.concatenate([val for _, val in rows]),
+                           np.concatenate([idx for idx, _ in rows]), indptr),
+                          shape=(len(rows), self._WA.shape[0]))
+        z = X @ self._WA + self._bA
+        z = np.exp(z - z.max(axis=1, keepdims=True))
+        return z / z.sum(axis=1, keepdims=True)
 
     def dispatch_confidence(self, proba: np.ndarray) -> np.ndarray | float:
         """Estimated probability that the top class of ``proba`` (one row or a batch) is

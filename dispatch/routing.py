@@ -41,6 +41,10 @@ class RoutingDecision:
 
 
 class Router(Protocol):
+    """Proposes where an order goes. A router may also have ``prepare(session, orders)``,
+    called with a routing job's whole group first (the classifier reads all their texts in
+    one go there); ``route`` is then called order by order."""
+
     def route(self, session: Session, order: Order) -> RoutingDecision: ...
 
 
@@ -85,6 +89,13 @@ def get_router() -> Router:
         module, _, name = path.rpartition(".")
         return getattr(importlib.import_module(module), name)()
     return HintRouter()
+
+
+def prepare(router: Router, session: Session, orders: list[Order]) -> None:
+    """Hand the router a job's group before it routes each order (if it reads groups)."""
+    ahead = getattr(router, "prepare", None)
+    if ahead is not None and orders:
+        ahead(session, orders)
 
 
 def set_router(router: Router | None) -> None:

@@ -138,3 +138,77 @@ def enqueue_safely(func_path: str, *args: Any, job_id: str) -> bool:
         log.warning("could not enqueue %s (%s); queued again once Redis answers", job_id, exc)
         resolve(RECOVERY)().notice()
         return False
+
+
+def take_queued(func_path: str, jobs: int) -> list:
+    """Inside an RQ job: up to `jobs` jobs of `func_path` still waiting in the same queue, taken
+    off it (one LPOP, their data in one pipeline); any other job taken with them goes back in
+    front. Outside RQ (the embedded queue, a direct call): none. The caller routes their orders
+    with its own and then `forget`s them, or `give_back`s them if it fails. A worker killed in
+    between loses the jobs, not the orders: those stay "received" and the sweeper queues them
+    again."""
+    from rq import get_current_job
+    from rq.job import Job
+    from rq.serializers import JSONSerializer
+
+    from redis.exceptions import RedisError
+
+    current = get_current_job()
+    if current is None or jobs <= 0:
+        return []
+    conn, key = current.connection, _queue_key(current)
+    try:
+        ids = [i.decode() if isinstance(i, bytes) else i for i in conn.lpop(key, jobs) or []]
+    except RedisError as exc:         # only a saving: the job goes on with its own orders
+        log.warning("could not take queued jobs (%s)", exc)
+        return []
+    taken, back = [], []
+    try:
+        fetched = Job.fetch_many(ids, connection=conn, serializer=JSONSerializer) if ids else []
+    except RedisError:
+        fetched, back = [], ids
+    for job_id, job in zip(ids, fetched):
+        if job is not None and job.func_name == func_path and job.args:
+            taken.append(job)
+        elif job is not None:
+            back.append(job_id)
+    if back:
+        give_back_ids(conn, key, back)
+    return taken
+
+
+def give_back(jobs: list) -> None:
+    """Put jobs `take_queued` took back in front of their queue (the caller failed)."""
+    if jobs:
+        give_back_ids(jobs[0].connection, _queue_key(jobs[0]), [j.id for j in jobs])
+
+
+def give_back_ids(conn, key: str, ids: list[str]) -> None:
+    from redis.exceptions import RedisError
+
+    try:
+        conn.lpush(key, *reversed(ids))
+    except RedisError as exc:       # their orders stay "received": the sweeper queues them
+        log.warning("could not put %d jobs back (%s)", len(ids), exc)
+
+
+def forget(jobs: list) -> None:
+    """Delete jobs `take_queued` took, once their work is committed (a failure leaves their
+    data in Redis, out of every queue: harmless)."""
+    from redis.exceptions import RedisError
+
+    if not jobs:
+        return
+    try:
+        with jobs[0].connection.pipeline() as pipe:
+            for job in jobs:
+                job.delete(pipeline=pipe, remove_from_queue=False)
+            pipe.execute()
+    except RedisError as exc:
+        log.warning("could not delete %d routed jobs (%s)", len(jobs), exc)
+
+
+def _queue_key(job) -> str:
+    from rq import Queue
+
+    return Queue.redis_queue_namespace_prefix + job.origin

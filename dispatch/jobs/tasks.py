@@ -6,10 +6,13 @@ import logging
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import col, select
 
-from dispatch import hooks
+from dispatch import hooks, routing
 from dispatch.db import session_scope
 from dispatch.errors import Conflict
+from dispatch.jobs import queue
+from dispatch.jobs.batcher import ROUTE_BATCH_JOB
 from dispatch.orders import flows as order_flows
+from dispatch.orders import group_writes
 from dispatch.orders import service as orders
 from dispatch.orders.effects import ActionInput
 from dispatch.orders.enums import Action, State
@@ -28,7 +31,26 @@ def route_order(order_id: int) -> str:
     return next(iter(counts))
 
 
+MERGE_JOBS = 10          # queued routing jobs a job takes along with its own, at most
+MERGE_BELOW = 300        # orders: a group this large already takes no other job
+
+
 def route_orders(order_ids: list[int]) -> dict[str, int]:
+    """Route a group: this job's orders and, in an RQ worker, those of the routing jobs still
+    waiting in the queue (up to MERGE_JOBS of them), so a worker that falls behind routes ever
+    larger groups instead of one small job after another. A job taken along is deleted once
+    its orders are committed, put back in the queue if the group fails."""
+    merged = queue.take_queued(ROUTE_BATCH_JOB, MERGE_JOBS) if len(order_ids) < MERGE_BELOW else []
+    try:
+        counts = _route_group([*order_ids, *(i for job in merged for i in job.args[0])])
+    except Exception:
+        queue.give_back(merged)
+        raise
+    queue.forget(merged)
+    return counts
+
+
+def _route_group(order_ids: list[int]) -> dict[str, int]:
     """Route a batch (intake's micro-batches, the sweeper, grid batches) in one session.
 
     First the intake listeners of the orders still received (deferred from intake: notices,
@@ -43,6 +65,7 @@ def route_orders(order_ids: list[int]) -> dict[str, int]:
         fresh = list(session.exec(select(Order).where(col(Order.id).in_(order_ids),
                                                       Order.state == State.received.value)))
         hooks.emit_many(session, orders=fresh, action="intake")
+        routing.prepare(get_router(), session, fresh)
         ids = [o.id for o in fresh]
         routed = _route_together(session, ids)
         if routed is None:
@@ -60,15 +83,17 @@ def route_orders(order_ids: list[int]) -> dict[str, int]:
 
 
 def _route_together(session, ids: list[int]) -> list[tuple[int, str, list[str]]] | None:
-    """(order, result, actions) of every order, routed in one transaction: one commit and one
-    flush for the batch instead of two of each per order. None, rolled back, if any order was
-    refused."""
+    """(order, result, actions) of every order, routed in one transaction: one commit, one
+    UPDATE statement of the orders and one INSERT of the hops and of the timeline rows for the
+    batch, instead of each per order. None, rolled back, if any order was refused."""
     orders.keep_hops(session, ids)
     # a hop and a timeline row per step; a city call about a county takes two steps
     orders.reserve_ids(session, 2 * len(ids))
     try:
         with orders.one_transaction(session), order_flows.holding_events(session) as events:
             routed = [(order_id, *_route(session, order_id)) for order_id in ids]
+            # the orders' UPDATEs as one statement, not one round trip each at the flush
+            group_writes.update_orders(session, [session.get(Order, i) for i in ids])
         session.commit()
     except (Conflict, IllegalTransition, StaleDataError) as exc:
         session.rollback()

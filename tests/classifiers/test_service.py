@@ -70,6 +70,23 @@ def test_classify_many_matches_classify(clf):
     assert [m.to_dict() for m in many] == [clf.classify(t).to_dict() for t in texts]
 
 
+def test_batch_and_single_classification_decide_alike(clf):
+    """The routing job classifies its group in one go; POST /classify one text at a time: both
+    must reach the same decisions (category, top-3, auto, place) on every text."""
+    from classifiers.training import TRAIN_CSV, load_examples
+
+    texts = [e.text for e in load_examples(TRAIN_CSV)[::97][:300]] + ["", "  ", "路灯不亮"]
+    addresses = [None] * len(texts)
+    codes = [None] * len(texts)
+    addresses[1::7] = ["道县寿雁镇团结村"] * len(addresses[1::7])
+    codes[2::11] = ["431102001001"] * len(codes[2::11])
+    many = clf.classify_many(texts, addresses=addresses, division_codes=codes)
+    single = [clf.classify(t, address=a, division_code=d)
+              for t, a, d in zip(texts, addresses, codes)]
+    assert [m.to_dict() for m in many] == [s.to_dict() for s in single]
+    assert sum(m.auto for m in many) > 0 and len({m.category for m in many}) > 5
+
+
 def test_get_classifier_is_cached_per_arguments(trained_store):
     reset_cache()
     a = get_classifier(trained_store.root)
