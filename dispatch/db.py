@@ -34,35 +34,24 @@ def get_engine() -> Engine:
     # city's counts went from 90 to 720 ms on the same connection.
     return create_engine(url, pool_size=settings.db_pool_size,
                          max_overflow=settings.db_max_overflow, pool_pre_ping=True,
-                         connect_args={"options": "-c jit=off -c plan_cache_mode=force_custom_plan"})
+                         connect_args=PG_CONNECT_ARGS)
 
 
-def asyncpg_args(database_url: str) -> tuple[str, dict]:
-    """The DSN and the keyword arguments asyncpg takes for a SQLAlchemy URL (intake's lean path
-    keeps an asyncpg pool).
+PG_CONNECT_ARGS = {"options": "-c jit=off -c plan_cache_mode=force_custom_plan"}
+INTAKE_POOL = 8
 
-    A multi-host URL (high availability, docs/high-availability.md) names its servers as
-    SQLAlchemy wants them, one ``host=h:port`` query parameter each
-    (``postgresql+psycopg://u@/db?host=a:5432&host=b:5432&target_session_attrs=read-write``:
-    psycopg tries them in turn and keeps the one that takes writes); asyncpg wants them in the
-    netloc, ``postgresql://u@a:5432,b:5432/db?target_session_attrs=read-write``. libpq's
-    ``connect_timeout`` is asyncpg's ``timeout`` (in the DSN, asyncpg would send it to the
-    server as a setting, which refuses it)."""
-    from sqlalchemy.engine import make_url
 
-    url = make_url(database_url).set(drivername="postgresql")
-    kwargs = {}
-    if "connect_timeout" in url.query:
-        kwargs["timeout"] = float(url.query["connect_timeout"])
-        url = url.difference_update_query(["connect_timeout"])
-    hosts = url.query.get("host")
-    if not hosts:
-        return url.render_as_string(hide_password=False), kwargs
-    hosts = (hosts,) if isinstance(hosts, str) else hosts
-    base = url.difference_update_query(["host"]).set(host=None, port=None)
-    scheme, _, tail = base.render_as_string(hide_password=False).partition("://")
-    at = tail.index("/")                         # tail: "user:pw@/db?…" or "/db?…"
-    return f"{scheme}://{tail[:at]}{','.join(hosts)}{tail[at:]}", kwargs
+@lru_cache
+def get_intake_engine() -> Engine:
+    """The engine of the desk's plain intakes: on PostgreSQL a pool of its own in autocommit,
+    without the round trip of a ping per checkout, since the intake write is one statement
+    (dispatch/intake/service.py): a connection lost in a failover fails that one request with a
+    503 and is replaced. On SQLite, `get_engine()`."""
+    engine = get_engine()
+    if engine.dialect.name != "postgresql":
+        return engine
+    return create_engine(engine.url, pool_size=INTAKE_POOL, max_overflow=0,
+                         isolation_level="AUTOCOMMIT", connect_args=PG_CONNECT_ARGS)
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

@@ -111,7 +111,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 @lru_cache
 def _outage_types() -> tuple[type[BaseException], ...]:
     """What a driver raises while the database restarts, fails over or drops the connection:
-    SQLAlchemy's wrappers, psycopg's own and asyncpg's (the lean intake path)."""
+    SQLAlchemy's wrappers, psycopg's own and asyncpg's."""
     import psycopg
 
     found: list[type[BaseException]] = [
@@ -165,6 +165,11 @@ def install_error_handlers(app: FastAPI) -> None:
         first = details[0] if details else {"loc": [], "msg": "invalid request"}
         where = ".".join(str(p) for p in first["loc"])
         return error_response(r.url.path, 422, "invalid", f"{where}: {first['msg']}", details)
+
+    @app.exception_handler(sa_exc.DataError)
+    async def _unstorable(r: Request, exc: sa_exc.DataError) -> Response:
+        # e.g. a NUL character, which PostgreSQL's text refuses: the request's fault, not ours
+        return error_response(r.url.path, 422, "invalid", "a value is out of range for its field")
 
     async def _unexpected(r: Request, exc: Exception) -> Response:
         # a database restarting or failing over (any driver's way of saying so, or an error
