@@ -139,6 +139,16 @@ def database_unavailable(exc: BaseException) -> bool:
     return False
 
 
+def unstorable(exc: BaseException) -> bool:
+    """Whether the database refused a value (SQLSTATE class 22, e.g. a NUL character, which
+    PostgreSQL's text refuses): the request's fault, not ours. psycopg says so with a
+    DataError, asyncpg (SQLAlchemy's adapter) with the code alone."""
+    orig = getattr(exc, "orig", None)
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    return isinstance(exc, sa_exc.DataError) or (isinstance(exc, sa_exc.DBAPIError)
+                                                 and str(code or "").startswith("22"))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(r: Request, exc: DomainError) -> Response:
@@ -166,11 +176,6 @@ def install_error_handlers(app: FastAPI) -> None:
         where = ".".join(str(p) for p in first["loc"])
         return error_response(r.url.path, 422, "invalid", f"{where}: {first['msg']}", details)
 
-    @app.exception_handler(sa_exc.DataError)
-    async def _unstorable(r: Request, exc: sa_exc.DataError) -> Response:
-        # e.g. a NUL character, which PostgreSQL's text refuses: the request's fault, not ours
-        return error_response(r.url.path, 422, "invalid", "a value is out of range for its field")
-
     async def _unexpected(r: Request, exc: Exception) -> Response:
         # a database restarting or failing over (any driver's way of saying so, or an error
         # caused by it) acknowledged nothing, so the client retries; the rest is our bug
@@ -179,6 +184,12 @@ def install_error_handlers(app: FastAPI) -> None:
             return error_response(r.url.path, 503, "unavailable", "the database is unavailable; "
                                   "retry shortly", headers={"Retry-After": "5"})
         return error_response(r.url.path, 500, "internal", "internal server error")
+
+    @app.exception_handler(sa_exc.DBAPIError)
+    async def _unstorable(r: Request, exc: sa_exc.DBAPIError) -> Response:
+        if not unstorable(exc):
+            raise exc
+        return error_response(r.url.path, 422, "invalid", "a value is out of range for its field")
 
     for outage in _outage_types():       # answered where raised, like the domain errors
         app.add_exception_handler(outage, _unexpected)

@@ -1,11 +1,13 @@
 """Operator call log and the generic JSON intake: the desk's door to the one intake write.
 
-A plain intake costs one thread hop and, on PostgreSQL, one statement in autocommit
-(dispatch/intake/service.py). Who the caller is (role, unit, name) is read from their row once
-per ``CALLER_TTL`` seconds: a changed role or unit takes effect within that time. A logout or
-deactivation takes effect at once, since the statement that stores the order stores nothing
-unless the caller's token is still current. An intake closed at once takes a transaction (the
-lifecycle's close follows the write); the duplicate search reads after the write.
+On PostgreSQL a plain intake runs on the event loop, on the intake pool's asyncpg connection
+(dispatch.db.get_intake_engine) through SQLAlchemy's greenlet bridge: the same synchronous
+code (dispatch.intake.flows.receive) without a thread hop, and one statement in autocommit
+(dispatch/intake/service.py). The duplicate search and an intake closed at once take a thread
+and a transaction (the search is CPU the event loop must not wait on); so does every intake on
+SQLite. Who the caller is (role, unit, name) is read from their row once per ``CALLER_TTL``
+seconds: a changed role or unit takes effect within that time. A logout or deactivation takes
+effect at once, since the write stores nothing unless the caller's token is still current.
 """
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
-from anyio import CapacityLimiter, to_thread
+from anyio import to_thread
+from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel import Session
 
 from dispatch.auth.models import User
@@ -34,8 +37,6 @@ from dispatch.orgs.directory import units_for
 router = APIRouter(tags=["intake"])
 DESK = frozenset({Role.operator, Role.dispatcher})
 CALLER_TTL = 10.0
-THREADS = 4      # per process: more threads only queue for the GIL (and convoy behind it)
-_limiter: CapacityLimiter | None = None
 
 
 @dataclass(frozen=True)
@@ -67,27 +68,36 @@ async def intake(body: IntakeRequest, response: Response,
     (409 when the id is taken by another payload, or by an order outside the user's reach).
     ``?duplicates=true`` (the operator's screen) adds the open or recent orders that look like
     the same matter; it costs a similarity search, so machine clients leave it off."""
-    global _limiter
-    _limiter = _limiter or CapacityLimiter(THREADS)
-    result = await to_thread.run_sync(_receive, body, claims, duplicates, limiter=_limiter)
+    engine = get_intake_engine()
+    if engine is not None and not (duplicates or _closes(body)):
+        async with AsyncSession(engine, expire_on_commit=False) as session:
+            result = await session.run_sync(_receive_in, body, claims, False)
+    else:
+        result = await to_thread.run_sync(_receive, body, claims, duplicates)
     if not result.created:
         response.status_code = 200
     return result
 
 
+def _closes(body: IntakeRequest) -> bool:
+    return body.settled_on_spot or bool(body.direct_answer)
+
+
 def _receive(body: IntakeRequest, claims: tuple, duplicates: bool) -> IntakeResult:
+    with Session(get_engine(), expire_on_commit=False) as session:
+        return _receive_in(session, body, claims, duplicates)
+
+
+def _receive_in(session: Session, body: IntakeRequest, claims: tuple,
+                duplicates: bool) -> IntakeResult:
     """The order owned by the caller's platform, with its look-alikes when asked."""
-    plain = not (body.settled_on_spot or body.direct_answer)
-    engine = get_intake_engine() if plain else get_engine()
-    with Session(engine, expire_on_commit=False) as session:
-        caller = _caller(session, *claims)
-        result = flows.receive(session, body.model_copy(update={"platform_id": caller.unit_id}),
-                               actor=caller.actor, actor_name=caller.name, guard=claims)
-        if not (result.created and duplicates):
-            return result
-        return result.model_copy(update={"possible_duplicates": possible_duplicates(
-            session, order=session.get(Order, result.order_id),
-            reach_path=caller.actor.unit_path)})
+    caller = _caller(session, *claims)
+    result = flows.receive(session, body.model_copy(update={"platform_id": caller.unit_id}),
+                           actor=caller.actor, actor_name=caller.name, guard=claims)
+    if not (result.created and duplicates):
+        return result
+    return result.model_copy(update={"possible_duplicates": possible_duplicates(
+        session, order=session.get(Order, result.order_id), reach_path=caller.actor.unit_path)})
 
 
 def _caller(session: Session, user_id: int | None, version: object) -> Caller:
