@@ -142,11 +142,10 @@ def database_unavailable(exc: BaseException) -> bool:
 def unstorable(exc: BaseException) -> bool:
     """Whether the database refused a value (SQLSTATE class 22, e.g. a NUL character, which
     PostgreSQL's text refuses): the request's fault, not ours. psycopg says so with a
-    DataError, asyncpg (SQLAlchemy's adapter) with the code alone."""
-    orig = getattr(exc, "orig", None)
+    DataError, asyncpg (itself or through SQLAlchemy's adapter) with the code alone."""
+    orig = getattr(exc, "orig", exc)
     code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
-    return isinstance(exc, sa_exc.DataError) or (isinstance(exc, sa_exc.DBAPIError)
-                                                 and str(code or "").startswith("22"))
+    return isinstance(exc, sa_exc.DataError) or str(code or "").startswith("22")
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -185,11 +184,15 @@ def install_error_handlers(app: FastAPI) -> None:
                                   "retry shortly", headers={"Retry-After": "5"})
         return error_response(r.url.path, 500, "internal", "internal server error")
 
-    @app.exception_handler(sa_exc.DBAPIError)
-    async def _unstorable(r: Request, exc: sa_exc.DBAPIError) -> Response:
+    async def _unstorable(r: Request, exc: Exception) -> Response:
         if not unstorable(exc):
             raise exc
         return error_response(r.url.path, 422, "invalid", "a value is out of range for its field")
+
+    import asyncpg
+
+    for refusal in (sa_exc.DBAPIError, asyncpg.PostgresError):
+        app.add_exception_handler(refusal, _unstorable)
 
     for outage in _outage_types():       # answered where raised, like the domain errors
         app.add_exception_handler(outage, _unexpected)
