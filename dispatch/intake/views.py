@@ -6,7 +6,8 @@ code (dispatch.intake.flows.receive) without a thread hop, and one statement in 
 (dispatch/intake/service.py). The duplicate search and an intake closed at once take a thread
 and a transaction (the search is CPU the event loop must not wait on); so does every intake on
 SQLite. Who the caller is (role, unit, name) is read from their row once per ``CALLER_TTL``
-seconds: a changed role or unit takes effect within that time. A logout or deactivation takes
+seconds, before the body is looked at (a role that may not log calls is a 403 whatever it
+sends): a changed role or unit takes effect within that time. A logout or deactivation takes
 effect at once, since the write stores nothing unless the caller's token is still current.
 """
 from __future__ import annotations
@@ -52,17 +53,44 @@ class Caller:
 _callers: dict[int, Caller] = {}
 
 
-async def signed_in(token: Annotated[str | None, Depends(oauth2_scheme)]) -> tuple:
-    """(user id, token version) of a valid token, refused before the body is looked at."""
+async def desk_caller(token: Annotated[str | None, Depends(oauth2_scheme)]) -> Caller:
+    """The signed-in operator or dispatcher, refused before the body is looked at; their row is
+    read at most every ``CALLER_TTL`` seconds (the write checks their token)."""
     if not token:
         raise Unauthorized("not signed in", headers={"WWW-Authenticate": "Bearer"})
-    return token_claims(token, get_settings().secret_key)
+    user_id, version = token_claims(token, get_settings().secret_key)
+    known = _callers.get(user_id)
+    if known is None or known.version != version or known.until < time.monotonic():
+        engine = get_intake_engine()
+        if engine is None:
+            known = await to_thread.run_sync(_read_caller, None, user_id, version)
+        else:
+            async with AsyncSession(engine) as session:
+                known = await session.run_sync(_read_caller, user_id, version)
+    if known.actor.role not in DESK:
+        raise Forbidden(f"role {known.actor.role.value} may not do this")
+    return known
+
+
+def _read_caller(session: Session | None, user_id: int | None, version: object) -> Caller:
+    if session is None:
+        with Session(get_engine()) as own:
+            return _read_caller(own, user_id, version)
+    user = check_current(session.get(User, user_id) if user_id else None, version)
+    unit = units_for(session).get(user.unit_id)
+    known = Caller(Actor(role=Role(user.role), unit_path=unit.path, user_id=user.id),
+                   user.full_name or user.username, unit.id, version,
+                   time.monotonic() + CALLER_TTL)
+    if len(_callers) >= 4096:
+        _callers.clear()
+    _callers[user.id] = known
+    return known
 
 
 @router.post("/intake", response_model=IntakeResult, status_code=201,
              responses={200: {"description": "seen before: the existing order"}})
 async def intake(body: IntakeRequest, response: Response,
-                 claims: Annotated[tuple, Depends(signed_in)],
+                 caller: Annotated[Caller, Depends(desk_caller)],
                  duplicates: bool = False) -> IntakeResult:
     """Log a call or an intake at the signed-in user's platform; a retry returns the same order
     (409 when the id is taken by another payload, or by an order outside the user's reach).
@@ -71,9 +99,9 @@ async def intake(body: IntakeRequest, response: Response,
     engine = get_intake_engine()
     if engine is not None and not (duplicates or _closes(body)):
         async with AsyncSession(engine, expire_on_commit=False) as session:
-            result = await session.run_sync(_receive_in, body, claims, False)
+            result = await session.run_sync(_receive_in, body, caller, False)
     else:
-        result = await to_thread.run_sync(_receive, body, claims, duplicates)
+        result = await to_thread.run_sync(_receive, body, caller, duplicates)
     if not result.created:
         response.status_code = 200
     return result
@@ -83,36 +111,18 @@ def _closes(body: IntakeRequest) -> bool:
     return body.settled_on_spot or bool(body.direct_answer)
 
 
-def _receive(body: IntakeRequest, claims: tuple, duplicates: bool) -> IntakeResult:
+def _receive(body: IntakeRequest, caller: Caller, duplicates: bool) -> IntakeResult:
     with Session(get_engine(), expire_on_commit=False) as session:
-        return _receive_in(session, body, claims, duplicates)
+        return _receive_in(session, body, caller, duplicates)
 
 
-def _receive_in(session: Session, body: IntakeRequest, claims: tuple,
+def _receive_in(session: Session, body: IntakeRequest, caller: Caller,
                 duplicates: bool) -> IntakeResult:
     """The order owned by the caller's platform, with its look-alikes when asked."""
-    caller = _caller(session, *claims)
     result = flows.receive(session, body.model_copy(update={"platform_id": caller.unit_id}),
-                           actor=caller.actor, actor_name=caller.name, guard=claims)
+                           actor=caller.actor, actor_name=caller.name,
+                           guard=(caller.actor.user_id, caller.version))
     if not (result.created and duplicates):
         return result
     return result.model_copy(update={"possible_duplicates": possible_duplicates(
         session, order=session.get(Order, result.order_id), reach_path=caller.actor.unit_path)})
-
-
-def _caller(session: Session, user_id: int | None, version: object) -> Caller:
-    """The signed-in desk user, from memory for ``CALLER_TTL`` seconds after their row was read
-    (the write checks their token); 403 for any other role."""
-    known = _callers.get(user_id)
-    if known is None or known.version != version or known.until < time.monotonic():
-        user = check_current(session.get(User, user_id) if user_id else None, version)
-        unit = units_for(session).get(user.unit_id)
-        known = Caller(Actor(role=Role(user.role), unit_path=unit.path, user_id=user.id),
-                       user.full_name or user.username, unit.id, version,
-                       time.monotonic() + CALLER_TTL)
-        if len(_callers) >= 4096:
-            _callers.clear()
-        _callers[user.id] = known
-    if known.actor.role not in DESK:
-        raise Forbidden(f"role {known.actor.role.value} may not do this")
-    return known
