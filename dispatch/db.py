@@ -1,9 +1,11 @@
 """Engine and sessions; the same code runs on SQLite (embedded) and PostgreSQL (production)."""
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
@@ -42,22 +44,30 @@ PG_CONNECT_ARGS = {"options": "-c jit=off -c plan_cache_mode=force_custom_plan"}
 INTAKE_POOL = 8
 
 
-@lru_cache
+_intake_engines: WeakKeyDictionary = WeakKeyDictionary()   # by event loop
+
+
 def get_intake_engine() -> AsyncEngine | None:
     """The engine of the desk's plain intakes on PostgreSQL (None elsewhere): asyncpg, so the
     intake write runs on the event loop (through SQLAlchemy's greenlet bridge, the same code as
     on a thread) without a thread hop; a pool of its own in autocommit, without a ping per
     checkout, since the write is one statement (dispatch/intake/service.py). A connection lost
-    in a failover fails that one request with a 503 and is replaced."""
+    in a failover fails that one request with a 503 and is replaced. One per event loop, since
+    an asyncpg connection belongs to the loop that opened it: a server process has one loop,
+    tests a few (using another loop's connection crashed the interpreter)."""
     from sqlalchemy.ext.asyncio import create_async_engine
 
     engine = get_engine()
     if engine.dialect.name != "postgresql":
         return None
-    return create_async_engine(
-        engine.url.set(drivername="postgresql+asyncpg"), pool_size=INTAKE_POOL, max_overflow=0,
-        isolation_level="AUTOCOMMIT",
-        connect_args={"server_settings": {"jit": "off", "plan_cache_mode": "force_custom_plan"}})
+    loop = asyncio.get_running_loop()
+    found = _intake_engines.get(loop)
+    if found is None:
+        found = _intake_engines[loop] = create_async_engine(
+            engine.url.set(drivername="postgresql+asyncpg"), pool_size=INTAKE_POOL,
+            max_overflow=0, isolation_level="AUTOCOMMIT", connect_args={"server_settings": {
+                "jit": "off", "plan_cache_mode": "force_custom_plan"}})
+    return found
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
