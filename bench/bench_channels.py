@@ -7,7 +7,10 @@ acknowledgement latency (p50 / p99) per mode, then how long routing and notices 
     .venv/bin/python bench/bench_channels.py --mode both --count 600 --concurrency 8
 
 Modes: `embedded` (SQLite file + in-process queue) and `services` (PostgreSQL database
-`bench_channels` + Redis db 5 + one RQ worker process). Bounded by --count and --seconds.
+`bench_channels` (`--db`) + Redis db 5 + one RQ worker process). Bounded by --count and --seconds.
+In `services` mode the same stream's clients first post plain payloads to the bare FastAPI +
+asyncpg insert of bench_intake (bench/bare_app.py, one process like the API here, same
+database), so the channels' rate is printed beside the bare insert rate of the same run.
 """
 from __future__ import annotations
 
@@ -35,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 from channels.fake import FakeRemote  # noqa: E402
 from channels.security import sign  # noqa: E402
 
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_channels"
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{db}"
 REDIS_URL = "redis://127.0.0.1:6379/5"
 SECRETS = {"HOTLINE_CTI_SECRET": "bench-cti", "HOTLINE_WEIBO_SECRET": "bench-weibo",
            "HOTLINE_WECHAT_TOKEN": "bench-token", "HOTLINE_WECHAT_APP_ID": "wxbench0000000001",
@@ -235,7 +238,7 @@ def wait_ready(base: str, timeout: float = 60) -> None:
     raise SystemExit(f"server at {base} not ready in {timeout}s")
 
 
-def mode_env(mode: str, tmp: Path, remote: FakeRemote) -> dict:
+def mode_env(mode: str, tmp: Path, remote: FakeRemote, db: str = "bench_channels") -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
     env |= SECRETS | {
         "PYTHONPATH": str(ROOT), "HOTLINE_VAR_DIR": str(tmp / "var"),
@@ -247,7 +250,7 @@ def mode_env(mode: str, tmp: Path, remote: FakeRemote) -> dict:
     if mode == "embedded":
         env["HOTLINE_DATABASE_URL"] = f"sqlite:///{tmp}/bench.db"
     else:
-        env |= {"HOTLINE_DATABASE_URL": PG_URL, "HOTLINE_REDIS_URL": REDIS_URL}
+        env |= {"HOTLINE_DATABASE_URL": PG_URL.format(db=db), "HOTLINE_REDIS_URL": REDIS_URL}
     return env
 
 
@@ -285,23 +288,59 @@ def push(base: str, stream: Stream, args) -> dict:
                         else:
                             retry.append(took)
 
+    return {"wall": in_threads(worker, args.concurrency), "orders": orders,
+            "requests": requests, "errors": errors, "first": first, "retry": retry}
+
+
+def in_threads(worker, n: int) -> float:
+    """Seconds until `n` threads running `worker` have all finished."""
     t0 = time.perf_counter()
-    threads = [threading.Thread(target=worker) for _ in range(args.concurrency)]
+    threads = [threading.Thread(target=worker) for _ in range(n)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    return {"wall": time.perf_counter() - t0, "orders": orders, "requests": requests,
-            "errors": errors, "first": first, "retry": retry}
+    return time.perf_counter() - t0
 
 
-def report(mode: str, res: dict, state: dict, drain: float | None) -> None:
+def bare_rate(env: dict, args) -> float:
+    """Orders/s of bench/bare_app.py on this database, posted as the stream posts (the same
+    clients and concurrency, every message twice)."""
+    from bench.bench_intake import serve
+
+    port = free_port()
+    dsn = env["HOTLINE_DATABASE_URL"].replace("postgresql+psycopg", "postgresql")
+    proc = serve([sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--port", str(port),
+                  "--log-level", "warning"], {**env, "BARE_DSN": dsn}, port)
+    corpus, todo = texts(), iter(range(args.count))   # next() on a range is atomic
+
+    def worker() -> None:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+            while (i := next(todo, None)) is not None:
+                body = {"channel": "12345", "external_id": uuid.uuid4().hex,
+                        "content": corpus[i % len(corpus)]}
+                for _ in range(2):
+                    http.post("/intake", json=body).raise_for_status()
+
+    try:
+        return args.count / in_threads(worker, args.concurrency)
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+def report(mode: str, res: dict, state: dict, drain: float | None,
+           bare: float | None = None) -> None:
     lat = [x for v in res["first"].values() for x in v]
     print(f"\n== {mode} ==  (load average at the end: "
           f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs)")
     print(f"  requests {res['requests']} (every message twice) in {res['wall']:.1f} s, "
           f"errors {res['errors']}")
-    print(f"  orders acknowledged {res['orders']}  →  {res['orders'] / res['wall']:.1f} orders/s")
+    rate = res['orders'] / res['wall']
+    print(f"  orders acknowledged {res['orders']}  →  {rate:.1f} orders/s")
+    if bare is not None:
+        print(f"  bare FastAPI + asyncpg insert, same clients: {bare:.1f} orders/s  →  "
+              f"ratio channels / bare = {rate / bare:.2f}")
     print(f"  receipt→ack latency, first delivery: p50 {pct(lat, 50):.1f} ms, "
           f"p99 {pct(lat, 99):.1f} ms (n={len(lat)})")
     print(f"  receipt→ack latency, retried delivery: p50 {pct(res['retry'], 50):.1f} ms, "
@@ -318,13 +357,14 @@ def report(mode: str, res: dict, state: dict, drain: float | None) -> None:
 
 def run_mode(mode: str, args, remote: FakeRemote) -> None:
     tmp = Path(tempfile.mkdtemp(prefix=f"bench-channels-{mode}-"))
-    env = mode_env(mode, tmp, remote)
+    env = mode_env(mode, tmp, remote, args.db)
     if mode == "services":
         from redis import Redis
 
         from bench.bench_intake import recreate_db
-        recreate_db(PG_URL.rsplit("/", 1)[1])
+        recreate_db(args.db)
         Redis.from_url(REDIS_URL).flushdb()
+    bare = bare_rate(env, args) if mode == "services" else None
     prep = run_child_json(env, "prepare")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -346,7 +386,7 @@ def run_mode(mode: str, args, remote: FakeRemote) -> None:
                 drain = time.monotonic() - t_end
                 break
             time.sleep(0.5)
-        report(mode, res, state, drain)
+        report(mode, res, state, drain, bare)
         print(f"  (server log: {tmp / 'server.log'})")
     except BaseException:
         log.flush()
@@ -371,6 +411,7 @@ def main() -> None:
     p.add_argument("--count", type=int, default=600, help="messages per mode (each sent twice)")
     p.add_argument("--seconds", type=float, default=120, help="stop sending after this long")
     p.add_argument("--concurrency", type=int, default=8)
+    p.add_argument("--db", default="bench_channels", help="PostgreSQL database (services mode)")
     p.add_argument("--drain-seconds", type=float, default=120)
     p.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--status", action="store_true", help=argparse.SUPPRESS)

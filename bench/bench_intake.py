@@ -4,11 +4,10 @@ of the same payload measured in the same run. Load comes from a second process o
     .venv/bin/python bench/bench_intake.py [--total 6000] [--concurrency 64] [--workers 2]
                                            [--rounds 3] [--db bench_intake] [--redis-db 5]
 
-The three servers run side by side for the whole run — the bare baseline, hotline as deployed
-(plain intakes on the lean path, dispatch/intake/lean.py) and hotline with the lean path off
-(HOTLINE_LEAN_INTAKE=false: every intake on the full path) — the rounds alternate between them
-and the table shows the median round of each. Both answer a repeated (channel, external id) with the
-stored row, so the baseline is as idempotent as intake. Needs PostgreSQL on 127.0.0.1:5432
+The two servers run side by side for the whole run — the bare baseline and hotline as deployed
+(the operator's intake, dispatch/intake/views.py, on the one intake write of every door) — the
+rounds alternate between them and the table shows the median round of each. Both answer a
+repeated (channel, external id) with the stored row, so the baseline is as idempotent as intake. Needs PostgreSQL on 127.0.0.1:5432
 (trust auth) and Redis on 127.0.0.1:6379; the database is recreated, and the routing jobs queued
 (no worker runs here) are removed at the end.
 """
@@ -166,25 +165,19 @@ def main() -> None:
     servers = [serve([sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--port", "8871",
                       "--workers", str(a.workers), "--log-level", "warning"], env, 8871),
                serve([*hotline, "serve", "--port", "8872", "--workers", str(a.workers)],
-                     env, 8872),
-               serve([*hotline, "serve", "--port", "8873", "--workers", str(a.workers)],
-                     {**env, "HOTLINE_LEAN_INTAKE": "false", "HOTLINE_DB_MAX_OVERFLOW": "5"},
-                     8873)]   # three servers' pools must fit PostgreSQL's 100 connections
+                     env, 8872)]
     bare, mine = "bare FastAPI + asyncpg insert", "hotline intake (PostgreSQL + Redis)"
-    full = "hotline, full path only (no lean path)"
-    rounds: dict[str, list[dict]] = {bare: [], mine: [], full: []}
+    rounds: dict[str, list[dict]] = {bare: [], mine: []}
     loads = []
     try:
         token = httpx.post("http://127.0.0.1:8872/api/v1/auth/token",
                            data={"username": "bench_op", "password": "bench-pass-123"}, timeout=60
                            ).json()["access_token"]
         for n in range(a.rounds):
-            for proc, port in zip(servers, (8871, 8872, 8873)):
+            for proc, port in zip(servers, (8871, 8872)):
                 check_alive(proc, port)
             rounds[bare].append(measure(8871, "/intake", None, a.total, a.concurrency, n == 0))
             rounds[mine].append(measure(8872, "/api/v1/intake", token, a.total, a.concurrency,
-                                        n == 0))
-            rounds[full].append(measure(8873, "/api/v1/intake", token, a.total, a.concurrency,
                                         n == 0))
             loads.append(loadavg())
     finally:
@@ -202,8 +195,7 @@ def main() -> None:
         print(f"{name:<42}{r['per_s']:>10}{r['p50_ms']:>10}{r['p99_ms']:>10}"
               f"{sum(r['errors'].values()):>8}  {r['rates']}")
     ratio = results[mine]["per_s"] / results[bare]["per_s"]
-    print(f"ratio hotline / bare = {ratio:.2f}  (targets: >= 1000 orders/s and >= 0.5); "
-          f"lean / full path = {results[mine]['per_s'] / results[full]['per_s']:.1f}x")
+    print(f"ratio hotline / bare = {ratio:.2f}  (targets: >= 1000 orders/s and >= 0.5)")
     print(json.dumps(results, ensure_ascii=False))
 
 

@@ -45,8 +45,8 @@ def child(orders: int, sla_from: str | None) -> dict:
     from dispatch.orders.effects import ActionInput
     from dispatch.orders.enums import Action, Role
     from dispatch.orders.lifecycle import Actor
+    from dispatch.orders.models import Order
     from dispatch.orgs import service as orgs
-    from dispatch.sqltypes import utcnow
     from sla.listeners import refresh_kpis
 
     init_db()
@@ -79,15 +79,9 @@ def child(orders: int, sla_from: str | None) -> dict:
                 req = IntakeRequest(channel="12345", external_id=f"bench-{uuid.uuid4().hex}",
                                     content="小区门口下水道堵塞，污水横流，请尽快处理。",
                                     division_code=town.id, platform_id=county.id)
-                order = intake.build_order(session, req, utcnow())
-                session.add(order)
-                session.flush()
-                order.number = intake.number_for(order.id, order.received_at)
-                flows.orders.append_timeline(session, order_id=order.id, at=order.received_at,
-                                             action="intake", actor_name="bench", actor_role="system",
-                                             to_state="received", data={})
+                stored = intake.write(session, [req], actor=None, actor_name="bench")[0]
                 session.commit()
-                return order
+                return session.get(Order, stored.id)
 
             order_id = measured(i, receive, "intake").id
             for action, actor, inp in steps:

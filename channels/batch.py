@@ -2,15 +2,16 @@
 
 Each item is checked on its own (one malformed item, even one that is not an object, refuses
 only itself). Items with photos or settled on the spot go through the ordinary intake one by one
-(they store files or close at once); the rest are written together and routed by one job. An
+(they store files or close at once); the rest go through the same intake write together, in
+one transaction, and are routed once it has committed (dispatch.intake.flows.write). An
 event id already stored, or repeated within the batch, is a duplicate when its report is the
 same and a conflict (no order disclosed) when it differs, as for a single event.
 """
 from __future__ import annotations
 
 import logging
+from types import SimpleNamespace
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from channels import service
@@ -21,22 +22,17 @@ from channels.models import ChannelClient
 from channels.registry import grid
 from channels.schemas import BatchItemResult, BatchResult
 from dispatch.errors import Conflict, DomainError
-from dispatch.intake.flows import build_order, number_for
+from dispatch.intake import flows as intake
 from dispatch.intake.replays import REUSED, fingerprint, same_payload
 from dispatch.intake.schemas import IntakeRequest
-from dispatch.jobs.queue import enqueue_safely
-from dispatch.realtime.broker import get_broker
-from dispatch.orders import flows as order_flows
-from dispatch.orders import service as orders
-from dispatch.orders.enums import Channel, State
+from dispatch.orders.enums import Channel
 from dispatch.orders.models import Order
-from dispatch.sqltypes import utcnow
 
 log = logging.getLogger(__name__)
-ROUTE_MANY_JOB = "dispatch.jobs.tasks.route_orders"
 
 
-def _result(index: int, event_id: str | None, status: str, order: Order | None = None,
+def _result(index: int, event_id: str | None, status: str,
+            order: Order | SimpleNamespace | None = None,
             error: str | None = None) -> BatchItemResult:
     return BatchItemResult(index=index, event_id=event_id, status=status,
                            order_id=order.id if order else None,
@@ -119,34 +115,15 @@ def _one(session: Session, i: int, report: GridReport, client: ChannelClient) ->
 
 
 def _insert_together(session: Session, reqs: dict[int, IntakeRequest],
-                     batch_id: str) -> dict[int, Order]:
-    """Write the plain items in one transaction; on a race with a concurrent sync of the same
-    batch, give up the shortcut and let each item go through the ordinary intake."""
+                     batch_id: str) -> dict[int, SimpleNamespace]:
+    """Write the plain items with the one intake write in one transaction, then route them; an
+    item a concurrent sync of the same batch stored first goes through the ordinary intake."""
     if not reqs:
         return {}
-    now = utcnow()
-    made: dict[int, Order] = {}
-    try:
-        for i, req in reqs.items():
-            order = build_order(session, req, now)
-            session.add(order)
-            session.flush()
-            order.number = number_for(order.id, now)
-            orders.append_timeline(session, order_id=order.id, at=now, action="intake",
-                                   actor_name=grid.actor_name, actor_role="system",
-                                   to_state=State.received.value,
-                                   data={"channel": order.channel, "external_id": req.external_id,
-                                         "division_unresolved": order.division_unresolved,
-                                         "batch_id": batch_id})
-            made[i] = order
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        log.info("grid batch %s raced with another sync; items go one by one", batch_id)
-        return {}
-    ids = [o.id for o in made.values()]
-    enqueue_safely(ROUTE_MANY_JOB, ids, job_id=f"route-batch-{ids[0]}-{ids[-1]}")
-    # the intake listeners (notices, KPIs) run in that routing job, as for a single intake
-    get_broker().publish_many([order_flows.event_for(o, "intake", [o.platform_path])
-                               for o in made.values()])
+    stored = intake.write(session, list(reqs.values()), actor=None, actor_name=grid.actor_name,
+                          data={"batch_id": batch_id})
+    session.commit()
+    made = {i: order for i, order in zip(reqs, stored) if order is not None}
+    for order in made.values():
+        intake.route(order)
     return made

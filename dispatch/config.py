@@ -25,8 +25,8 @@ class Settings(BaseSettings):
     # and HOTLINE_REDIS_URL gives only the database number and the password
     redis_sentinels: str = ""
     redis_sentinel_master: str = "mymaster"
-    # SQLAlchemy's pool per process (PostgreSQL): keep processes × (size + overflow + 8 for the
-    # lean intake pool) under the server's max_connections
+    # SQLAlchemy's pool per process (PostgreSQL): keep processes × (size + overflow) under the
+    # server's max_connections
     db_pool_size: int = 10
     db_max_overflow: int = 20
     production: bool = False
@@ -57,9 +57,6 @@ class Settings(BaseSettings):
     # of 0.84-2.9 s; a call at 100/s reaches its handler about 0.1 s later (bench_e2e.py)
     intake_batch_size: int = 100
     intake_batch_ms: float = 200.0
-    # on PostgreSQL, plain intakes take the lean async path (dispatch/intake/lean.py); off: all
-    # take the full path (the benchmark compares the two)
-    lean_intake: bool = True
     attachment_max_bytes: int = 10 * 1024 * 1024
     attachment_types: str = "image/jpeg,image/png,image/webp,audio/mpeg,audio/amr,audio/wav,application/pdf"
     storage: str = "local"               # local | s3

@@ -1,13 +1,16 @@
 """Engine and sessions; the same code runs on SQLite (embedded) and PostgreSQL (production)."""
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import Session, create_engine
 
 from dispatch.config import get_settings
@@ -34,35 +37,37 @@ def get_engine() -> Engine:
     # city's counts went from 90 to 720 ms on the same connection.
     return create_engine(url, pool_size=settings.db_pool_size,
                          max_overflow=settings.db_max_overflow, pool_pre_ping=True,
-                         connect_args={"options": "-c jit=off -c plan_cache_mode=force_custom_plan"})
+                         connect_args=PG_CONNECT_ARGS)
 
 
-def asyncpg_args(database_url: str) -> tuple[str, dict]:
-    """The DSN and the keyword arguments asyncpg takes for a SQLAlchemy URL (intake's lean path
-    keeps an asyncpg pool).
+PG_CONNECT_ARGS = {"options": "-c jit=off -c plan_cache_mode=force_custom_plan"}
+INTAKE_POOL = 8
 
-    A multi-host URL (high availability, docs/high-availability.md) names its servers as
-    SQLAlchemy wants them, one ``host=h:port`` query parameter each
-    (``postgresql+psycopg://u@/db?host=a:5432&host=b:5432&target_session_attrs=read-write``:
-    psycopg tries them in turn and keeps the one that takes writes); asyncpg wants them in the
-    netloc, ``postgresql://u@a:5432,b:5432/db?target_session_attrs=read-write``. libpq's
-    ``connect_timeout`` is asyncpg's ``timeout`` (in the DSN, asyncpg would send it to the
-    server as a setting, which refuses it)."""
-    from sqlalchemy.engine import make_url
 
-    url = make_url(database_url).set(drivername="postgresql")
-    kwargs = {}
-    if "connect_timeout" in url.query:
-        kwargs["timeout"] = float(url.query["connect_timeout"])
-        url = url.difference_update_query(["connect_timeout"])
-    hosts = url.query.get("host")
-    if not hosts:
-        return url.render_as_string(hide_password=False), kwargs
-    hosts = (hosts,) if isinstance(hosts, str) else hosts
-    base = url.difference_update_query(["host"]).set(host=None, port=None)
-    scheme, _, tail = base.render_as_string(hide_password=False).partition("://")
-    at = tail.index("/")                         # tail: "user:pw@/db?…" or "/db?…"
-    return f"{scheme}://{tail[:at]}{','.join(hosts)}{tail[at:]}", kwargs
+_intake_engines: WeakKeyDictionary = WeakKeyDictionary()   # by event loop
+
+
+def get_intake_engine() -> AsyncEngine | None:
+    """The engine of the desk's plain intakes on PostgreSQL (None elsewhere): asyncpg, so the
+    intake write runs on the event loop (through SQLAlchemy's greenlet bridge, the same code as
+    on a thread) without a thread hop; a pool of its own in autocommit, without a ping per
+    checkout, since the write is one statement (dispatch/intake/service.py). A connection lost
+    in a failover fails that one request with a 503 and is replaced. One per event loop, since
+    an asyncpg connection belongs to the loop that opened it: a server process has one loop,
+    tests a few (using another loop's connection crashed the interpreter)."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = get_engine()
+    if engine.dialect.name != "postgresql":
+        return None
+    loop = asyncio.get_running_loop()
+    found = _intake_engines.get(loop)
+    if found is None:
+        found = _intake_engines[loop] = create_async_engine(
+            engine.url.set(drivername="postgresql+asyncpg"), pool_size=INTAKE_POOL,
+            max_overflow=0, isolation_level="AUTOCOMMIT", connect_args={"server_settings": {
+                "jit": "off", "plan_cache_mode": "force_custom_plan"}})
+    return found
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

@@ -111,7 +111,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 @lru_cache
 def _outage_types() -> tuple[type[BaseException], ...]:
     """What a driver raises while the database restarts, fails over or drops the connection:
-    SQLAlchemy's wrappers, psycopg's own and asyncpg's (the lean intake path)."""
+    SQLAlchemy's wrappers, psycopg's own and asyncpg's."""
     import psycopg
 
     found: list[type[BaseException]] = [
@@ -137,6 +137,15 @@ def database_unavailable(exc: BaseException) -> bool:
             return True
         exc = exc.__cause__ or exc.__context__
     return False
+
+
+def unstorable(exc: BaseException) -> bool:
+    """Whether the database refused a value (SQLSTATE class 22, e.g. a NUL character, which
+    PostgreSQL's text refuses): the request's fault, not ours. psycopg says so with a
+    DataError, asyncpg (itself or through SQLAlchemy's adapter) with the code alone."""
+    orig = getattr(exc, "orig", exc)
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    return isinstance(exc, sa_exc.DataError) or str(code or "").startswith("22")
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -174,6 +183,16 @@ def install_error_handlers(app: FastAPI) -> None:
             return error_response(r.url.path, 503, "unavailable", "the database is unavailable; "
                                   "retry shortly", headers={"Retry-After": "5"})
         return error_response(r.url.path, 500, "internal", "internal server error")
+
+    async def _unstorable(r: Request, exc: Exception) -> Response:
+        if not unstorable(exc):
+            raise exc
+        return error_response(r.url.path, 422, "invalid", "a value is out of range for its field")
+
+    import asyncpg
+
+    for refusal in (sa_exc.DBAPIError, asyncpg.PostgresError):
+        app.add_exception_handler(refusal, _unstorable)
 
     for outage in _outage_types():       # answered where raised, like the domain errors
         app.add_exception_handler(outage, _unexpected)

@@ -30,7 +30,6 @@ from dispatch.errors import ERROR_RESPONSES, install_error_handlers
 from dispatch.exports import views as exports
 from console_ui.geo import views as geo
 from dispatch.intake import views as intake
-from dispatch.intake.lean import LeanIntake
 from dispatch.jobs import sweeper
 from dispatch.knowledge import views as knowledge
 from dispatch.orders import views as orders
@@ -77,7 +76,6 @@ async def lifespan(app: FastAPI):
         sweeper.start_background(stop)
         sla_scheduled.start_background(stop)  # escalations + KPI reconcile, once a minute
     await get_broker().start_relay()
-    app.state.lean = await LeanIntake.open(settings.database_url) if settings.lean_intake else None
     log.info("started: db=%s queue=%s", settings.database_url.split("@")[-1],
              "embedded" if settings.embedded_queue else "rq")
     warm_up(app)
@@ -85,8 +83,6 @@ async def lifespan(app: FastAPI):
     yield
     stop.set()
     await get_broker().stop_relay()
-    if app.state.lean is not None:
-        await app.state.lean.close()
 
 
 _GC_TUNED = threading.Event()
@@ -154,7 +150,6 @@ def create_app(*, run_sweeper: bool = True) -> FastAPI:
                   telemetry={"tracing": False, "metrics": False, "logs": False})
     app.openapi = partial(_openapi, app)
     app.state.run_sweeper = run_sweeper
-    app.state.lean = None          # opened at start-up on PostgreSQL
     redact_tokens_in_server_logs()
     install_error_handlers(app)
     _install_middleware(app)

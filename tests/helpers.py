@@ -57,16 +57,12 @@ def unrouted_order(session, **fields):
 
     from dispatch.intake import flows as intake
     from dispatch.intake.schemas import IntakeRequest
-    from dispatch.orders.models import TimelineEntry
+    from dispatch.orders.models import Order
 
     req = IntakeRequest(**{"channel": "12345", "external_id": _uuid.uuid4().hex, **fields})
-    order = intake.build_order(session, req, intake.utcnow())
-    session.add(order)
-    session.flush()
-    order.number = intake.number_for(order.id, order.received_at)
-    session.add(TimelineEntry(order_id=order.id, action="intake", to_state="received"))
+    stored = intake.write(session, [req], actor=None, actor_name=intake.CHANNEL_ACTOR)[0]
     session.commit()
-    return order
+    return session.get(Order, stored.id)
 
 
 @contextmanager

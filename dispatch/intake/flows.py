@@ -1,28 +1,93 @@
-"""Intake: persist first (idempotent on channel + external id), acknowledge, then hand to routing."""
+"""Intake: the one write by which an order enters, whatever the door, then its routing.
+
+`write` stores new orders with their timeline rows, exactly once per (channel, external id),
+in the caller's transaction; `receive` commits one and hands it to routing. Every door takes
+them: the operator's desk (dispatch/intake/views.py), every channel adapter and the 110
+hand-over (channels/flows.py), the grid system's batches (channels/batch.py, one transaction
+for the batch). The place and the owning platform come from the unit snapshot
+(dispatch.orgs.directory.units_for); the statement is built per dialect in
+dispatch/intake/service.py (one round trip on PostgreSQL).
+
+What some intakes need beyond that composes on top of the same write, never beside it:
+attachments are linked in its transaction, an order settled on the spot or answered on the
+call is closed by the lifecycle right after the commit, and the desk's duplicate search reads
+after it. The listeners of "intake" (notices, KPIs) run in the routing job, not here.
+"""
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any
 
 from sqlmodel import Session
 
+from dispatch.auth.models import User
+from dispatch.auth.service import check_current
 from dispatch.config import get_settings
+from dispatch.intake import service as intake_db
 from dispatch.intake.replays import check_replay, fingerprint
 from dispatch.intake.schemas import IntakeRequest, IntakeResult
-from dispatch.intake import service as intake_db
 from dispatch.jobs.batcher import route_later
 from dispatch.orders import flows as order_flows
 from dispatch.orders import service as orders
 from dispatch.orders.effects import ActionInput
 from dispatch.orders.enums import Action, Channel, State
 from dispatch.orders.lifecycle import Actor
-from dispatch.orders.models import Attachment, Order
+from dispatch.orders.models import Order
 from dispatch.orgs import directory
 from dispatch.sqltypes import utcnow
 
-log = logging.getLogger(__name__)
+CHANNEL_ACTOR = "渠道接入"
+
+
+def receive(session: Session, req: IntakeRequest, *, actor_name: str = CHANNEL_ACTOR,
+            actor: Actor | None = None, guard: intake_db.Guard | None = None) -> IntakeResult:
+    """The order of `req`, stored and committed once per (channel, external id), then routed
+    (or closed at once); a replay answers the stored order (see `seen_before`). With `guard`,
+    nothing is stored or answered unless that (user id, token version) is still current."""
+    stored = write(session, [req], actor=actor, actor_name=actor_name, guard=guard)[0]
+    if stored is None:  # a retry, a concurrent twin that committed first, or a revoked token
+        session.rollback()
+        if guard is not None:
+            check_current(session.get(User, guard[0]), guard[1])
+        return _stored(session, req, reach_path=actor.unit_path if actor else None)
+    session.commit()
+    if not (req.settled_on_spot or req.direct_answer):
+        return route(stored)
+    order = _close_at_once(session, stored.id, req, actor, actor_name)
+    order_flows.announce(session, order=order, action="intake")
+    return result_of(order)
+
+
+def write(session: Session, reqs: list[IntakeRequest], *, actor: Actor | None,
+          actor_name: str, data: dict[str, Any] | None = None,
+          guard: intake_db.Guard | None = None) -> list[SimpleNamespace | None]:
+    """Each new request's order (its columns, id and number) with its timeline row (``data``
+    added to the row's) and attachments, not committed; None for one stored already."""
+    now = utcnow()
+    units, prefix = directory.units_for(session), number_prefix(now)
+    made: list[SimpleNamespace | None] = []
+    for req in reqs:
+        values = order_values(units, req, now)
+        timeline = timeline_values(values, req, now, actor=actor, actor_name=actor_name)
+        timeline["data"] |= data or {}
+        got = intake_db.insert_new(session, values, number_prefix=prefix, timeline=timeline,
+                                   attachment_ids=req.attachment_ids, guard=guard)
+        made.append(SimpleNamespace(**values, id=got[0], number=got[1]) if got else None)
+    return made
+
+
+def route(order: SimpleNamespace | Order) -> IntakeResult:
+    """Hand a committed new order to routing (and the intake listeners) in this process's next
+    batch; its answer."""
+    route_later(order.id, order_flows.event_for(order, "intake", [order.platform_path]))
+    return result_of(order)
+
+
+def result_of(order: SimpleNamespace | Order, created: bool = True) -> IntakeResult:
+    return IntakeResult(order_id=order.id, number=order.number, state=order.state,
+                        created=created, division_unresolved=order.division_unresolved)
 
 
 def _title(req: IntakeRequest) -> str:
@@ -52,15 +117,6 @@ def number_prefix(at: datetime) -> str:
 
 def number_for(order_id: int, at: datetime) -> str:
     return f"{number_prefix(at)}{order_id:07d}"
-
-
-def build_order(session: Session, req: IntakeRequest, now: datetime) -> Order:
-    return build_order_from(directory.SessionUnits(session), req, now)
-
-
-def build_order_from(units: directory.Units, req: IntakeRequest, now: datetime) -> Order:
-    """The new order (not stored) of `req`: its place and owning platform looked up in `units`."""
-    return Order(**order_values(units, req, now))
 
 
 @lru_cache
@@ -108,33 +164,6 @@ def timeline_values(values: dict[str, Any], req: IntakeRequest, now: datetime, *
                 attachment_ids=list(req.attachment_ids))
 
 
-def receive(session: Session, req: IntakeRequest, *, actor_name: str = "渠道接入",
-            actor: Actor | None = None) -> IntakeResult:
-    """Store the order durably, exactly once per (channel, external id), then hand it to routing.
-
-    The hot path of every channel: one INSERT … ON CONFLICT DO NOTHING decides new or seen
-    before; the listeners of "intake" (notices, KPIs) run in the routing job, not here."""
-    now = utcnow()
-    order = build_order(session, req, now)
-    row = order.model_dump(exclude={"id", "number"})
-    stored = intake_db.insert_new(session, row, number_prefix=number_prefix(now),
-                                  timeline=timeline_values(row, req, now, actor=actor,
-                                                           actor_name=actor_name))
-    if stored is None:  # a channel's retry, or a concurrent twin that committed first
-        session.rollback()
-        return _stored(session, req, reach_path=actor.unit_path if actor else None)
-    order.id, order.number = stored
-    _attach(session, order, req.attachment_ids)
-    session.commit()
-    if req.settled_on_spot or req.direct_answer:
-        order = _close_at_once(session, order, req, actor, actor_name)
-        order_flows.announce(session, order=order, action="intake")
-    else:  # routing (and the intake listeners) in the next job of this process's batch
-        route_later(order.id, order_flows.event_for(order, "intake", [order.platform_path]))
-    return IntakeResult(order_id=order.id, number=order.number, state=order.state, created=True,
-                        division_unresolved=order.division_unresolved)
-
-
 def _stored(session: Session, req: IntakeRequest, *, reach_path: str | None) -> IntakeResult:
     result = seen_before(session, req, reach_path=reach_path)
     if result is None:
@@ -154,27 +183,16 @@ def seen_before(session: Session, req: IntakeRequest, *,
     visible = reach_path is None or orders.within_reach(session, order_id=existing.id,
                                                         unit_path=reach_path)
     check_replay(stored=existing.payload_hash, given=fingerprint(req), visible=visible)
-    return IntakeResult(order_id=existing.id, number=existing.number, state=existing.state,
-                        created=False, division_unresolved=existing.division_unresolved)
+    return result_of(existing, created=False)
 
 
-def _attach(session: Session, order: Order, ids: list[int]) -> None:
-    for att_id in ids:
-        att = session.get(Attachment, att_id)
-        if att is not None and att.order_id is None:
-            att.order_id = order.id
-            session.add(att)
-
-
-def _close_at_once(session: Session, order: Order, req: IntakeRequest, actor: Actor | None,
+def _close_at_once(session: Session, order_id: int, req: IntakeRequest, actor: Actor | None,
                    actor_name: str) -> Order:
     """Settled on the spot (grid) or answered on the call (直接办结): closed, still recorded."""
-    if not (req.settled_on_spot or req.direct_answer):
-        return order
     kind = "on_spot" if req.settled_on_spot else "direct"
     reason = req.direct_answer or "现场处置完毕"
     return order_flows.apply_action(
-        session, order_id=order.id, action=Action.direct_close,
-        actor=actor or order_flows.system_actor(order), actor_name=actor_name,
-        inp=ActionInput(reason=reason, public_reply=reason, extra={"close_kind": kind}),
-        publish=False)
+        session, order_id=order_id, action=Action.direct_close,
+        actor=actor or order_flows.system_actor(session.get(Order, order_id)),
+        actor_name=actor_name, publish=False,
+        inp=ActionInput(reason=reason, public_reply=reason, extra={"close_kind": kind}))

@@ -3,17 +3,20 @@
 `SessionUnits` reads through a session (always current). `Snapshot` holds the few columns of
 every unit in memory for intake's hot path: a city has a few thousand units, they change
 rarely, and a snapshot spares every acknowledged call its reads of the tree. A snapshot is
-rebuilt when it is older than `SNAPSHOT_SECONDS`; a lookup it cannot answer (a unit newer than
-the snapshot) is the caller's cue to take the session path, so a snapshot never decides on a
-unit it does not hold.
+rebuilt when it is older than `SNAPSHOT_SECONDS`, or at once when this process writes a unit;
+a unit newer than the snapshot is read through the session (`SnapshotUnits`), so a snapshot
+never decides on a unit it does not hold. Another process's change to a unit (a move, a new
+platform) reaches intake here within `SNAPSHOT_SECONDS`.
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
 
+from sqlalchemy import event
 from sqlmodel import Session, select
 
 from dispatch.orders.enums import Level, UnitKind
@@ -161,3 +164,37 @@ class Snapshot:
 
     def city_platform(self, code: str | None = None) -> UnitRow:
         return pick_city(self._cities, code)
+
+
+class SnapshotUnits:
+    """A snapshot, with the session behind it for a unit newer than the snapshot."""
+
+    def __init__(self, snapshot: Snapshot, session: Session) -> None:
+        self.snapshot, self.session = snapshot, SessionUnits(session)
+
+    def get(self, unit_id: str) -> UnitLike | None:
+        return self.snapshot.get(unit_id) or self.session.get(unit_id)
+
+    def city_platform(self, code: str | None = None) -> UnitLike:
+        return self.snapshot.city_platform(code)
+
+
+_snapshots: dict[int, Snapshot] = {}      # by engine: one per database this process uses
+
+
+def units_for(session: Session) -> SnapshotUnits:
+    """This process's snapshot of the tree, read through `session` when older than
+    `SNAPSHOT_SECONDS` (or after this process changed a unit)."""
+    key, now = id(session.get_bind()), time.monotonic()
+    snap = _snapshots.get(key)
+    if snap is None or not snap.fresh(now):
+        rows = session.connection().exec_driver_sql(f"SELECT {COLUMNS} FROM {OrgUnit.__tablename__}")
+        snap = _snapshots[key] = Snapshot(rows, now)
+    return SnapshotUnits(snap, session)
+
+
+@event.listens_for(OrgUnit, "after_insert")
+@event.listens_for(OrgUnit, "after_update")
+@event.listens_for(OrgUnit, "after_delete")
+def _forget(*_) -> None:
+    _snapshots.clear()

@@ -8,7 +8,6 @@ from pydantic import ValidationError
 from sqlalchemy import create_engine
 
 from dispatch.config import Settings, get_settings
-from dispatch.db import asyncpg_args
 from dispatch.redis_conn import connect, connect_async, sentinel_addresses
 
 MULTI = ("postgresql+psycopg://hotline:s%40cret@/hotline?host=db1:5432&host=db2:5433"
@@ -29,18 +28,6 @@ def test_sentinel_addresses_are_read_from_the_setting(text, addresses):
 def test_a_malformed_sentinel_address_is_refused(text):
     with pytest.raises(ValueError, match="host:port"):
         sentinel_addresses(text)
-
-
-@pytest.mark.parametrize("url, dsn, kwargs", [
-    ("postgresql+psycopg://postgres@127.0.0.1:5432/hotline",
-     "postgresql://postgres@127.0.0.1:5432/hotline", {}),
-    (MULTI, "postgresql://hotline:s%40cret@db1:5432,db2:5433/hotline"
-            "?target_session_attrs=read-write", {"timeout": 3.0}),
-    ("postgresql+psycopg:///hotline?host=db1:5432&host=db2:5432",
-     "postgresql://db1:5432,db2:5432/hotline", {}),
-])
-def test_the_lean_intake_pool_gets_every_host_of_a_multi_host_url(url, dsn, kwargs):
-    assert asyncpg_args(url) == (dsn, kwargs)
 
 
 def test_sqlalchemy_hands_psycopg_every_host_and_the_read_write_requirement():

@@ -1,6 +1,6 @@
 """A replay of an intake (the same channel and external id again) answers the stored order only
 to a caller who may see it, and only for the same payload; anything else is a 409 that says
-nothing about the order. Both intake paths (lean and full) answer alike."""
+nothing about the order, with or without the duplicate search on top of the write."""
 from __future__ import annotations
 
 import uuid
@@ -11,7 +11,7 @@ from hotline.demo import DEMO_PASSWORD
 from dispatch.orgs import service as orgs
 from tests.helpers import auth
 
-PATHS = [{}, {"duplicates": "true"}]     # the lean path (PostgreSQL), the full one
+PATHS = [{}, {"duplicates": "true"}]     # the plain write, and with the duplicate search on top
 
 
 def _post(client, token: str, body: dict, **params):

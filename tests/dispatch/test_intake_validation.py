@@ -11,7 +11,7 @@ from sqlmodel import select
 from dispatch.orders.models import Order, TimelineEntry
 from tests.helpers import auth
 
-PATHS = [{}, {"duplicates": "true"}]     # the lean path (PostgreSQL), the full one
+PATHS = [{}, {"duplicates": "true"}]     # the plain write, and with the duplicate search on top
 
 
 def _post(client, token: str, params: dict | None = None, **fields):
