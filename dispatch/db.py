@@ -9,7 +9,7 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import URL, Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import Session, create_engine
 
@@ -63,11 +63,25 @@ def get_intake_engine() -> AsyncEngine | None:
     loop = asyncio.get_running_loop()
     found = _intake_engines.get(loop)
     if found is None:
+        url, connect_args = intake_url(engine.url)
         found = _intake_engines[loop] = create_async_engine(
-            engine.url.set(drivername="postgresql+asyncpg"), pool_size=INTAKE_POOL,
-            max_overflow=0, isolation_level="AUTOCOMMIT", connect_args={"server_settings": {
-                "jit": "off", "plan_cache_mode": "force_custom_plan"}})
+            url, pool_size=INTAKE_POOL, max_overflow=0, isolation_level="AUTOCOMMIT",
+            connect_args=connect_args)
     return found
+
+
+def intake_url(url: URL) -> tuple[URL, dict]:
+    """The intake pool's asyncpg URL and connect arguments for the main engine's URL. A
+    multi-host URL (high availability: ``?host=a:5432&host=b:5432&target_session_attrs=
+    read-write``) keeps its hosts and requirement, which SQLAlchemy hands asyncpg as they are;
+    libpq's ``connect_timeout`` becomes asyncpg's ``timeout`` (asyncpg takes no such
+    keyword, and every connection failed)."""
+    url = url.set(drivername="postgresql+asyncpg")
+    args: dict = {"server_settings": {"jit": "off", "plan_cache_mode": "force_custom_plan"}}
+    if "connect_timeout" in url.query:
+        args["timeout"] = float(url.query["connect_timeout"])
+        url = url.difference_update_query(["connect_timeout"])
+    return url, args
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

@@ -8,6 +8,7 @@ from pydantic import ValidationError
 from sqlalchemy import create_engine
 
 from dispatch.config import Settings, get_settings
+from dispatch.db import intake_url
 from dispatch.redis_conn import connect, connect_async, sentinel_addresses
 
 MULTI = ("postgresql+psycopg://hotline:s%40cret@/hotline?host=db1:5432&host=db2:5433"
@@ -35,6 +36,17 @@ def test_sqlalchemy_hands_psycopg_every_host_and_the_read_write_requirement():
     _, params = engine.dialect.create_connect_args(engine.url)
     assert (params["host"], params["port"]) == ("db1,db2", "5432,5433")
     assert params["target_session_attrs"] == "read-write" and params["connect_timeout"] == "3"
+
+
+def test_the_intake_pool_gets_every_host_and_the_timeout_asyncpg_takes():
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    url, args = intake_url(create_engine(MULTI).url)
+    engine = create_async_engine(url, connect_args=args)
+    _, params = engine.sync_engine.dialect.create_connect_args(engine.url)
+    assert params["host"] == ["db1", "db2"] and params["port"] == [5432, 5433]
+    assert params["target_session_attrs"] == "read-write" and "connect_timeout" not in params
+    assert args["timeout"] == 3.0
 
 
 def test_sentinels_need_the_redis_url_for_the_database_number(monkeypatch):
