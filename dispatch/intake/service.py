@@ -5,9 +5,9 @@ PostgreSQL one statement also checks the caller's token is still current, number
 (from the id it draws), writes its timeline row and links its attachments, so a session in
 autocommit (dispatch.db.get_intake_engine) stores an order in one round trip and no transaction
 of its own; on that pool's asyncpg connection the statement goes to the driver itself, with
-numbered parameters. SQLite takes a statement for each, in the caller's transaction. The statements take their
-values as parameters, so SQLAlchemy compiles them once per process (building
-`.values(**row)` per call costs more CPU than the database does).
+numbered parameters. SQLite takes a statement for each, in the caller's transaction. The
+statements take their values as parameters, so SQLAlchemy compiles them once per process
+(building `.values(**row)` per call costs more CPU than the database does).
 """
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ from typing import Any
 
 from sqlalchemy import ARRAY, JSON, Integer, bindparam, insert, select, text, update
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.sqltypes import NullType
 from sqlalchemy.util import await_only
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from dispatch.auth.models import User

@@ -16,10 +16,10 @@ import time
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
 from anyio import to_thread
-from sqlmodel.ext.asyncio.session import AsyncSession
+from fastapi import APIRouter, Depends, Response
 from sqlmodel import Session
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dispatch.auth.models import User
 from dispatch.auth.service import check_current, token_claims
