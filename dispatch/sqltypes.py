@@ -110,16 +110,23 @@ def new_row(cls: type[T], **values: Any) -> T:
     loaded row, then filled in: a flush inserts what its ``__dict__`` holds, as after ``cls()``.
     No validation runs, as none runs for a table model's constructor. For the hot paths (a hop
     and timeline rows per routed order); an unknown field is a TypeError, not ignored."""
+    obj = cls._sa_class_manager.new_instance()
+    obj.__dict__.update(plain_row(cls, **values))
+    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
+    return obj
+
+
+def plain_row(cls: type, **values: Any) -> dict[str, Any]:
+    """The row ``new_row`` would insert, as a dict of every field (the defaults, then the values
+    given): rows of one model have the same keys, for one executemany of a Core INSERT."""
     names, defaults = _defaults(cls)
     unknown = values.keys() - names
     if unknown:
         raise TypeError(f"{cls.__name__} has no field {', '.join(sorted(unknown))}")
-    obj = cls._sa_class_manager.new_instance()
-    d = obj.__dict__
+    d = {}
     for name, default, factory in defaults:
         if name not in values:
             d[name] = factory() if factory is not None else (
                 default if isinstance(default, _IMMUTABLE) else copy.deepcopy(default))
     d.update(values)
-    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
-    return obj
+    return d
