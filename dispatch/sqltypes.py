@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import Any, TypeVar
 
 from sqlalchemy import JSON, Column, DateTime, String, and_, false, or_, true
+from sqlalchemy.orm.attributes import set_attribute
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field
 
@@ -101,6 +102,29 @@ def _defaults(cls: type) -> tuple[frozenset[str], tuple[tuple[str, Any, Any], ..
     fields = cls.model_fields
     return frozenset(fields), tuple((name, f.default, f.default_factory)
                                     for name, f in fields.items() if not f.is_required())
+
+
+class DirectSet:
+    """For a table model set many times per routed order (an order: about fifteen of its columns
+    by the two routing steps): a column is set straight through SQLAlchemy's instrumentation
+    (its history for the flush) and recorded as set for pydantic, which is what SQLModel's own
+    ``__setattr__`` ends up doing, after asking each time whether the class is a table model,
+    whether the name is instrumented and which pydantic handler applies: 2.2 -> 1.05 µs a set,
+    about 2 % of a routing job's CPU. Anything else (no table model here validates on
+    assignment) goes the usual way."""
+    __slots__ = ()
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _column_keys(type(self)):
+            set_attribute(self, name, value)
+            self.__pydantic_fields_set__.add(name)
+        else:
+            super().__setattr__(name, value)
+
+
+@lru_cache(maxsize=None)
+def _column_keys(cls: type) -> frozenset[str]:
+    return frozenset(prop.key for prop in cls.__mapper__.column_attrs)
 
 
 def new_row(cls: type[T], **values: Any) -> T:
