@@ -5,8 +5,10 @@ county, each handed to the county platform and dispatched there (two steps, as i
                                             [--router rule|classifier] [--db bench_routing]
 
 Each round stores `--orders` fresh orders through the full intake flow (nothing routes them),
-then routes them in jobs of `--batch`, timing only the routing. Prints orders/s of every round
-and their median, with the load average, and the statements and commits sent per routed order.
+then routes them in jobs of `--batch`, timing only the routing. Prints orders/s and this
+process's CPU time per order (the routing worker's own cost, less sensitive to the load than
+the rate) of every round and their medians, with the load average, and the statements and
+commits sent per routed order.
 Needs PostgreSQL on 127.0.0.1:5432 (the database is recreated); no Redis (events go to the
 in-process hub). Run two code trees side by side with PYTHONPATH=<tree> to compare a change.
 """
@@ -80,22 +82,25 @@ def main() -> None:
     counting = 0
     event.listen(get_engine(), "before_cursor_execute", count("statements"))
     event.listen(get_engine(), "commit", count("commits"))
-    rates = []
+    rates, cpu = [], []
     for n in range(a.rounds):
         ids = store(a.orders)
         started, counts, counting = time.perf_counter(), {}, 1
+        cpu_started = time.process_time()
         for i in range(0, len(ids), a.batch):
             for k, v in tasks.route_orders(ids[i:i + a.batch]).items():
                 counts[k] = counts.get(k, 0) + v
         rates.append(len(ids) / (time.perf_counter() - started))
+        cpu.append((time.process_time() - cpu_started) * 1000 / len(ids))
         counting = 0
-        print(f"round {n + 1}: {rates[-1]:.1f} orders/s {counts}  load average {loadavg()}",
-              flush=True)
+        print(f"round {n + 1}: {rates[-1]:.1f} orders/s, CPU {cpu[-1]:.2f} ms per order "
+              f"{counts}  load average {loadavg()}", flush=True)
     total = a.orders * a.rounds
     print(f"per routed order: {sent['statements'] / total:.2f} statements, "
           f"{sent['commits'] / total:.2f} commits (listeners included)")
     print(f"routing ({a.router} router, jobs of {a.batch}, one process): median "
-          f"{statistics.median(rates):.1f} orders/s over {a.rounds} rounds of {a.orders}")
+          f"{statistics.median(rates):.1f} orders/s, CPU {statistics.median(cpu):.2f} ms per order "
+          f"(this process) over {a.rounds} rounds of {a.orders}")
 
 
 if __name__ == "__main__":

@@ -101,7 +101,8 @@ def apply_action(session: Session, *, order_id: int, action: Action, actor: Acto
                                attachment_ids=list(inp.attachment_ids))
         orders.link_attachments(session, order_id=order.id, ids=inp.attachment_ids,
                                 uploaded_by=actor.user_id)
-        session.add(order)
+        if order not in session:        # read by this session: adding it again walks its cascades
+            session.add(order)
         orders.commit(session)
     if publish:
         announce(session, order=order, action=action.value)

@@ -5,8 +5,12 @@ batch of 100 orders cost 100 round trips to the database at its commit. `update_
 the group's UPDATEs as one executemany instead: one statement text for the group (the union of
 the columns any of its orders changed), one round trip (psycopg pipelines an executemany), the
 same optimistic lock (`WHERE id = … AND version = <the one read>`), checked on the summed row
-count. The ORM then holds the orders as written, so its flush skips them; hops and timeline
-rows are left to the ORM, which already inserts a group's rows in one statement.
+count. The ORM then holds the orders as written and no longer modified (`_commit_all`, the
+state a flush leaves), so its flush does not even look at them: with only the changed keys
+marked committed, it still compared each order's ~47 columns with their history, about 3 % of
+the routing job's CPU. Hops are left to the ORM (the county's step reads the hop the city's step
+made), which inserts a group's rows in one statement; timeline rows see `dispatch.orders.service
+.append_timeline`.
 """
 from __future__ import annotations
 
@@ -38,9 +42,8 @@ def update_orders(session: Session, orders: Sequence[Order]) -> int:
     if result.rowcount != len(rows):
         raise StaleDataError(f"expected {len(rows)} orders as read, "
                              f"{result.rowcount} matched: changed meanwhile")
-    for o, _ in changed:
-        for k in keys:
-            attributes.set_committed_value(o, k, getattr(o, k))
+    for _, s in changed:    # as written: the flush no longer compares their ~47 columns
+        s._commit_all(s.dict, session.identity_map)
     return len(rows)
 
 

@@ -7,12 +7,12 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, Integer, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from dispatch.sqltypes import PathString, dt_field, json_field
+from dispatch.sqltypes import DirectSet, PathString, dt_field, json_field
 
 _VERSION = Column("version", Integer, nullable=False)
 
 
-class Order(SQLModel, table=True):
+class Order(DirectSet, SQLModel, table=True):
     __tablename__ = "work_order"
     __table_args__ = (
         UniqueConstraint("channel", "external_id", name="uq_order_channel_external"),
@@ -78,7 +78,7 @@ class Order(SQLModel, table=True):
     closed_at: datetime | None = dt_field(index=True)
 
 
-class Assignment(SQLModel, table=True):
+class Assignment(DirectSet, SQLModel, table=True):
     """One hop: a unit given the order (lead or co-handler), with its own clock."""
     __tablename__ = "assignment"
     id: int | None = Field(default=None, primary_key=True)

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, Integer, and_, any_, cast, event, exists, func, or_, text, union, union_all
+from sqlalchemy import (ARRAY, Integer, and_, any_, cast, event, exists, func, insert, or_, text,
+                        union, union_all)
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
@@ -14,7 +15,7 @@ from sqlmodel import Session, col, select
 from dispatch.errors import Conflict, NotFound
 from dispatch.orders.enums import OPEN_HOP_STATUSES, HopRole, State
 from dispatch.orders.models import Assignment, Attachment, Order, TimelineEntry
-from dispatch.sqltypes import new_row, not_starts_with, starts_with, utcnow
+from dispatch.sqltypes import new_row, plain_row, not_starts_with, starts_with, utcnow
 
 
 def reach_clause(unit_path: str):
@@ -136,6 +137,7 @@ def forget_hops(session: Session, _transaction=None) -> None:
     session.info.pop(HOP_CACHE, None)
     session.info.pop(HOP_IDS, None)
     session.info.pop(TIMELINE_IDS, None)
+    session.info.pop(HELD_TIMELINE, None)
 
 
 def timeline(session: Session, *, order_id: int) -> list[TimelineEntry]:
@@ -190,11 +192,29 @@ def stale(session: Session):
         raise Conflict("the order was changed by someone else meanwhile; reload it") from None
 
 
-def append_timeline(session: Session, **fields: Any) -> TimelineEntry:
-    entry = new_row(TimelineEntry, **fields)
-    _take_reserved_id(session, entry, TIMELINE_IDS)
-    session.add(entry)
-    return entry
+def append_timeline(session: Session, **fields: Any) -> None:
+    """A timeline row, written with the transaction. With an id reserved for it (the routing
+    job's groups, see ``reserve_ids``) it is held as a plain row, and the transaction's rows are
+    inserted by one statement as it commits (``_write_timeline``): building ORM objects and
+    having the flush collect them cost about 5 % of the routing job's CPU. Such a row is not
+    read back before the commit (nothing in a routing job reads the timeline). Otherwise an ORM
+    row, inserted at the next flush."""
+    spare = session.info.get(TIMELINE_IDS)
+    if spare and fields.get("id") is None:
+        session.info.setdefault(HELD_TIMELINE, []).append(
+            plain_row(TimelineEntry, **{**fields, "id": spare.pop()}))
+        return
+    session.add(new_row(TimelineEntry, **fields))
+
+
+HELD_TIMELINE = "timeline_rows"     # timeline rows held until the commit, see append_timeline
+
+
+@event.listens_for(OrmSession, "before_commit")
+def _write_timeline(session: Session) -> None:
+    rows = session.info.pop(HELD_TIMELINE, None)
+    if rows:
+        session.execute(insert(TimelineEntry.__table__), rows)   # Core: no ORM bulk path
 
 
 @dataclass

@@ -139,6 +139,27 @@ def test_an_order_routed_twice_has_one_timeline_row_per_step(session, seeded):
         assert len(_routed(session, [order_id])[0][2]) == 1
 
 
+def test_a_refused_group_leaves_no_timeline_rows_of_its_own(session, seeded, monkeypatch):
+    """The group's one UPDATE is refused after every order took both steps: the timeline rows
+    written for them (held until the group's commit on PostgreSQL) go with the rollback, and
+    each order routed alone then shows each step once."""
+    ids = _city_orders(session, seeded, 3)
+    real, calls = group_writes.update_orders, []
+
+    def refused_once(s, group):
+        calls.append(len(group))
+        if len(calls) == 1:
+            raise StaleDataError("changed meanwhile")
+        return real(s, group)
+    monkeypatch.setattr(group_writes, "update_orders", refused_once)
+    assert tasks.route_orders(ids) == {"dispatch": 3}
+    assert calls == [3]
+    session.expire_all()
+    for order_id in ids:
+        steps = [e.action for e in orders.timeline(session, order_id=order_id)]
+        assert steps.count("transfer_platform") == steps.count("auto_dispatch") == 1, steps
+
+
 def test_orders_changed_after_they_were_read_are_not_written_by_the_group(session, seeded):
     """The group's one UPDATE checks every order's version as read: if one was moved
     meanwhile, nothing of the group is written."""
