@@ -1,5 +1,9 @@
 """Every channel URL, under /api/v1/channels. Views parse, call one flow, answer.
 
+The keyed (110, app, grid, website, cppcc) and signed (weibo) report doors are ``async``: a
+plain report is stored on the event loop (channels.flows.ingest_async); the others, and
+photos and batches, run on a thread with a session.
+
 The views read raw bodies (signatures cover the bytes), so FastAPI does not see the payload
 models: `_body_doc` documents them, and their definitions go to `SCHEMAS`, which hotline.api
 adds to the OpenAPI components (a `$defs` left inside an operation would not resolve).
@@ -22,8 +26,6 @@ from dispatch.errors import ErrorBody
 from dispatch.intake.schemas import IntakeResult
 
 router = APIRouter(prefix="/channels", tags=["channels"])
-router.include_router(wechat_router)
-router.include_router(admin_router)
 SCHEMAS: dict[str, dict] = {}   # payload models by name, for the OpenAPI components
 PHOTO_PATHS: list[str] = []     # routes whose bodies carry photos: the upload body limit
 REFUSALS = {401: {"model": ErrorBody, "description": "missing or wrong credentials; nothing stored"},
@@ -72,11 +74,11 @@ def cti_call(body: SmallBody, session: SessionDep, response: Response,
 
 @router.post("/weibo/messages", response_model=IntakeResult, status_code=201, responses=ANSWERS,
              openapi_extra=_body_doc(registry.weibo.payload_model))
-def weibo_message(body: SmallBody, session: SessionDep, response: Response,
-                  timestamp: Timestamp = None, signature: Signature = None) -> IntakeResult:
+async def weibo_message(body: SmallBody, response: Response, timestamp: Timestamp = None,
+                        signature: Signature = None) -> IntakeResult:
     """A mention or private message relayed from Weibo (HMAC-signed); once per message id."""
     flows.check_signed("weibo_secret", timestamp=timestamp, signature=signature, body=body)
-    result = flows.ingest(session, registry.weibo, registry.weibo.parse(body))
+    result = await flows.ingest_async(registry.weibo, registry.weibo.parse(body))
     _created(result, response)
     return result
 
@@ -87,10 +89,10 @@ def _keyed_route(adapter: ChannelAdapter) -> None:
     if adapter.carries_photos:
         PHOTO_PATHS.append(router.prefix + adapter.path)
 
-    def endpoint(body: body_type, session: SessionDep,  # type: ignore[valid-type]
-                 response: Response, api_key: ApiKey = None) -> IntakeResult:
-        client = flows.authenticate_client(session, api_key=api_key, channel=adapter.channels[0])
-        result = flows.ingest(session, adapter, adapter.parse(body), client=client)
+    async def endpoint(body: body_type, response: Response,  # type: ignore[valid-type]
+                       api_key: ApiKey = None) -> IntakeResult:
+        client = await flows.authenticate_cached(api_key=api_key, channel=adapter.channels[0])
+        result = await flows.ingest_async(adapter, adapter.parse(body), client=client)
         _created(result, response)
         return result
 
@@ -117,3 +119,8 @@ def grid_batch(body: UploadBody, session: SessionDep, api_key: ApiKey = None) ->
     client = flows.authenticate_client(session, api_key=api_key,
                                        channel=registry.grid.channels[0])
     return batch.sync_batch(session, validate_model(GridBatch, parse_json(body)), client=client)
+
+
+# after the report doors, which FastAPI then finds without looking through these first
+router.include_router(wechat_router)
+router.include_router(admin_router)
