@@ -13,9 +13,11 @@ Bounded by --count and --seconds; `--kinds` keeps only those doors of the mix (o
 own ratio). In `services` mode the same clients first post plain payloads to the bare FastAPI +
 asyncpg insert of bench_intake (bench/bare_app.py, one process like the API here, same
 database), so the channels' rate is printed beside the bare insert rate of the same run.
-The clients are asyncio tasks on one httpx.AsyncClient, for the bare run and the doors alike:
-with a thread per client (before 2026-12-07) the bare rate was the threads' (364-613/s against
-~2500/s from bench_intake's load generator), so the ratio measured the clients, not the servers.
+The clients are asyncio tasks on raw keep-alive connections (bench/loadgen.py's), each request
+encoded by httpx beforehand, for the bare run and the doors alike: with a thread per httpx
+client (before 2026-12-07) the bare rate was the threads' (364-613/s against ~2500/s from
+bench_intake's load generator), and with httpx.AsyncClient still its own (~350 requests/s), so
+the ratio measured the clients, not the servers.
 """
 from __future__ import annotations
 
@@ -150,7 +152,7 @@ def mode_env(mode: str, tmp: Path, remote: FakeRemote, db: str = "bench_channels
     return env
 
 
-def push(base: str, stream: Stream, args) -> dict:
+def push(port: int, stream: Stream, args) -> dict:
     """Send the mix with `concurrency` clients; every message twice. Latency is per request."""
     kinds = [k for k, w in mix(args) for _ in range(w)]
     first: dict[str, list[float]] = {}
@@ -159,38 +161,59 @@ def push(base: str, stream: Stream, args) -> dict:
     stop_at = time.monotonic() + args.seconds
     todo = iter(range(args.count))
 
-    async def client(http: httpx.AsyncClient) -> None:
+    async def client(post) -> None:
         nonlocal orders, requests, errors
         while time.monotonic() < stop_at and next(todo, None) is not None:
             kind = stream.rng.choice(kinds)
             req, n = stream.make(kind)
+            raw = raw_request(port, req)
             for attempt in range(2):
                 t0 = time.perf_counter()
-                r = await http.post(**req)
+                status, body = await post(raw)
                 took = (time.perf_counter() - t0) * 1000
                 requests += 1
-                if r.status_code >= 300:
+                if status >= 300:
                     errors += 1
-                    print(f"  ! {kind} {r.status_code} {r.text[:200]}", file=sys.stderr)
+                    print(f"  ! {kind} {status} {body[:200]!r}", file=sys.stderr)
                 elif attempt == 0:
                     first.setdefault(kind, []).append(took)
                     orders += n
                 else:
                     retry.append(took)
 
-    return {"wall": in_tasks(base, client, args.concurrency), "orders": orders,
+    return {"wall": in_tasks(port, client, args.concurrency), "orders": orders,
             "requests": requests, "errors": errors, "first": first, "retry": retry}
 
 
-def in_tasks(base: str, client, n: int) -> float:
-    """Seconds until `n` asyncio tasks running `client(http)` (one keep-alive connection each,
-    on one event loop) have all finished."""
+def raw_request(port: int, req: dict) -> bytes:
+    """The bytes of one of the stream's requests (httpx keyword arguments) on a keep-alive
+    connection, encoded once by httpx and sent as they are."""
+    r = httpx.Request("POST", f"http://127.0.0.1:{port}{req['url']}", params=req.get("params"),
+                      json=req.get("json"), content=req.get("content"),
+                      headers=req.get("headers"))
+    head = [f"POST {r.url.raw_path.decode()} HTTP/1.1", f"Host: 127.0.0.1:{port}",
+            "Connection: keep-alive",
+            *(f"{k}: {v}" for k, v in r.headers.items() if k.lower() not in ("host", "connection"))]
+    return "\r\n".join(head).encode() + b"\r\n\r\n" + r.read()
+
+
+def in_tasks(port: int, client, n: int) -> float:
+    """Seconds until `n` asyncio tasks running `client(post)` have all finished, each on a
+    keep-alive connection of its own; ``await post(raw)`` sends a request's bytes and answers
+    (status, body), on bench/loadgen.py's client, cheap enough to measure the server."""
+    from bench.loadgen import _one
+
+    async def connection() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            await client(lambda raw: _one(reader, writer, raw))
+        finally:
+            writer.close()
+
     async def run() -> float:
-        limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
-        async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as http:
-            t0 = time.perf_counter()
-            await asyncio.gather(*(client(http) for _ in range(n)))
-            return time.perf_counter() - t0
+        t0 = time.perf_counter()
+        await asyncio.gather(*(connection() for _ in range(n)))
+        return time.perf_counter() - t0
 
     return asyncio.run(run())
 
@@ -210,15 +233,18 @@ def bare_rate(env: dict, args) -> float:
                   "--log-level", "warning"], {**env, "BARE_DSN": dsn}, port)
     corpus, todo = texts(), iter(range(args.count))
 
-    async def client(http: httpx.AsyncClient) -> None:
+    async def client(post) -> None:
         while (i := next(todo, None)) is not None:
-            body = {"channel": "12345", "external_id": uuid.uuid4().hex,
-                    "content": corpus[i % len(corpus)]}
+            raw = raw_request(port, {"url": "/intake", "json": {
+                "channel": "12345", "external_id": uuid.uuid4().hex,
+                "content": corpus[i % len(corpus)]}})
             for _ in range(2):
-                (await http.post("/intake", json=body)).raise_for_status()
+                status, body = await post(raw)
+                if status >= 300:
+                    raise SystemExit(f"bare app answered {status}: {body[:200]!r}")
 
     try:
-        return args.count / in_tasks(f"http://127.0.0.1:{port}", client, args.concurrency)
+        return args.count / in_tasks(port, client, args.concurrency)
     finally:
         proc.terminate()
         proc.wait()
@@ -272,7 +298,7 @@ def run_mode(mode: str, args, remote: FakeRemote) -> None:
                            stderr=subprocess.STDOUT, tree=tree))
     try:
         wait_ready(base)
-        res = push(base, Stream(prep["keys"], prep["villages"], texts()), args)
+        res = push(port, Stream(prep["keys"], prep["villages"], texts()), args)
         t_end, drain = time.monotonic(), None
         while time.monotonic() - t_end < args.drain_seconds:
             state = run_child_json(env, "status")

@@ -1,10 +1,10 @@
 """Orchestration at the door: check who knocks, store photos, hand the intake to the core.
 
-The keyed and signed doors run on the event loop (`ingest_async`, `authenticate_cached`): on
+The keyed doors, Weibo and CTI run on the event loop (`ingest_async`, `authenticate_cached`): on
 PostgreSQL a message without files goes to the core's plain intake path (an asyncpg
 connection, no session, no thread), and an API key's client is looked up once per
-``service.KEY_TTL`` seconds; photos, uploads, batches and every door on SQLite take a thread
-and a session (`ingest`).
+``service.KEY_TTL`` seconds; photos, uploads, batches, the CTI caller look-up, WeChat and
+every door on SQLite take a thread and a session (`ingest`).
 """
 from __future__ import annotations
 
@@ -100,13 +100,14 @@ def ingest(session: Session, adapter: ChannelAdapter, payload, *,
 async def ingest_async(adapter: ChannelAdapter, payload, *,
                        client: ChannelClient | None = None) -> IntakeResult:
     """`ingest` on the event loop: on PostgreSQL a message without files is stored by the plain
-    intake path (dispatch.intake.flows.receive_plain); photos, uploads and SQLite take a thread
-    and a session."""
-    pool = await intake_pool()
+    intake path (dispatch.intake.flows.receive_plain); photos, uploads, a call answered on the
+    line or an event settled on the spot (closed at once) and SQLite take a thread and a
+    session."""
+    req = adapter.to_intake(payload)
+    pool = None if intake.closes_at_once(req) else await intake_pool()
     if pool is None or adapter.photos(payload) or adapter.uploaded_ids(payload):
         return await to_thread.run_sync(_ingest_in_own_session, adapter, payload, client)
-    return await intake.receive_plain(pool, adapter.to_intake(payload),
-                                      actor_name=adapter.actor_name)
+    return await intake.receive_plain(pool, req, actor_name=adapter.actor_name)
 
 
 def _ingest_in_own_session(adapter: ChannelAdapter, payload,
@@ -167,14 +168,19 @@ def caller_history(session: Session, *, phone: str,
                                   exclude_order_id=exclude_order_id)
 
 
-def receive_call(session: Session, call: CtiCall) -> CtiAck:
-    """A finished call becomes an order; a call without content (or only spaces) only looks
-    the caller up."""
-    result = ingest(session, registry.cti, call) if call.content and call.content.strip() \
+async def receive_call(call: CtiCall) -> CtiAck:
+    """A finished call becomes an order (`ingest_async`); a call without content (or only
+    spaces) only looks the caller up (on a thread, with a session)."""
+    result = await ingest_async(registry.cti, call) if call.content and call.content.strip() \
         else None
-    history = caller_history(session, phone=call.caller,
-                             exclude_order_id=result.order_id if result else None)
+    history = await to_thread.run_sync(_history_in_own_session, call.caller,
+                                       result.order_id if result else None)
     return CtiAck(order=result, caller=history)
+
+
+def _history_in_own_session(phone: str, exclude_order_id: int | None) -> CallerHistory:
+    with Session(get_engine()) as session:
+        return caller_history(session, phone=phone, exclude_order_id=exclude_order_id)
 
 
 def receive_wechat(session: Session, body: bytes, q: WeChatQuery) -> str:

@@ -1,8 +1,9 @@
 """Every channel URL, under /api/v1/channels. Views parse, call one flow, answer.
 
-The keyed (110, app, grid, website, cppcc) and signed (weibo) report doors are ``async``: a
-plain report is stored on the event loop (channels.flows.ingest_async); the others, and
-photos and batches, run on a thread with a session.
+The keyed (110, app, grid, website, cppcc) and signed (weibo, CTI) report doors are ``async``:
+a plain report is stored on the event loop (channels.flows.ingest_async); photos, batches,
+the CTI caller look-up and the other doors (WeChat, the admin routes) run on a thread with a
+session.
 
 The views read raw bodies (signatures cover the bytes), so FastAPI does not see the payload
 models: `_body_doc` documents them, and their definitions go to `SCHEMAS`, which hotline.api
@@ -63,11 +64,11 @@ def _body_doc(model: type[BaseModel]) -> dict:
 
 @router.post("/cti/calls", response_model=CtiAck, status_code=201, responses=_answers(CtiAck),
              openapi_extra=_body_doc(registry.cti.payload_model))
-def cti_call(body: SmallBody, session: SessionDep, response: Response,
-             timestamp: Timestamp = None, signature: Signature = None) -> CtiAck:
+async def cti_call(body: SmallBody, response: Response, timestamp: Timestamp = None,
+                   signature: Signature = None) -> CtiAck:
     """The call centre's record of a call (HMAC-signed); answers the caller's open orders too."""
     flows.check_signed("cti_secret", timestamp=timestamp, signature=signature, body=body)
-    ack = flows.receive_call(session, registry.cti.parse(body))
+    ack = await flows.receive_call(registry.cti.parse(body))
     _created(ack.order, response)
     return ack
 

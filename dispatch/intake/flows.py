@@ -56,7 +56,7 @@ def receive(session: Session, req: IntakeRequest, *, actor_name: str = CHANNEL_A
         session.rollback()
         return unstored(session, req, guard=guard, reach_path=actor.unit_path if actor else None)
     session.commit()
-    if not (req.settled_on_spot or req.direct_answer):
+    if not closes_at_once(req):
         return route(stored)
     order = _close_at_once(session, stored.id, req, actor, actor_name)
     order_flows.announce(session, order=order, action="intake")
@@ -71,6 +71,8 @@ async def receive_plain(pool, req: IntakeRequest, *, actor_name: str = CHANNEL_A
     `timeline_values`) stored by its statement alone in autocommit, without a session. A unit
     the snapshot lacks is read on the connection; the answer to a replay too, except for a desk
     (``actor``: its reach decides), whose rare replays, and revoked tokens, take a thread."""
+    if closes_at_once(req):
+        raise ValueError("an intake closed at once takes receive(), in a transaction")
     now = utcnow()
     async with pool.acquire() as conn:
         units = await directory.held_units(conn, id(get_engine()))
@@ -95,6 +97,12 @@ async def receive_plain(pool, req: IntakeRequest, *, actor_name: str = CHANNEL_A
         return await to_thread.run_sync(_unstored_in_own_session, req, guard,
                                         actor.unit_path if actor else None)
     return route(SimpleNamespace(**values, id=got[0], number=got[1]))
+
+
+def closes_at_once(req: IntakeRequest) -> bool:
+    """Settled on the spot (grid) or answered on the call: the lifecycle closes it after the
+    write, in the same session."""
+    return req.settled_on_spot or bool(req.direct_answer)
 
 
 def _unstored_in_own_session(req: IntakeRequest, guard: intake_db.Guard | None,

@@ -89,7 +89,7 @@ async def intake(body: IntakeRequest, caller: Annotated[Caller, Depends(desk_cal
     (409 when the id is taken by another payload, or by an order outside the user's reach).
     ``?duplicates=true`` (the operator's screen) adds the open or recent orders that look like
     the same matter; it costs a similarity search, so machine clients leave it off."""
-    pool = None if duplicates or _closes(body) else await intake_pool()
+    pool = None if duplicates or flows.closes_at_once(body) else await intake_pool()
     if pool is not None:
         result = await flows.receive_plain(
             pool, body.model_copy(update={"platform_id": caller.unit_id}), actor=caller.actor,
@@ -105,10 +105,6 @@ def answer(result: IntakeResult) -> Response:
     plain intake)."""
     return Response(result.model_dump_json(), status_code=201 if result.created else 200,
                     media_type="application/json")
-
-
-def _closes(body: IntakeRequest) -> bool:
-    return body.settled_on_spot or bool(body.direct_answer)
 
 
 def _receive(body: IntakeRequest, caller: Caller, duplicates: bool) -> IntakeResult:
