@@ -231,13 +231,24 @@ class HeldUnits:
 
 async def held_units(conn, key: int) -> HeldUnits:
     """This process's snapshot of database `key` (the `id` of its engine, as `units_for` keys
-    it), read on the asyncpg connection `conn` when older than `SNAPSHOT_SECONDS`."""
+    it), read on the asyncpg connection `conn` when older than `SNAPSHOT_SECONDS`. One request
+    reads it while the others go on with the one before (every request of the pool reading
+    the tree at once stalled intake: p99 468 ms against 178 on the session path)."""
     now = time.monotonic()
     snap = _snapshots.get(key)
     if snap is None or not snap.fresh(now):
-        rows = await conn.fetch(f"SELECT {COLUMNS} FROM {OrgUnit.__tablename__}")
-        snap = _snapshots[key] = Snapshot(rows, now)
+        if snap is not None and key in _reading:
+            return HeldUnits(snap)
+        _reading.add(key)
+        try:
+            rows = await conn.fetch(f"SELECT {COLUMNS} FROM {OrgUnit.__tablename__}")
+            snap = _snapshots[key] = Snapshot(rows, now)
+        finally:
+            _reading.discard(key)
     return HeldUnits(snap)
+
+
+_reading: set[int] = set()       # the snapshots being read by `held_units`
 
 
 async def read_unit(conn, units: HeldUnits, unit_id: str) -> None:
