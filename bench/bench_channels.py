@@ -5,23 +5,30 @@ checks that a retry never makes a second order. Prints orders/s and the receipt 
 acknowledgement latency (p50 / p99) per mode, then how long routing and notices took to drain.
 
     .venv/bin/python bench/bench_channels.py --mode both --count 600 --concurrency 8
+        [--db bench_channels] [--redis-db 5] [--kinds app 110] [--server-tree ../main]
 
 Modes: `embedded` (SQLite file + in-process queue) and `services` (PostgreSQL database
-`bench_channels` (`--db`) + Redis db 5 + one RQ worker process). Bounded by --count and --seconds.
-In `services` mode the same stream's clients first post plain payloads to the bare FastAPI +
+`bench_channels` (`--db`) + Redis db 5 (`--redis-db`, emptied) + one RQ worker process).
+Bounded by --count and --seconds; `--kinds` keeps only those doors of the mix (one door: its
+own ratio). In `services` mode the same clients first post plain payloads to the bare FastAPI +
 asyncpg insert of bench_intake (bench/bare_app.py, one process like the API here, same
 database), so the channels' rate is printed beside the bare insert rate of the same run.
+The clients are asyncio tasks on raw keep-alive connections (bench/loadgen.py's), each request
+encoded by httpx beforehand, for the bare run and the doors alike: with a thread per httpx
+client (before 2026-12-07) the bare rate was the threads' (364-613/s against ~2500/s from
+bench_intake's load generator), and with httpx.AsyncClient still its own (~350 requests/s), so
+the ratio measured the clients, not the servers.
 """
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -34,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 from channels.fake import FakeRemote  # noqa: E402
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{db}"
-REDIS_URL = "redis://127.0.0.1:6379/5"
+REDIS_URL = "redis://127.0.0.1:6379/{n}"
 from bench.channel_stream import BATCH_SIZE, MIX, SECRETS, Stream, texts  # noqa: E402
 
 KEYED = ["110", "app", "grid", "website", "cppcc"]
@@ -101,8 +108,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def child(env: dict, *args: str, **kw) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, *args], env=env, cwd=ROOT, **kw)
+def child(env: dict, *args: str, tree: Path | None = None, **kw) -> subprocess.Popen:
+    """A process of this checkout, or of `tree` (another checkout, with its own .venv)."""
+    if tree is None:
+        return subprocess.Popen([sys.executable, *args], env=env, cwd=ROOT, **kw)
+    return subprocess.Popen([str(tree / ".venv" / "bin" / "python"), *args],
+                            env={**env, "PYTHONPATH": str(tree)}, cwd=tree, **kw)
 
 
 def run_child_json(env: dict, what: str) -> dict:
@@ -123,7 +134,8 @@ def wait_ready(base: str, timeout: float = 60) -> None:
     raise SystemExit(f"server at {base} not ready in {timeout}s")
 
 
-def mode_env(mode: str, tmp: Path, remote: FakeRemote, db: str = "bench_channels") -> dict:
+def mode_env(mode: str, tmp: Path, remote: FakeRemote, db: str = "bench_channels",
+             redis_db: int = 5) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
     env |= SECRETS | {
         "PYTHONPATH": str(ROOT), "HOTLINE_VAR_DIR": str(tmp / "var"),
@@ -135,57 +147,79 @@ def mode_env(mode: str, tmp: Path, remote: FakeRemote, db: str = "bench_channels
     if mode == "embedded":
         env["HOTLINE_DATABASE_URL"] = f"sqlite:///{tmp}/bench.db"
     else:
-        env |= {"HOTLINE_DATABASE_URL": PG_URL.format(db=db), "HOTLINE_REDIS_URL": REDIS_URL}
+        env |= {"HOTLINE_DATABASE_URL": PG_URL.format(db=db),
+                "HOTLINE_REDIS_URL": REDIS_URL.format(n=redis_db)}
     return env
 
 
-def push(base: str, stream: Stream, args) -> dict:
+def push(port: int, stream: Stream, args) -> dict:
     """Send the mix with `concurrency` clients; every message twice. Latency is per request."""
-    kinds = [k for k, w in MIX for _ in range(w)]
+    kinds = [k for k, w in mix(args) for _ in range(w)]
     first: dict[str, list[float]] = {}
     retry: list[float] = []
     orders = requests = errors = 0
-    lock = threading.Lock()
     stop_at = time.monotonic() + args.seconds
     todo = iter(range(args.count))
 
-    def worker() -> None:
+    async def client(post) -> None:
         nonlocal orders, requests, errors
-        with httpx.Client(base_url=base, timeout=30) as http:
-            while time.monotonic() < stop_at:
-                with lock:
-                    if next(todo, None) is None:
-                        return
-                    kind = stream.rng.choice(kinds)
-                    req, n = stream.make(kind)
-                for attempt in range(2):
-                    t0 = time.perf_counter()
-                    r = http.post(**req)
-                    took = (time.perf_counter() - t0) * 1000
-                    with lock:
-                        requests += 1
-                        if r.status_code >= 300:
-                            errors += 1
-                            print(f"  ! {kind} {r.status_code} {r.text[:200]}", file=sys.stderr)
-                        elif attempt == 0:
-                            first.setdefault(kind, []).append(took)
-                            orders += n
-                        else:
-                            retry.append(took)
+        while time.monotonic() < stop_at and next(todo, None) is not None:
+            kind = stream.rng.choice(kinds)
+            req, n = stream.make(kind)
+            raw = raw_request(port, req)
+            for attempt in range(2):
+                t0 = time.perf_counter()
+                status, body = await post(raw)
+                took = (time.perf_counter() - t0) * 1000
+                requests += 1
+                if status >= 300:
+                    errors += 1
+                    print(f"  ! {kind} {status} {body[:200]!r}", file=sys.stderr)
+                elif attempt == 0:
+                    first.setdefault(kind, []).append(took)
+                    orders += n
+                else:
+                    retry.append(took)
 
-    return {"wall": in_threads(worker, args.concurrency), "orders": orders,
+    return {"wall": in_tasks(port, client, args.concurrency), "orders": orders,
             "requests": requests, "errors": errors, "first": first, "retry": retry}
 
 
-def in_threads(worker, n: int) -> float:
-    """Seconds until `n` threads running `worker` have all finished."""
-    t0 = time.perf_counter()
-    threads = [threading.Thread(target=worker) for _ in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return time.perf_counter() - t0
+def raw_request(port: int, req: dict) -> bytes:
+    """The bytes of one of the stream's requests (httpx keyword arguments) on a keep-alive
+    connection, encoded once by httpx and sent as they are."""
+    r = httpx.Request("POST", f"http://127.0.0.1:{port}{req['url']}", params=req.get("params"),
+                      json=req.get("json"), content=req.get("content"),
+                      headers=req.get("headers"))
+    head = [f"POST {r.url.raw_path.decode()} HTTP/1.1", f"Host: 127.0.0.1:{port}",
+            "Connection: keep-alive",
+            *(f"{k}: {v}" for k, v in r.headers.items() if k.lower() not in ("host", "connection"))]
+    return "\r\n".join(head).encode() + b"\r\n\r\n" + r.read()
+
+
+def in_tasks(port: int, client, n: int) -> float:
+    """Seconds until `n` asyncio tasks running `client(post)` have all finished, each on a
+    keep-alive connection of its own; ``await post(raw)`` sends a request's bytes and answers
+    (status, body), on bench/loadgen.py's client, cheap enough to measure the server."""
+    from bench.loadgen import _one
+
+    async def connection() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            await client(lambda raw: _one(reader, writer, raw))
+        finally:
+            writer.close()
+
+    async def run() -> float:
+        t0 = time.perf_counter()
+        await asyncio.gather(*(connection() for _ in range(n)))
+        return time.perf_counter() - t0
+
+    return asyncio.run(run())
+
+
+def mix(args) -> list[tuple[str, int]]:
+    return [(k, w) for k, w in MIX if not args.kinds or k in args.kinds]
 
 
 def bare_rate(env: dict, args) -> float:
@@ -197,18 +231,20 @@ def bare_rate(env: dict, args) -> float:
     dsn = env["HOTLINE_DATABASE_URL"].replace("postgresql+psycopg", "postgresql")
     proc = serve([sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--port", str(port),
                   "--log-level", "warning"], {**env, "BARE_DSN": dsn}, port)
-    corpus, todo = texts(), iter(range(args.count))   # next() on a range is atomic
+    corpus, todo = texts(), iter(range(args.count))
 
-    def worker() -> None:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
-            while (i := next(todo, None)) is not None:
-                body = {"channel": "12345", "external_id": uuid.uuid4().hex,
-                        "content": corpus[i % len(corpus)]}
-                for _ in range(2):
-                    http.post("/intake", json=body).raise_for_status()
+    async def client(post) -> None:
+        while (i := next(todo, None)) is not None:
+            raw = raw_request(port, {"url": "/intake", "json": {
+                "channel": "12345", "external_id": uuid.uuid4().hex,
+                "content": corpus[i % len(corpus)]}})
+            for _ in range(2):
+                status, body = await post(raw)
+                if status >= 300:
+                    raise SystemExit(f"bare app answered {status}: {body[:200]!r}")
 
     try:
-        return args.count / in_threads(worker, args.concurrency)
+        return args.count / in_tasks(port, client, args.concurrency)
     finally:
         proc.terminate()
         proc.wait()
@@ -242,26 +278,27 @@ def report(mode: str, res: dict, state: dict, drain: float | None,
 
 def run_mode(mode: str, args, remote: FakeRemote) -> None:
     tmp = Path(tempfile.mkdtemp(prefix=f"bench-channels-{mode}-"))
-    env = mode_env(mode, tmp, remote, args.db)
+    env = mode_env(mode, tmp, remote, args.db, args.redis_db)
     if mode == "services":
         from redis import Redis
 
         from bench.bench_intake import recreate_db
         recreate_db(args.db)
-        Redis.from_url(REDIS_URL).flushdb()
+        Redis.from_url(env["HOTLINE_REDIS_URL"]).flushdb()
     bare = bare_rate(env, args) if mode == "services" else None
     prep = run_child_json(env, "prepare")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = open(tmp / "server.log", "w")
+    tree = args.server_tree.resolve() if args.server_tree else None
     procs = [child(env, "-m", "hotline.cli", "serve", "--port", str(port), stdout=log,
-                   stderr=subprocess.STDOUT)]
+                   stderr=subprocess.STDOUT, tree=tree)]
     if mode == "services":
         procs.append(child(env, "-m", "hotline.cli", "worker", "--simple", stdout=log,
-                           stderr=subprocess.STDOUT))
+                           stderr=subprocess.STDOUT, tree=tree))
     try:
         wait_ready(base)
-        res = push(base, Stream(prep["keys"], prep["villages"], texts()), args)
+        res = push(port, Stream(prep["keys"], prep["villages"], texts()), args)
         t_end, drain = time.monotonic(), None
         while time.monotonic() - t_end < args.drain_seconds:
             state = run_child_json(env, "status")
@@ -297,6 +334,10 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=120, help="stop sending after this long")
     p.add_argument("--concurrency", type=int, default=8)
     p.add_argument("--db", default="bench_channels", help="PostgreSQL database (services mode)")
+    p.add_argument("--redis-db", type=int, default=5, help="Redis db (services mode), emptied")
+    p.add_argument("--server-tree", type=Path,
+                   help="run the API and worker of another checkout (say main's), same clients")
+    p.add_argument("--kinds", nargs="*", help="only these doors of the mix (e.g. app 110)")
     p.add_argument("--drain-seconds", type=float, default=120)
     p.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--status", action="store_true", help=argparse.SUPPRESS)
@@ -307,7 +348,7 @@ def main() -> None:
         return status()
     remote = FakeRemote().start()
     print(f"bench_channels: {args.count} messages × 2 deliveries per mode, "
-          f"{args.concurrency} concurrent clients, mix {dict(MIX)}, grid batches of {BATCH_SIZE}; "
+          f"{args.concurrency} concurrent clients, mix {dict(mix(args))}, grid batches of {BATCH_SIZE}; "
           f"{os.cpu_count()} CPUs")
     for mode in (["embedded", "services"] if args.mode == "both" else [args.mode]):
         run_mode(mode, args, remote)

@@ -3,10 +3,15 @@ of the same payload measured in the same run. Load comes from a second process o
 
     .venv/bin/python bench/bench_intake.py [--total 6000] [--concurrency 64] [--workers 2]
                                            [--rounds 3] [--db bench_intake] [--redis-db 5]
+                                           [--port 8871] [--also ../other-tree]
 
 The two servers run side by side for the whole run — the bare baseline and hotline as deployed
 (the operator's intake, dispatch/intake/views.py, on the one intake write of every door) — the
-rounds alternate between them and the table shows the median round of each. Both answer a
+rounds alternate between them and the table shows the median round of each. ``--also TREE``
+adds a third server, hotline from another checkout (its own ``.venv``, say main's), on the same
+database, so a change is measured beside its base in one run. The servers listen on ``--port``
+and the next two ports (pass a database and ports of your own when another run may share the
+machine). Both answer a
 repeated (channel, external id) with the stored row, so the baseline is as idempotent as intake. Needs PostgreSQL on 127.0.0.1:5432
 (trust auth) and Redis on 127.0.0.1:6379; the database is recreated, and the routing jobs queued
 (no worker runs here) are removed at the end.
@@ -58,11 +63,11 @@ def recreate_db(db: str) -> None:
     subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", db], check=True)
 
 
-def serve(args: list[str], env: dict, port: int) -> subprocess.Popen:
+def serve(args: list[str], env: dict, port: int, cwd: Path = ROOT) -> subprocess.Popen:
     """The server, once it answers on ``port``; it must be this process that answers (a server
     that exits, say because the port is taken, stops the run with its log)."""
     log = open(Path(tempfile.gettempdir()) / f"bench-intake-{port}.log", "wb")
-    proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=log, stderr=log)
+    proc = subprocess.Popen(args, env=env, cwd=cwd, stdout=log, stderr=log)
     proc.log_path = Path(log.name)
     for _ in range(200):
         check_alive(proc, port)
@@ -150,6 +155,8 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--db", default="bench_intake")
     ap.add_argument("--redis-db", type=int, default=5)
+    ap.add_argument("--port", type=int, default=8871, help="the first of three ports")
+    ap.add_argument("--also", type=Path, help="another checkout whose hotline runs beside")
     a = ap.parse_args()
     recreate_db(a.db)
     redis_url = f"redis://127.0.0.1:6379/{a.redis_db}"
@@ -162,23 +169,32 @@ def main() -> None:
     subprocess.run([*hotline, "create-user", "--username", "bench_op", "--role", "operator",
                     "--unit", city_places().city.code, "--password", "bench-pass-123"],
                    env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
-    servers = [serve([sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--port", "8871",
-                      "--workers", str(a.workers), "--log-level", "warning"], env, 8871),
-               serve([*hotline, "serve", "--port", "8872", "--workers", str(a.workers)],
-                     env, 8872)]
+    ports = [a.port, a.port + 1, a.port + 2]
+    servers = [serve([sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--port",
+                      str(ports[0]), "--workers", str(a.workers), "--log-level", "warning"],
+                     env, ports[0]),
+               serve([*hotline, "serve", "--port", str(ports[1]), "--workers", str(a.workers)],
+                     env, ports[1])]
     bare, mine = "bare FastAPI + asyncpg insert", "hotline intake (PostgreSQL + Redis)"
-    rounds: dict[str, list[dict]] = {bare: [], mine: []}
+    names = [bare, mine]
+    if a.also:
+        other = a.also.resolve()
+        servers.append(serve([str(other / ".venv" / "bin" / "python"), "-m", "hotline.cli",
+                              "serve", "--port", str(ports[2]), "--workers", str(a.workers)],
+                             {**env, "PYTHONPATH": str(other)}, ports[2], cwd=other))
+        names.append(f"hotline of {other.name}")
+    rounds: dict[str, list[dict]] = {name: [] for name in names}
     loads = []
     try:
-        token = httpx.post("http://127.0.0.1:8872/api/v1/auth/token",
+        token = httpx.post(f"http://127.0.0.1:{ports[1]}/api/v1/auth/token",
                            data={"username": "bench_op", "password": "bench-pass-123"}, timeout=60
                            ).json()["access_token"]
         for n in range(a.rounds):
-            for proc, port in zip(servers, (8871, 8872)):
+            for proc, port in zip(servers, ports):
                 check_alive(proc, port)
-            rounds[bare].append(measure(8871, "/intake", None, a.total, a.concurrency, n == 0))
-            rounds[mine].append(measure(8872, "/api/v1/intake", token, a.total, a.concurrency,
-                                        n == 0))
+            for name, port in zip(names, ports):
+                path, auth = ("/intake", None) if name == bare else ("/api/v1/intake", token)
+                rounds[name].append(measure(port, path, auth, a.total, a.concurrency, n == 0))
             loads.append(loadavg())
     finally:
         for proc in servers:
@@ -194,8 +210,9 @@ def main() -> None:
     for name, r in results.items():
         print(f"{name:<42}{r['per_s']:>10}{r['p50_ms']:>10}{r['p99_ms']:>10}"
               f"{sum(r['errors'].values()):>8}  {r['rates']}")
-    ratio = results[mine]["per_s"] / results[bare]["per_s"]
-    print(f"ratio hotline / bare = {ratio:.2f}  (targets: >= 1000 orders/s and >= 0.5)")
+    for name in names[1:]:
+        ratio = results[name]["per_s"] / results[bare]["per_s"]
+        print(f"ratio {name} / bare = {ratio:.2f}  (targets: >= 1000 orders/s and >= 0.7)")
     print(json.dumps(results, ensure_ascii=False))
 
 

@@ -1,8 +1,16 @@
-"""Orchestration at the door: check who knocks, store photos, hand the intake to the core."""
+"""Orchestration at the door: check who knocks, store photos, hand the intake to the core.
+
+The keyed doors, Weibo and CTI run on the event loop (`ingest_async`, `authenticate_cached`): on
+PostgreSQL a message without files goes to the core's plain intake path (an asyncpg
+connection, no session, no thread), and an API key's client is looked up once per
+``service.KEY_TTL`` seconds; photos, uploads, batches, the CTI caller look-up, WeChat and
+every door on SQLite take a thread and a session (`ingest`).
+"""
 from __future__ import annotations
 
 import logging
 
+from anyio import to_thread
 from sqlmodel import Session
 
 from channels import registry, service
@@ -20,6 +28,7 @@ from dispatch.citizens import flows as citizens
 from dispatch.citizens.public import (MENU_ORDERS, parse_query_command, wechat_answer,
                                       wechat_menu_answer)
 from dispatch.config import get_settings
+from dispatch.db import get_engine, intake_pool
 from dispatch.errors import DomainError, Forbidden, Invalid, TooLarge, Unauthorized, Unavailable
 from dispatch.intake import flows as intake
 from dispatch.intake.schemas import IntakeResult
@@ -43,6 +52,23 @@ def authenticate_client(session: Session, *, api_key: str | None,
     if channel is not None and client.channel != channel.value:
         raise Forbidden(f"this key belongs to channel {client.channel}, not {channel.value}")
     return client
+
+
+async def authenticate_cached(*, api_key: str | None, channel: Channel) -> ChannelClient:
+    """`authenticate_client` on the event loop: the key's client as looked up (on a thread)
+    within ``service.KEY_TTL`` seconds; an unknown key is looked up every time."""
+    client = service.cached_client(api_key) if api_key else None
+    if client is None:
+        client = await to_thread.run_sync(_look_up_client, api_key)
+        service.remember_client(api_key, client)
+    if client.channel != channel.value:
+        raise Forbidden(f"this key belongs to channel {client.channel}, not {channel.value}")
+    return client
+
+
+def _look_up_client(api_key: str | None) -> ChannelClient:
+    with Session(get_engine(), expire_on_commit=False) as session:
+        return authenticate_client(session, api_key=api_key)
 
 
 def check_signed(secret_name: str, *, timestamp: str | None, signature: str | None,
@@ -69,6 +95,25 @@ def ingest(session: Session, adapter: ChannelAdapter, payload, *,
         ids = own_uploads(session, client, uploaded) + store_photos(session, photos)
         req = req.model_copy(update={"attachment_ids": ids})
     return intake.receive(session, req, actor_name=adapter.actor_name)
+
+
+async def ingest_async(adapter: ChannelAdapter, payload, *,
+                       client: ChannelClient | None = None) -> IntakeResult:
+    """`ingest` on the event loop: on PostgreSQL a message without files is stored by the plain
+    intake path (dispatch.intake.flows.receive_plain); photos, uploads, a call answered on the
+    line or an event settled on the spot (closed at once) and SQLite take a thread and a
+    session."""
+    req = adapter.to_intake(payload)
+    pool = None if intake.closes_at_once(req) else await intake_pool()
+    if pool is None or adapter.photos(payload) or adapter.uploaded_ids(payload):
+        return await to_thread.run_sync(_ingest_in_own_session, adapter, payload, client)
+    return await intake.receive_plain(pool, req, actor_name=adapter.actor_name)
+
+
+def _ingest_in_own_session(adapter: ChannelAdapter, payload,
+                           client: ChannelClient | None) -> IntakeResult:
+    with Session(get_engine(), expire_on_commit=False) as session:
+        return ingest(session, adapter, payload, client=client)
 
 
 def own_uploads(session: Session, client: ChannelClient | None, ids: list[int]) -> list[int]:
@@ -123,14 +168,19 @@ def caller_history(session: Session, *, phone: str,
                                   exclude_order_id=exclude_order_id)
 
 
-def receive_call(session: Session, call: CtiCall) -> CtiAck:
-    """A finished call becomes an order; a call without content (or only spaces) only looks
-    the caller up."""
-    result = ingest(session, registry.cti, call) if call.content and call.content.strip() \
+async def receive_call(call: CtiCall) -> CtiAck:
+    """A finished call becomes an order (`ingest_async`); a call without content (or only
+    spaces) only looks the caller up (on a thread, with a session)."""
+    result = await ingest_async(registry.cti, call) if call.content and call.content.strip() \
         else None
-    history = caller_history(session, phone=call.caller,
-                             exclude_order_id=result.order_id if result else None)
+    history = await to_thread.run_sync(_history_in_own_session, call.caller,
+                                       result.order_id if result else None)
     return CtiAck(order=result, caller=history)
+
+
+def _history_in_own_session(phone: str, exclude_order_id: int | None) -> CallerHistory:
+    with Session(get_engine()) as session:
+        return caller_history(session, phone=phone, exclude_order_id=exclude_order_id)
 
 
 def receive_wechat(session: Session, body: bytes, q: WeChatQuery) -> str:

@@ -1,9 +1,10 @@
 """Plain reads and writes: client keys, client uploads, a caller's orders. No sending, no queue."""
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import event, func
 from sqlmodel import Session, col, select
 
 from channels.models import ChannelClient, ChannelUpload
@@ -34,6 +35,31 @@ def client_for_key(session: Session, *, api_key: str) -> ChannelClient | None:
     if client is None or not client.active or not key_matches(api_key, client.key_hash):
         return None
     return client
+
+
+KEY_TTL = 5.0
+_known_keys: dict[str, tuple[ChannelClient, float]] = {}   # API key → (active client, until)
+
+
+def cached_client(api_key: str) -> ChannelClient | None:
+    """The active client of this key as `client_for_key` found it less than ``KEY_TTL`` seconds
+    ago, or None (look it up). A change to a client in this process empties the cache, so a
+    key revoked here is refused at once; one revoked by another process (the CLI) within
+    ``KEY_TTL`` seconds."""
+    known = _known_keys.get(api_key)
+    return known[0] if known is not None and known[1] > time.monotonic() else None
+
+
+def remember_client(api_key: str, client: ChannelClient) -> None:
+    if len(_known_keys) >= 1024:
+        _known_keys.clear()
+    _known_keys[api_key] = (client, time.monotonic() + KEY_TTL)
+
+
+@event.listens_for(ChannelClient, "after_update")
+@event.listens_for(ChannelClient, "after_delete")
+def _forget_keys(*_) -> None:
+    _known_keys.clear()
 
 
 def list_clients(session: Session) -> list[ChannelClient]:

@@ -1,5 +1,10 @@
 """Every channel URL, under /api/v1/channels. Views parse, call one flow, answer.
 
+The keyed (110, app, grid, website, cppcc) and signed (weibo, CTI) report doors are ``async``:
+a plain report is stored on the event loop (channels.flows.ingest_async); photos, batches,
+the CTI caller look-up and the other doors (WeChat, the admin routes) run on a thread with a
+session.
+
 The views read raw bodies (signatures cover the bytes), so FastAPI does not see the payload
 models: `_body_doc` documents them, and their definitions go to `SCHEMAS`, which hotline.api
 adds to the OpenAPI components (a `$defs` left inside an operation would not resolve).
@@ -22,8 +27,6 @@ from dispatch.errors import ErrorBody
 from dispatch.intake.schemas import IntakeResult
 
 router = APIRouter(prefix="/channels", tags=["channels"])
-router.include_router(wechat_router)
-router.include_router(admin_router)
 SCHEMAS: dict[str, dict] = {}   # payload models by name, for the OpenAPI components
 PHOTO_PATHS: list[str] = []     # routes whose bodies carry photos: the upload body limit
 REFUSALS = {401: {"model": ErrorBody, "description": "missing or wrong credentials; nothing stored"},
@@ -61,22 +64,22 @@ def _body_doc(model: type[BaseModel]) -> dict:
 
 @router.post("/cti/calls", response_model=CtiAck, status_code=201, responses=_answers(CtiAck),
              openapi_extra=_body_doc(registry.cti.payload_model))
-def cti_call(body: SmallBody, session: SessionDep, response: Response,
-             timestamp: Timestamp = None, signature: Signature = None) -> CtiAck:
+async def cti_call(body: SmallBody, response: Response, timestamp: Timestamp = None,
+                   signature: Signature = None) -> CtiAck:
     """The call centre's record of a call (HMAC-signed); answers the caller's open orders too."""
     flows.check_signed("cti_secret", timestamp=timestamp, signature=signature, body=body)
-    ack = flows.receive_call(session, registry.cti.parse(body))
+    ack = await flows.receive_call(registry.cti.parse(body))
     _created(ack.order, response)
     return ack
 
 
 @router.post("/weibo/messages", response_model=IntakeResult, status_code=201, responses=ANSWERS,
              openapi_extra=_body_doc(registry.weibo.payload_model))
-def weibo_message(body: SmallBody, session: SessionDep, response: Response,
-                  timestamp: Timestamp = None, signature: Signature = None) -> IntakeResult:
+async def weibo_message(body: SmallBody, response: Response, timestamp: Timestamp = None,
+                        signature: Signature = None) -> IntakeResult:
     """A mention or private message relayed from Weibo (HMAC-signed); once per message id."""
     flows.check_signed("weibo_secret", timestamp=timestamp, signature=signature, body=body)
-    result = flows.ingest(session, registry.weibo, registry.weibo.parse(body))
+    result = await flows.ingest_async(registry.weibo, registry.weibo.parse(body))
     _created(result, response)
     return result
 
@@ -87,10 +90,10 @@ def _keyed_route(adapter: ChannelAdapter) -> None:
     if adapter.carries_photos:
         PHOTO_PATHS.append(router.prefix + adapter.path)
 
-    def endpoint(body: body_type, session: SessionDep,  # type: ignore[valid-type]
-                 response: Response, api_key: ApiKey = None) -> IntakeResult:
-        client = flows.authenticate_client(session, api_key=api_key, channel=adapter.channels[0])
-        result = flows.ingest(session, adapter, adapter.parse(body), client=client)
+    async def endpoint(body: body_type, response: Response,  # type: ignore[valid-type]
+                       api_key: ApiKey = None) -> IntakeResult:
+        client = await flows.authenticate_cached(api_key=api_key, channel=adapter.channels[0])
+        result = await flows.ingest_async(adapter, adapter.parse(body), client=client)
         _created(result, response)
         return result
 
@@ -117,3 +120,8 @@ def grid_batch(body: UploadBody, session: SessionDep, api_key: ApiKey = None) ->
     client = flows.authenticate_client(session, api_key=api_key,
                                        channel=registry.grid.channels[0])
     return batch.sync_batch(session, validate_model(GridBatch, parse_json(body)), client=client)
+
+
+# after the report doors, which FastAPI then finds without looking through these first
+router.include_router(wechat_router)
+router.include_router(admin_router)

@@ -7,10 +7,10 @@ from contextlib import contextmanager
 from functools import lru_cache
 from weakref import WeakKeyDictionary
 
+import asyncpg
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, Engine
-from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import Session, create_engine
 
 from dispatch.config import get_settings
@@ -44,30 +44,45 @@ PG_CONNECT_ARGS = {"options": "-c jit=off -c plan_cache_mode=force_custom_plan"}
 INTAKE_POOL = 8
 
 
-_intake_engines: WeakKeyDictionary = WeakKeyDictionary()   # by event loop
+_intake_pools: WeakKeyDictionary = WeakKeyDictionary()   # by event loop
 
 
-def get_intake_engine() -> AsyncEngine | None:
-    """The engine of the desk's plain intakes on PostgreSQL (None elsewhere): asyncpg, so the
-    intake write runs on the event loop (through SQLAlchemy's greenlet bridge, the same code as
-    on a thread) without a thread hop; a pool of its own in autocommit, without a ping per
-    checkout, since the write is one statement (dispatch/intake/service.py). A connection lost
-    in a failover fails that one request with a 503 and is replaced. One per event loop, since
-    an asyncpg connection belongs to the loop that opened it: a server process has one loop,
-    tests a few (using another loop's connection crashed the interpreter)."""
-    from sqlalchemy.ext.asyncio import create_async_engine
-
+async def intake_pool() -> asyncpg.Pool | None:
+    """The pool of plain intakes on PostgreSQL (None elsewhere): asyncpg connections in
+    autocommit, used by the doors on the event loop without a session, a greenlet or a thread
+    (dispatch.intake.flows.receive_plain). Every intake there is one statement, so a connection
+    goes back to the pool without a ping or a reset (asyncpg's reset is a round trip per
+    request). A connection lost in a failover fails that one request with a 503 and is
+    replaced on the next checkout, which tries every host of an HA URL. One per event loop,
+    since an asyncpg connection belongs to the loop that opened it: a server process has one
+    loop, tests a few (using another loop's connection crashed the interpreter)."""
     engine = get_engine()
     if engine.dialect.name != "postgresql":
         return None
     loop = asyncio.get_running_loop()
-    found = _intake_engines.get(loop)
-    if found is None:
-        url, connect_args = intake_url(engine.url)
-        found = _intake_engines[loop] = create_async_engine(
-            url, pool_size=INTAKE_POOL, max_overflow=0, isolation_level="AUTOCOMMIT",
-            connect_args=connect_args)
-    return found
+    opening = _intake_pools.get(loop)
+    if opening is None:
+        opening = _intake_pools[loop] = loop.create_task(_open_intake_pool(engine.url))
+    try:
+        return opening.result() if opening.done() else await opening
+    except Exception:
+        _intake_pools.pop(loop, None)       # the next intake tries again
+        raise
+
+
+async def _open_intake_pool(main_url: URL) -> asyncpg.Pool:
+    """min_size 0: opening connects nothing, so a database down at the first intake fails that
+    request (a 503), not the pool."""
+    from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
+
+    url, connect_args = intake_url(main_url)
+    _, params = PGDialect_asyncpg().create_connect_args(url)
+    return await asyncpg.create_pool(min_size=0, max_size=INTAKE_POOL, reset=_no_reset,
+                                     **params, **connect_args)
+
+
+async def _no_reset(_conn) -> None:
+    """Nothing to undo: an intake runs one statement in autocommit and sets nothing."""
 
 
 def intake_url(url: URL) -> tuple[URL, dict]:

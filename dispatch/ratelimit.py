@@ -2,7 +2,9 @@
 rule) and, per client address, the public channel and citizen endpoints.
 
 Counters live in Redis in production (shared by every API replica) and in this process
-otherwise. They are never a reason to let a request through: when Redis does not answer within
+otherwise; the doors' counts (`RateLimit`) go to Redis at most every ``SYNC_SECONDS`` per
+key (`Counters.incr_soon`), so a replica sees the others' requests within that time. They are
+never a reason to let a request through: when Redis does not answer within
 ``timeout`` (down, restarting, frozen), this process's own counters decide, and Redis is left
 alone for a few seconds. Every Redis call is awaited (redis.asyncio), so a slow Redis never
 holds up the event loop; its client is per event loop, as redis.asyncio requires.
@@ -23,6 +25,7 @@ from dispatch.errors import TooManyRequests, error_response
 
 log = logging.getLogger(__name__)
 REDIS_RETRY_SECONDS = 5.0     # after a failed call, count in-process this long before retrying
+SYNC_SECONDS = 0.25           # a door's counts reach Redis (and the other replicas) within this
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,8 @@ class Counters:
         self.local = MemoryCounter()
         self._clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self._skip_redis_until = 0.0
+        self._pending: dict[str, int] = {}                 # counted here since the last sync
+        self._shared: dict[str, tuple[int, float]] = {}    # Redis' total then, next sync at
 
     async def get(self, keys: list[str]) -> list[int]:
         found = await self._redis(lambda r: r.mget(keys))
@@ -88,12 +93,42 @@ class Counters:
         counted = await self._redis(both)
         return local if counted is None else [int(n) for n in counted]
 
+    async def incr_soon(self, key: str, ttl: int) -> int:
+        """Count one request on `key` and answer its count, sharing this process's increments
+        with Redis at most every ``SYNC_SECONDS`` per key: the count is Redis' total at the
+        last sync plus what this process counted since, so other replicas' requests count
+        here within that time. One round trip per key and interval, not per request: a Redis
+        round trip per channel report cost it as much CPU as storing the order did."""
+        local = self.local.incr([key], ttl)[0]
+        pending = self._pending[key] = self._pending.get(key, 0) + 1
+        shared, sync_at = self._shared.get(key, (0, 0.0))
+        now = time.monotonic()
+        if now < sync_at:
+            return max(local, shared + pending)
+        if len(self._shared) >= 4096:      # old windows' keys (a key names its window)
+            self._shared.clear()
+            self._pending = {key: pending}
+        self._pending[key] = 0
+        self._shared[key] = (shared + pending, now + SYNC_SECONDS)   # one sync at a time
+
+        async def add(r):
+            pipe = r.pipeline(transaction=False)
+            pipe.incrby(key, pending)
+            pipe.expire(key, ttl)
+            return (await pipe.execute())[0]
+        counted = await self._redis(add)
+        if counted is None:
+            return local
+        self._shared[key] = (int(counted), now + SYNC_SECONDS)
+        return max(local, int(counted) + self._pending.get(key, 0))
+
     async def _redis(self, call):
         """``call(client)``'s answer, or None when Redis is not configured or does not answer."""
         if not self.redis_url or time.monotonic() < self._skip_redis_until:
             return None
         try:
-            return await asyncio.wait_for(call(self._client()), self.timeout)
+            async with asyncio.timeout(self.timeout):    # (wait_for made a task per call)
+                return await call(self._client())
         except Exception as exc:          # down, frozen, restarting: count here meanwhile
             log.warning("rate limit counters: Redis did not answer (%s: %s); counting in this "
                         "process for %.0f s", type(exc).__name__, exc, REDIS_RETRY_SECONDS)
@@ -151,7 +186,7 @@ class RateLimit:
         if rule is not None:
             client = (scope.get("client") or ("?", 0))[0]
             key = f"hotline:rl:{rule.prefix}:{client}:{int(time.time()) // rule.window}"
-            if (await self.counters.incr([key], rule.window + 1))[0] > rule.limit:
+            if await self.counters.incr_soon(key, rule.window + 1) > rule.limit:
                 retry = _retry_after(rule.window)
                 resp = error_response(scope["path"], 429, "rate_limited", f"too many requests: "
                                       f"{rule.limit} per {rule.window}s", {"retry_after": retry},

@@ -103,3 +103,28 @@ def test_a_value_the_database_cannot_store_is_a_422_not_a_crash(client, tokens, 
     assert r.status_code == (422 if DB_URL.startswith("postgresql") else 201), r.text
     stored = session.exec(select(Order).where(Order.external_id == body["external_id"])).first()
     assert (stored is not None) == (r.status_code == 201)
+
+
+def test_a_place_added_by_another_process_since_the_snapshot_is_placed(client, tokens, session,
+                                                                      seeded):
+    """Intake reads the unit tree from a snapshot; a unit it does not hold yet (another process
+    added it: no event here empties the snapshot) is read from the database, not unresolved."""
+    from sqlalchemy import insert
+
+    from dispatch.orgs.models import OrgUnit
+
+    token = tokens["county_operator"]
+    body = {"channel": "12345", "content": "新建小区门口积水"}
+    assert _post(client, token, {**body, "external_id": uuid.uuid4().hex}).status_code == 201
+    county = session.get(OrgUnit, seeded.county.id)
+    code = f"{county.id}{uuid.uuid4().int % 10**6:06d}"
+    session.execute(insert(OrgUnit.__table__).values(
+        id=code, name="新社区", short_name="", level="township", kind="territorial",
+        parent_id=county.id, division_code=code, path=f"{county.path}{code}/", dept_type=None,
+        categories=[], primary_categories=[]))
+    session.commit()
+    r = _post(client, token, {**body, "external_id": uuid.uuid4().hex, "division_code": code})
+    assert r.status_code == 201 and r.json()["division_unresolved"] is False
+    session.expire_all()
+    order = session.get(Order, r.json()["order_id"])
+    assert (order.division_code, order.division_path) == (code, f"{county.path}{code}/")
