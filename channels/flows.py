@@ -56,7 +56,9 @@ def authenticate_client(session: Session, *, api_key: str | None,
 
 async def authenticate_cached(*, api_key: str | None, channel: Channel) -> ChannelClient:
     """`authenticate_client` on the event loop: the key's client as looked up (on a thread)
-    within ``service.KEY_TTL`` seconds; an unknown key is looked up every time."""
+    within ``service.KEY_TTL`` seconds; an unknown key is looked up every time. The write
+    checks that the client is still active (`ingest_async`), so a key revoked by another
+    process is refused at once all the same."""
     client = service.cached_client(api_key) if api_key else None
     if client is None:
         client = await to_thread.run_sync(_look_up_client, api_key)
@@ -107,12 +109,21 @@ async def ingest_async(adapter: ChannelAdapter, payload, *,
     pool = None if intake.closes_at_once(req) else await intake_pool()
     if pool is None or adapter.photos(payload) or adapter.uploaded_ids(payload):
         return await to_thread.run_sync(_ingest_in_own_session, adapter, payload, client)
-    return await intake.receive_plain(pool, req, actor_name=adapter.actor_name)
+    return await intake.receive_plain(
+        pool, req, actor_name=adapter.actor_name,
+        requires=(ChannelClient.__tablename__, client.id) if client is not None else None)
 
 
 def _ingest_in_own_session(adapter: ChannelAdapter, payload,
                            client: ChannelClient | None) -> IntakeResult:
+    """`ingest` with a session of its own; a client known from the cache is read again first
+    (revoked by another process meanwhile: 401, nothing stored)."""
     with Session(get_engine(), expire_on_commit=False) as session:
+        if client is not None:
+            current = session.get(ChannelClient, client.id)
+            if current is None or not current.active:
+                raise Unauthorized("API key is unknown or revoked",
+                                   headers={"WWW-Authenticate": "ApiKey"})
         return ingest(session, adapter, payload, client=client)
 
 

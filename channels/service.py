@@ -43,9 +43,9 @@ _known_keys: dict[str, tuple[ChannelClient, float]] = {}   # API key → (active
 
 def cached_client(api_key: str) -> ChannelClient | None:
     """The active client of this key as `client_for_key` found it less than ``KEY_TTL`` seconds
-    ago, or None (look it up). A change to a client in this process empties the cache, so a
-    key revoked here is refused at once; one revoked by another process (the CLI) within
-    ``KEY_TTL`` seconds."""
+    ago, or None (look it up). A change to a client in this process empties the cache; a key
+    revoked by another process (the CLI, another replica) is refused by the write itself, which
+    stores nothing unless the client is still active (channels.flows.ingest_async)."""
     known = _known_keys.get(api_key)
     return known[0] if known is not None and known[1] > time.monotonic() else None
 

@@ -30,6 +30,7 @@ from dispatch.auth.models import User
 from dispatch.auth.service import check_current
 from dispatch.config import get_settings
 from dispatch.db import get_engine
+from dispatch.errors import Unauthorized
 from dispatch.intake import service as intake_db
 from dispatch.intake.replays import check_replay, fingerprint
 from dispatch.intake.schemas import IntakeRequest, IntakeResult
@@ -64,13 +65,15 @@ def receive(session: Session, req: IntakeRequest, *, actor_name: str = CHANNEL_A
 
 
 async def receive_plain(pool, req: IntakeRequest, *, actor_name: str = CHANNEL_ACTOR,
-                        actor: Actor | None = None,
-                        guard: intake_db.Guard | None = None) -> IntakeResult:
+                        actor: Actor | None = None, guard: intake_db.Guard | None = None,
+                        requires: intake_db.Requires | None = None) -> IntakeResult:
     """`receive` of an intake that closes nothing at once, on PostgreSQL's asyncpg intake pool
     (dispatch.db.intake_pool), on the event loop: the columns of `write` (`order_values`,
     `timeline_values`) stored by its statement alone in autocommit, without a session. A unit
     the snapshot lacks is read on the connection; the answer to a replay too, except for a desk
-    (``actor``: its reach decides), whose rare replays, and revoked tokens, take a thread."""
+    (``actor``: its reach decides), whose rare replays, and revoked tokens, take a thread.
+    ``requires`` (table, id): nothing is stored or answered unless that row is still active
+    (a channel's client): 401 otherwise."""
     if closes_at_once(req):
         raise ValueError("an intake closed at once takes receive(), in a transaction")
     now = utcnow()
@@ -85,7 +88,10 @@ async def receive_plain(pool, req: IntakeRequest, *, actor_name: str = CHANNEL_A
         got = await intake_db.insert_new_on(
             conn, values, number_prefix=number_prefix(now),
             timeline=timeline_values(values, req, now, actor=actor, actor_name=actor_name),
-            attachment_ids=req.attachment_ids, guard=guard)
+            attachment_ids=req.attachment_ids, guard=guard, requires=requires)
+        if got is None and requires and not await intake_db.still_active(conn, requires):
+            raise Unauthorized("these credentials were revoked; nothing stored",
+                               headers={"WWW-Authenticate": "ApiKey"})
         if got is None and actor is None and guard is None:
             stored = await intake_db.stored_on(conn, channel=req.channel.value,
                                                external_id=req.external_id)

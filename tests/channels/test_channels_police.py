@@ -85,3 +85,27 @@ def test_malformed_or_invalid_incident_is_refused_with_a_reason(client, session,
     no_content = client.post(URL, json=incident(content=""), headers=headers)
     assert no_content.status_code == 422 and "content" in no_content.json()["message"]
     assert orders_with(session, "110", "J1") == []
+
+
+def test_a_key_revoked_by_another_process_is_refused_at_once(client, session, tokens):
+    """An API process keeps a key's client a few seconds; a revocation made elsewhere (the CLI,
+    another replica: a plain UPDATE, no event in this process) still refuses the next report
+    and its retry, and stores nothing."""
+    from sqlalchemy import update
+
+    from channels.models import ChannelClient
+
+    admin = {"Authorization": f"Bearer {tokens['admin']}"}
+    made = client.post("/api/v1/channels/clients", json={"channel": "110", "name": "另一进程吊销"},
+                       headers=admin).json()
+    headers = {"X-Api-Key": made["api_key"]}
+    first = incident()
+    assert client.post(URL, json=first, headers=headers).status_code == 201   # key now known
+    session.execute(update(ChannelClient.__table__).where(ChannelClient.__table__.c.id == made["id"])
+                    .values(active=False))
+    session.commit()
+    later = incident()
+    refused = client.post(URL, json=later, headers=headers)
+    assert refused.status_code == 401, refused.text
+    assert orders_with(session, "110", later["incident_no"]) == []
+    assert client.post(URL, json=first, headers=headers).status_code == 401
