@@ -2,8 +2,9 @@
 
 One RQ job per order costs the API a Redis round trip per request and the workers a job's
 overhead per order (a SimpleWorker runs a few hundred jobs/s). Intake instead hands each new
-order to this process's batcher, which every few milliseconds (or every `size` orders) queues
-one `route_orders` job for the group and publishes the group's intake events. Nothing here is
+order to this process's batcher, which every ``intake_batch_ms`` (200 ms by default; see
+dispatch/config.py for why) or every `size` orders queues one `route_orders` job for the group
+and publishes the group's intake events. Nothing here is
 needed for safety: the order is committed before it is handed over, so if this process dies
 or Redis is down, the recovery task (dispatch/jobs/recovery.py) or the sweeper re-enqueues
 every order left "received".
