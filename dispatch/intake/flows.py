@@ -123,7 +123,10 @@ def unstored(session: Session, req: IntakeRequest, *, guard: intake_db.Guard | N
     else the stored order as a replay's answer (or a Conflict)."""
     if guard is not None:
         check_current(session.get(User, guard[0]), guard[1])
-    return _stored(session, req, reach_path=reach_path)
+    result = seen_before(session, req, reach_path=reach_path)
+    if result is None:
+        raise _not_stored(req)
+    return result
 
 
 def write(session: Session, reqs: list[IntakeRequest], *, actor: Actor | None,
@@ -228,13 +231,6 @@ def timeline_values(values: dict[str, Any], req: IntakeRequest, now: datetime, *
                       **({"division_code_given": req.division_code}
                          if values["division_unresolved"] else {})},
                 attachment_ids=list(req.attachment_ids))
-
-
-def _stored(session: Session, req: IntakeRequest, *, reach_path: str | None) -> IntakeResult:
-    result = seen_before(session, req, reach_path=reach_path)
-    if result is None:
-        raise _not_stored(req)
-    return result
 
 
 def _not_stored(req: IntakeRequest) -> LookupError:

@@ -60,18 +60,16 @@ async def desk_caller(token: Annotated[str | None, Depends(oauth2_scheme)]) -> C
     user_id, version = token_claims(token, get_settings().secret_key)
     known = _callers.get(user_id)
     if known is None or known.version != version or known.until < time.monotonic():
-        known = await to_thread.run_sync(_read_caller, None, user_id, version)
+        known = await to_thread.run_sync(_read_caller, user_id, version)
     if known.actor.role not in DESK:
         raise Forbidden(f"role {known.actor.role.value} may not do this")
     return known
 
 
-def _read_caller(session: Session | None, user_id: int | None, version: object) -> Caller:
-    if session is None:
-        with Session(get_engine()) as own:
-            return _read_caller(own, user_id, version)
-    user = check_current(session.get(User, user_id) if user_id else None, version)
-    unit = units_for(session).get(user.unit_id)
+def _read_caller(user_id: int | None, version: object) -> Caller:
+    with Session(get_engine()) as session:
+        user = check_current(session.get(User, user_id) if user_id else None, version)
+        unit = units_for(session).get(user.unit_id)
     known = Caller(Actor(role=Role(user.role), unit_path=unit.path, user_id=user.id),
                    user.full_name or user.username, unit.id, version,
                    time.monotonic() + CALLER_TTL)
@@ -108,17 +106,13 @@ def answer(result: IntakeResult) -> Response:
 
 
 def _receive(body: IntakeRequest, caller: Caller, duplicates: bool) -> IntakeResult:
-    with Session(get_engine(), expire_on_commit=False) as session:
-        return _receive_in(session, body, caller, duplicates)
-
-
-def _receive_in(session: Session, body: IntakeRequest, caller: Caller,
-                duplicates: bool) -> IntakeResult:
     """The order owned by the caller's platform, with its look-alikes when asked."""
-    result = flows.receive(session, body.model_copy(update={"platform_id": caller.unit_id}),
-                           actor=caller.actor, actor_name=caller.name,
-                           guard=(caller.actor.user_id, caller.version))
-    if not (result.created and duplicates):
-        return result
-    return result.model_copy(update={"possible_duplicates": possible_duplicates(
-        session, order=session.get(Order, result.order_id), reach_path=caller.actor.unit_path)})
+    with Session(get_engine(), expire_on_commit=False) as session:
+        result = flows.receive(session, body.model_copy(update={"platform_id": caller.unit_id}),
+                               actor=caller.actor, actor_name=caller.name,
+                               guard=(caller.actor.user_id, caller.version))
+        if not (result.created and duplicates):
+            return result
+        return result.model_copy(update={"possible_duplicates": possible_duplicates(
+            session, order=session.get(Order, result.order_id),
+            reach_path=caller.actor.unit_path)})
